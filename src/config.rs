@@ -1,0 +1,174 @@
+//! The validated settings a load runs with, and the types that keep them safe to print.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::error::Error;
+use crate::source::SourceUri;
+
+/// A value that never prints: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+
+    /// The value itself, for the one place that must use it.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl<T> fmt::Display for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How a load turns JSON into tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Parse and transform here, then multi-row INSERT.
+    #[default]
+    Client,
+    /// COPY raw records into staging tables and transform in SQL.
+    Copy,
+}
+
+/// The SQL dialect of the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Postgres,
+    Redshift,
+}
+
+/// Where the tables go.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A PostgreSQL or Redshift URL (`postgresql://user:password@host:port/db?...`).
+    Url(Secret<String>),
+    /// The private PostgreSQL this tool runs itself, with its home directory.
+    Embedded(PathBuf),
+}
+
+/// A schema name: lower-case letters, digits and `_`, starting with a letter or `_`,
+/// at most 40 bytes, so that it never needs case-sensitive quoting and leaves room
+/// for the staging schema's prefix within PostgreSQL's 63-byte identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaName(String);
+
+pub const MAX_SCHEMA_LEN: usize = 40;
+
+impl SchemaName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name as a quoted SQL identifier.
+    pub fn quoted(&self) -> String {
+        format!("\"{}\"", self.0)
+    }
+
+    /// The private schema a load into this schema stages its tables in.
+    pub fn staging(&self) -> SchemaName {
+        SchemaName(format!("sparkify_load_staging_{}", self.0))
+    }
+}
+
+impl Default for SchemaName {
+    fn default() -> Self {
+        SchemaName("public".into())
+    }
+}
+
+impl FromStr for SchemaName {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let mut bytes = name.bytes();
+        let valid_start = matches!(bytes.next(), Some(b'a'..=b'z' | b'_'));
+        let valid_rest = bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
+        if valid_start && valid_rest && name.len() <= MAX_SCHEMA_LEN && !name.starts_with("pg_") {
+            Ok(SchemaName(name.to_string()))
+        } else {
+            Err(Error::Config(format!(
+                "schema name {name:?} is not allowed: use lower-case letters, digits and _, \
+                 starting with a letter or _, at most {MAX_SCHEMA_LEN} bytes, not pg_*"
+            )))
+        }
+    }
+}
+
+impl fmt::Display for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Everything a load needs, resolved and validated once.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    pub mode: Mode,
+    pub song_data: SourceUri,
+    pub log_data: SourceUri,
+    pub target: Target,
+    pub dialect: Dialect,
+    pub schema: SchemaName,
+    /// Bad records skipped before the load fails (Redshift's MAXERROR).
+    pub max_errors: u64,
+    /// Where skipped bad records are written, as JSON lines.
+    pub reject_file: Option<PathBuf>,
+    /// Objects fetched at once.
+    pub concurrency: usize,
+    /// Progress bars on standard error.
+    pub progress: bool,
+}
+
+impl LoadConfig {
+    /// A load of two trees into `target` with every other setting at its default.
+    pub fn new(song_data: SourceUri, log_data: SourceUri, target: Target) -> Self {
+        LoadConfig {
+            mode: Mode::Client,
+            song_data,
+            log_data,
+            target,
+            dialect: Dialect::Postgres,
+            schema: SchemaName::default(),
+            max_errors: 0,
+            reject_file: None,
+            concurrency: 32,
+            progress: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("postgresql://u:hunter2@h/db".to_string());
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        let target = Target::Url(secret);
+        assert!(!format!("{target:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn schema_names_are_checked() {
+        assert_eq!("sparkify_2".parse::<SchemaName>().unwrap().quoted(), "\"sparkify_2\"");
+        for bad in ["", "Public", "1x", "a-b", "x\"; drop", "pg_catalog", &"a".repeat(41)] {
+            assert!(bad.parse::<SchemaName>().is_err(), "{bad}");
+        }
+    }
+}

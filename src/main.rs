@@ -1,0 +1,324 @@
+//! The `sparkify-load` command: parses arguments, builds a config, calls the library,
+//! and maps errors to exit codes.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sparkify_load::embedded::{self, Server};
+use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_load::source::SourceUri;
+use sparkify_load::{Dialect, Error, LoadConfig, Mode, SchemaName, Secret, Target};
+
+/// Load the Sparkify song and event JSON into a star-schema warehouse.
+///
+/// Without a subcommand, loads (`sparkify-load --mode client …` is `sparkify-load load
+/// --mode client …`). Without --target or DATABASE_URL, loads into a private PostgreSQL
+/// that the tool starts itself (see `sparkify-load db --help`).
+#[derive(Parser)]
+#[command(name = "sparkify-load", version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    load: LoadArgs,
+    #[command(flatten)]
+    global: GlobalArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the song and log trees into the star schema (the default command).
+    Load {
+        #[command(flatten)]
+        load: LoadArgs,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Create the five empty tables, replacing any there (the classic create_tables step).
+    CreateTables {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Print the DDL instead of running it.
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Generate song and log trees with realistic shapes and every awkward case.
+    GenFixtures {
+        /// The directory to write song_data/ and log_data/ into.
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        songs: usize,
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Manage the embedded default PostgreSQL.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum DbAction {
+    /// Start it (creating it on first use) and print its URL.
+    Start,
+    /// Print its URL if it is running.
+    Url,
+    /// Say whether it is running.
+    Status,
+    /// Stop it; its data stays for the next start.
+    Stop,
+}
+
+#[derive(Args, Clone)]
+struct GlobalArgs {
+    /// Home of the embedded default PostgreSQL.
+    #[arg(long, env = "SPARKIFY_LOAD_HOME", global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// More log output (-v info, -vv debug); secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Args, Clone)]
+struct TargetArgs {
+    /// PostgreSQL or Redshift URL; default: the embedded PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    target: Option<String>,
+    /// The schema the tables live in.
+    #[arg(long, default_value = "public")]
+    schema: String,
+    /// The target's SQL dialect; auto picks redshift for *.redshift.amazonaws.com or port 5439.
+    #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
+    dialect: DialectArg,
+}
+
+#[derive(Args, Clone)]
+struct LoadArgs {
+    /// client: parse and transform here, multi-row INSERT; copy: COPY and SQL transforms.
+    #[arg(long, value_enum, default_value_t = ModeArg::Client)]
+    mode: ModeArg,
+    /// The song tree: a directory or file:// URI.
+    #[arg(long, value_name = "URI")]
+    song_data: Option<String>,
+    /// The log tree: a directory or file:// URI.
+    #[arg(long, value_name = "URI")]
+    log_data: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Bad records to skip before the load fails (Redshift's MAXERROR).
+    #[arg(long, default_value_t = 0)]
+    max_errors: u64,
+    /// Where skipped bad records go, as JSON lines [default with --max-errors > 0:
+    /// sparkify-load-rejects.jsonl].
+    #[arg(long, value_name = "PATH")]
+    reject_file: Option<PathBuf>,
+    /// Write the run report as JSON here.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// Objects fetched at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum ModeArg {
+    Client,
+    Copy,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum DialectArg {
+    Auto,
+    Postgres,
+    Redshift,
+}
+
+/// Exit codes, one per kind of failure.
+mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const BAD_INPUT: u8 = 3;
+    pub const SOURCE: u8 = 4;
+    pub const TARGET: u8 = 5;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = match &cli.command {
+        Some(Command::Load { global, .. } | Command::CreateTables { global, .. } | Command::Db { global, .. }) => global.verbose,
+        _ => cli.global.verbose,
+    };
+    init_logging(verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SPARKIFY_LOAD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<Error>() {
+        Some(Error::Config(_)) => exit::USAGE,
+        Some(Error::BadInput { .. }) => exit::BAD_INPUT,
+        Some(Error::Source(_)) => exit::SOURCE,
+        Some(Error::Target(_) | Error::Embedded(_)) => exit::TARGET,
+        _ => exit::FAILURE,
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    match cli.command {
+        None => runtime.block_on(load(cli.load, cli.global)),
+        Some(Command::Load { load: args, global }) => runtime.block_on(load(args, global)),
+        Some(Command::CreateTables { target, print, global }) => {
+            runtime.block_on(create_tables(target, print, global))
+        }
+        Some(Command::GenFixtures { out, songs, events, seed }) => {
+            let summary = generate(&out, &FixtureSpec { songs, events, seed })?;
+            println!(
+                "wrote {} song objects ({} records) and {} log objects ({} events) to {}, plus {} files to ignore",
+                summary.song_objects,
+                summary.song_records,
+                summary.log_objects,
+                summary.events,
+                out.display(),
+                summary.ignored_files
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Db { action, global }) => db(action, &home(&global)),
+    }
+}
+
+fn home(global: &GlobalArgs) -> PathBuf {
+    global.home.clone().unwrap_or_else(embedded::default_home)
+}
+
+fn target(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<(Target, Dialect, SchemaName)> {
+    let schema: SchemaName = args.schema.parse()?;
+    let (target, dialect) = match &args.target {
+        Some(url) => (Target::Url(Secret::new(url.clone())), dialect_of(args.dialect, url)),
+        None => (Target::Embedded(home(global)), Dialect::Postgres),
+    };
+    Ok((target, dialect, schema))
+}
+
+fn dialect_of(arg: DialectArg, url: &str) -> Dialect {
+    match arg {
+        DialectArg::Postgres => Dialect::Postgres,
+        DialectArg::Redshift => Dialect::Redshift,
+        DialectArg::Auto => {
+            let config: Option<tokio_postgres::Config> = url.parse().ok();
+            let redshift = config.is_some_and(|c| {
+                c.get_ports().contains(&5439)
+                    || c.get_hosts().iter().any(|h| {
+                        matches!(h, tokio_postgres::config::Host::Tcp(host) if host.ends_with(".redshift.amazonaws.com"))
+                    })
+            });
+            if redshift { Dialect::Redshift } else { Dialect::Postgres }
+        }
+    }
+}
+
+async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    let (target, dialect, schema) = target(&args.target, &global)?;
+    let embedded_home = match &target {
+        Target::Embedded(home) => Some(home.clone()),
+        Target::Url(_) => None,
+    };
+    let required = |value: &Option<String>, flag: &str| -> anyhow::Result<SourceUri> {
+        let text = value.as_deref().ok_or_else(|| Error::Config(format!("{flag} is required")))?;
+        Ok(text.parse::<SourceUri>().map_err(Error::from)?)
+    };
+    let mut config = LoadConfig::new(
+        required(&args.song_data, "--song-data")?,
+        required(&args.log_data, "--log-data")?,
+        target,
+    );
+    config.mode = match args.mode {
+        ModeArg::Client => Mode::Client,
+        ModeArg::Copy => Mode::Copy,
+    };
+    config.dialect = dialect;
+    config.schema = schema;
+    config.max_errors = args.max_errors;
+    config.reject_file = args
+        .reject_file
+        .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
+    config.concurrency = args.concurrency;
+    config.progress = !args.quiet && std::io::stderr().is_terminal();
+
+    let report = sparkify_load::load(&config).await?;
+    println!("{report}");
+    if let Some(path) = &args.report {
+        std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(home) = embedded_home {
+        if let Some(server) = Server::running(&home)? {
+            println!("query it:  psql {}", server.url());
+            println!("stop it:   sparkify-load db stop");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create_tables(args: TargetArgs, print: bool, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    let (target, dialect, schema) = target(&args, &global)?;
+    if print {
+        print!("{}", sparkify_load::sink::DialectSql::of(dialect).star_schema_script(&schema));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let url = match target {
+        Target::Url(url) => url,
+        Target::Embedded(home) => Secret::new(Server::ensure_running(&home)?.url()),
+    };
+    sparkify_load::create_tables(&url, dialect, &schema).await?;
+    println!("created songplays, users, songs, artists, time in schema {schema}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn db(action: DbAction, home: &std::path::Path) -> anyhow::Result<ExitCode> {
+    match action {
+        DbAction::Start => println!("{}", Server::ensure_running(home)?.url()),
+        DbAction::Url | DbAction::Status => match Server::running(home)? {
+            Some(server) if matches!(action, DbAction::Url) => println!("{}", server.url()),
+            Some(server) => println!("running: {} (data in {})", server.url(), home.display()),
+            None => {
+                println!("not running (data in {})", home.display());
+                return Ok(ExitCode::from(exit::FAILURE));
+            }
+        },
+        DbAction::Stop => match Server::stop(home)? {
+            true => println!("stopped"),
+            false => println!("was not running"),
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

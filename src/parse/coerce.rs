@@ -1,0 +1,289 @@
+//! Type coercion of raw JSON values into column types, as Redshift COPY does (SPEC section 1).
+//!
+//! Each function takes the exact source text of one JSON value (`None` for a missing key)
+//! and gives the column value, or the reason the record is bad.
+
+use std::borrow::Cow;
+
+/// A JSON value's raw text, as the parser found it.
+pub type Raw<'a> = Option<&'a str>;
+
+/// A text column: strings as decoded, numbers as written, booleans as `true`/`false`.
+pub fn text(field: &str, raw: Raw<'_>) -> Result<Option<String>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    match raw.as_bytes()[0] {
+        b'"' => decode_string(field, raw).map(|s| Some(s.into_owned())),
+        b'n' => Ok(None),
+        b't' | b'f' | b'-' | b'0'..=b'9' => Ok(Some(raw.to_string())),
+        _ => Err(not_scalar(field, raw)),
+    }
+}
+
+/// An `integer` column (32 bits).
+pub fn int32(field: &str, raw: Raw<'_>) -> Result<Option<i32>, String> {
+    int64(field, raw)?
+        .map(|value| {
+            i32::try_from(value)
+                .map_err(|_| format!("{field}: {value} is out of range for type integer"))
+        })
+        .transpose()
+}
+
+/// A `bigint` column.
+pub fn int64(field: &str, raw: Raw<'_>) -> Result<Option<i64>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    match raw.as_bytes()[0] {
+        b'"' => {
+            let decoded = decode_string(field, raw)?;
+            let trimmed = trim_json_space(&decoded);
+            if trimmed.is_empty() {
+                return Ok(None);
+            }
+            parse_signed_digits(trimmed)
+                .map(Some)
+                .ok_or_else(|| format!("{field}: {raw} is not an integer"))
+        }
+        b'n' => Ok(None),
+        b'-' | b'0'..=b'9' => integral_number(raw)
+            .map(Some)
+            .ok_or_else(|| format!("{field}: {raw} is not an integer or is out of range")),
+        _ => Err(wrong_kind(field, raw, "an integer")),
+    }
+}
+
+/// A `double precision` column.
+pub fn double(field: &str, raw: Raw<'_>) -> Result<Option<f64>, String> {
+    let Some(raw) = raw else { return Ok(None) };
+    let number = match raw.as_bytes()[0] {
+        b'"' => {
+            let decoded = decode_string(field, raw)?;
+            let trimmed = trim_json_space(&decoded);
+            if trimmed.is_empty() {
+                return Ok(None);
+            }
+            if !is_decimal_text(trimmed) {
+                return Err(format!("{field}: {raw} is not a number"));
+            }
+            finite_double(trimmed)
+        }
+        b'n' => return Ok(None),
+        b'-' | b'0'..=b'9' => finite_double(raw),
+        _ => return Err(wrong_kind(field, raw, "a number")),
+    };
+    number
+        .map(Some)
+        .ok_or_else(|| format!("{field}: {raw} is out of range for type double precision"))
+}
+
+/// The decoded text of a JSON string literal (quotes included in `raw`).
+fn decode_string<'a>(field: &str, raw: &'a str) -> Result<Cow<'a, str>, String> {
+    let inner = &raw[1..raw.len() - 1];
+    if !inner.contains('\\') {
+        return Ok(Cow::Borrowed(inner));
+    }
+    serde_json::from_str::<String>(raw)
+        .map(Cow::Owned)
+        .map_err(|e| format!("{field}: cannot decode string: {e}"))
+}
+
+fn not_scalar(field: &str, raw: &str) -> String {
+    let kind = if raw.starts_with('{') { "an object" } else { "an array" };
+    format!("{field}: {kind} cannot load into a scalar column")
+}
+
+fn wrong_kind(field: &str, raw: &str, expected: &str) -> String {
+    match raw.as_bytes()[0] {
+        b'{' | b'[' => not_scalar(field, raw),
+        _ => format!("{field}: {raw} is not {expected}"),
+    }
+}
+
+/// JSON white space only: space, tab, LF, CR.
+fn trim_json_space(s: &str) -> &str {
+    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+}
+
+/// `[+-]?[0-9]+`, within 64 bits.
+fn parse_signed_digits(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The value of a JSON number literal when it is an integer within 64 bits
+/// (`39`, `39.0`, `3.9e1`), computed exactly on its decimal digits.
+fn integral_number(raw: &str) -> Option<i64> {
+    let (negative, unsigned) = match raw.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, raw),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], unsigned[at + 1..].parse::<i64>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (int_digits, frac_digits) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: Vec<u8> = int_digits.bytes().chain(frac_digits.bytes()).collect();
+    let scale = exponent.checked_sub(frac_digits.len() as i64)?;
+    let significant = match digits.iter().position(|&d| d != b'0') {
+        Some(first) => &digits[first..],
+        None => return Some(0),
+    };
+    let kept = if scale >= 0 {
+        significant
+    } else {
+        let dropped = usize::try_from(-scale).ok()?;
+        if dropped > significant.len() {
+            return None;
+        }
+        let (kept, fraction) = significant.split_at(significant.len() - dropped);
+        if fraction.iter().any(|&d| d != b'0') {
+            return None;
+        }
+        kept
+    };
+    let mut value: i128 = 0;
+    for &d in kept {
+        value = value * 10 + i128::from(d - b'0');
+        if value > i128::from(u64::MAX) {
+            return None;
+        }
+    }
+    for _ in 0..scale.max(0) {
+        value *= 10;
+        if value > i128::from(u64::MAX) {
+            return None;
+        }
+    }
+    i64::try_from(if negative { -value } else { value }).ok()
+}
+
+/// `[+-]?(digits[.digits?] | .digits)([eE][+-]?digits)?`: no `nan`, `inf`, `_` or non-ASCII digits.
+fn is_decimal_text(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        digits += i - frac_start;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if i < b.len() && matches!(b[i], b'e' | b'E') {
+        i += 1;
+        if i < b.len() && matches!(b[i], b'+' | b'-') {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The nearest double, refused (as PostgreSQL's `float8in` does) when the value
+/// overflows to infinity or a non-zero value underflows to zero.
+fn finite_double(text: &str) -> Option<f64> {
+    let value: f64 = text.parse().ok()?;
+    if value.is_infinite() {
+        return None;
+    }
+    if value == 0.0 && mantissa_has_nonzero_digit(text) {
+        return None;
+    }
+    Some(value)
+}
+
+fn mantissa_has_nonzero_digit(text: &str) -> bool {
+    text.bytes()
+        .take_while(|b| !matches!(b, b'e' | b'E'))
+        .any(|b| matches!(b, b'1'..=b'9'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_takes_strings_numbers_and_booleans() {
+        assert_eq!(text("f", Some(r#""a\"b""#)), Ok(Some("a\"b".into())));
+        assert_eq!(text("f", Some(r#""caf\u00e9""#)), Ok(Some("café".into())));
+        assert_eq!(text("f", Some("112")), Ok(Some("112".into())));
+        assert_eq!(text("f", Some("1.50")), Ok(Some("1.50".into())));
+        assert_eq!(text("f", Some("1e2")), Ok(Some("1e2".into())));
+        assert_eq!(text("f", Some("-0")), Ok(Some("-0".into())));
+        assert_eq!(text("f", Some("true")), Ok(Some("true".into())));
+        assert_eq!(text("f", Some("false")), Ok(Some("false".into())));
+        assert_eq!(text("f", Some(r#""""#)), Ok(Some(String::new())));
+        assert_eq!(text("f", Some("null")), Ok(None));
+        assert_eq!(text("f", None), Ok(None));
+        assert!(text("f", Some("{}")).unwrap_err().contains("an object"));
+        assert!(text("f", Some("[1]")).unwrap_err().contains("an array"));
+    }
+
+    #[test]
+    fn integers_from_numbers_must_be_integral() {
+        assert_eq!(int32("f", Some("39")), Ok(Some(39)));
+        assert_eq!(int32("f", Some("39.0")), Ok(Some(39)));
+        assert_eq!(int32("f", Some("3.9e1")), Ok(Some(39)));
+        assert_eq!(int32("f", Some("390E-1")), Ok(Some(39)));
+        assert_eq!(int32("f", Some("-0.0")), Ok(Some(0)));
+        assert_eq!(int32("f", Some("0e-5")), Ok(Some(0)));
+        assert!(int32("f", Some("39.5")).is_err());
+        assert!(int32("f", Some("1e-1")).is_err());
+        assert!(int32("f", Some("2147483648")).is_err());
+        assert_eq!(int32("f", Some("-2147483648")), Ok(Some(i32::MIN)));
+        assert_eq!(int64("f", Some("9223372036854775807")), Ok(Some(i64::MAX)));
+        assert_eq!(int64("f", Some("-9223372036854775808")), Ok(Some(i64::MIN)));
+        assert!(int64("f", Some("9223372036854775808")).is_err());
+        assert!(int64("f", Some("1e999999999999")).is_err());
+        assert_eq!(int64("f", Some("1541105830796.0")), Ok(Some(1_541_105_830_796)));
+    }
+
+    #[test]
+    fn integers_from_strings_are_signed_digits() {
+        assert_eq!(int32("f", Some(r#""39""#)), Ok(Some(39)));
+        assert_eq!(int32("f", Some(r#"" -7 ""#)), Ok(Some(-7)));
+        assert_eq!(int32("f", Some(r#""\t+7\r\n""#)), Ok(Some(7)));
+        assert_eq!(int32("f", Some(r#""""#)), Ok(None));
+        assert_eq!(int32("f", Some(r#""  ""#)), Ok(None));
+        assert!(int32("f", Some(r#""39.0""#)).is_err());
+        assert!(int32("f", Some(r#""1e2""#)).is_err());
+        assert!(int32("f", Some(r#""abc""#)).is_err());
+        assert!(int32("f", Some(r#""-""#)).is_err());
+        assert!(int32("f", Some(r#""٣""#)).is_err());
+        assert!(int32("f", Some("\"\u{a0}7\"")).is_err());
+        assert!(int32("f", Some("true")).is_err());
+        assert!(int32("f", Some("[1]")).unwrap_err().contains("an array"));
+    }
+
+    #[test]
+    fn doubles_from_numbers_and_decimal_strings() {
+        assert_eq!(double("f", Some("218.93179")), Ok(Some(218.93179)));
+        assert_eq!(double("f", Some(r#""218.93179""#)), Ok(Some(218.93179)));
+        assert_eq!(double("f", Some(r#""2.1e2""#)), Ok(Some(210.0)));
+        assert_eq!(double("f", Some(r#"" .5 ""#)), Ok(Some(0.5)));
+        assert_eq!(double("f", Some(r#""5.""#)), Ok(Some(5.0)));
+        assert_eq!(double("f", Some(r#""""#)), Ok(None));
+        assert_eq!(double("f", Some("-0.0")).unwrap().unwrap().to_bits(), (-0.0f64).to_bits());
+        for bad in [r#""nan""#, r#""inf""#, r#""Infinity""#, r#""1_000""#, r#""1e""#, r#""e5""#, r#"".""#, "1e400", "-1e400", "1e-400", r#""0x10""#] {
+            assert!(double("f", Some(bad)).is_err(), "{bad} should be refused");
+        }
+        assert_eq!(double("f", Some("0e-400")), Ok(Some(0.0)));
+        assert!(double("f", Some("false")).is_err());
+    }
+}

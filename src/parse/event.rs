@@ -1,0 +1,154 @@
+//! Event records: the fields of a log line that a rule uses, and their column types.
+
+use super::coerce::{double, int32, int64, text, Raw};
+use super::Record;
+use crate::model::{EventRecord, Timestamp};
+
+impl Record for EventRecord {
+    const FIELDS: &'static [&'static str] = &[
+        "artist",
+        "firstName",
+        "gender",
+        "itemInSession",
+        "lastName",
+        "length",
+        "level",
+        "location",
+        "page",
+        "sessionId",
+        "song",
+        "ts",
+        "userAgent",
+        "userId",
+    ];
+
+    fn coerce(f: &[Raw<'_>]) -> Result<Self, String> {
+        let ts = int64("ts", f[11])?.ok_or("ts: missing, null or empty")?;
+        let start_time = Timestamp::from_epoch_millis(ts)
+            .ok_or_else(|| format!("ts: {ts} is out of range for type timestamp"))?;
+        Ok(EventRecord {
+            artist: text("artist", f[0])?,
+            first_name: text("firstName", f[1])?,
+            gender: text("gender", f[2])?,
+            item_in_session: int32("itemInSession", f[3])?,
+            last_name: text("lastName", f[4])?,
+            length: double("length", f[5])?,
+            level: text("level", f[6])?,
+            location: text("location", f[7])?,
+            page: text("page", f[8])?.ok_or("page: missing or null")?,
+            session_id: int32("sessionId", f[9])?,
+            song: text("song", f[10])?,
+            start_time,
+            user_agent: text("userAgent", f[12])?,
+            user_id: int32("userId", f[13])?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{EventRecord, Timestamp};
+    use crate::parse::{decode_object, BadRecord};
+
+    const PLAY: &str = r#"{"artist":"Harmonia","auth":"Logged In","firstName":"Ryan","gender":"M","itemInSession":0,"lastName":"Smith","length":655.77751,"level":"free","location":"San Jose-Sunnyvale-Santa Clara, CA","method":"PUT","page":"NextSong","registration":1541016707796.0,"sessionId":583,"song":"Sehr kosmisch","status":200,"ts":1542241826796,"userAgent":"\"Mozilla\/5.0 (X11; Linux x86_64)\"","userId":"26"}"#;
+
+    fn decode(text: &str) -> (Vec<(u32, EventRecord)>, Vec<BadRecord>) {
+        let decoded = decode_object::<EventRecord>("log_data/x.json", text.as_bytes());
+        (decoded.records, decoded.bad)
+    }
+
+    #[test]
+    fn decodes_a_classic_event() {
+        let (records, bad) = decode(PLAY);
+        assert!(bad.is_empty(), "{bad:?}");
+        let event = &records[0].1;
+        assert_eq!(event.user_id, Some(26));
+        assert_eq!(event.session_id, Some(583));
+        assert_eq!(event.length, Some(655.77751));
+        assert_eq!(event.user_agent.as_deref(), Some("\"Mozilla/5.0 (X11; Linux x86_64)\""));
+        assert_eq!(event.start_time, Timestamp::from_epoch_millis(1_542_241_826_796).unwrap());
+    }
+
+    #[test]
+    fn object_formats_and_line_numbers() {
+        let pretty = PLAY.replace(",\"", ",\r\n  \"");
+        let text = format!("\u{feff}{PLAY}\r\n\r\n{pretty}{PLAY}  {PLAY}\n\n{PLAY}");
+        let (records, bad) = decode(&text);
+        assert!(bad.is_empty(), "{bad:?}");
+        let lines: Vec<u32> = records.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![1, 3, 20, 20, 22]);
+        assert!(records.iter().all(|(_, e)| e.user_id == Some(26)));
+    }
+
+    #[test]
+    fn empty_objects_hold_nothing() {
+        for text in ["", "  \r\n\t", "\u{feff}"] {
+            let (records, bad) = decode(text);
+            assert!(records.is_empty() && bad.is_empty());
+        }
+    }
+
+    #[test]
+    fn logged_out_user_id_is_null() {
+        let (records, _) = decode(&PLAY.replace(r#""userId":"26""#, r#""userId":"""#));
+        assert_eq!(records[0].1.user_id, None);
+    }
+
+    #[test]
+    fn unparseable_record_is_cut_at_its_failing_line_and_reading_resumes() {
+        let text = format!("{PLAY}\n{{\"ts\": 1,\n \"page\": oops,\n \"x\": 1}}\n{PLAY}\n{{\"cut\": ");
+        let (records, bad) = decode(&text);
+        assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 5]);
+        let found: Vec<(u64, &str)> = bad.iter().map(|b| (b.line, b.raw.as_str())).collect();
+        // Resuming on line 4 finds ` "x": 1}`: a string, then text that is not JSON.
+        assert_eq!(
+            found,
+            vec![(2, "{\"ts\": 1,\n \"page\": oops,"), (4, "\"x\""), (4, ": 1}"), (6, "{\"cut\":")]
+        );
+        assert!(bad[0].reason.starts_with("invalid JSON"), "{}", bad[0].reason);
+        assert!(bad[1].reason.contains("a string, not a JSON object"), "{}", bad[1].reason);
+    }
+
+    #[test]
+    fn semantic_faults_reject_the_whole_record() {
+        let cases = [
+            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":null"#), "ts: missing"),
+            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":"""#), "ts: missing"),
+            (PLAY.replace(r#""ts":1542241826796,"#, ""), "ts: missing"),
+            (PLAY.replace(r#""page":"NextSong","#, ""), "page: missing"),
+            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":"x""#), "sessionId"),
+            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":5e9"#), "sessionId"),
+            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":[583]"#), "an array"),
+            (PLAY.replace(r#""status":200"#, r#""status":200,"song":"again""#), "appears twice"),
+            (PLAY.replace(r#""status":200"#, r#""status":200,"status":1"#), "appears twice"),
+            (PLAY.replace("Harmonia", "Harm\\u0000onia"), "\\u0000"),
+            (PLAY.replace("Ryan", "Ry\\ud800an"), "surrogate"),
+            (PLAY.replace("\"method\"", "\"meth\\udc00od\""), "surrogate"),
+            (PLAY.replace("\"Logged In\"", "\"\\ud83d\""), "surrogate"),
+            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":9223372036854775807"#), "out of range"),
+            ("[1, 2]".to_string(), "an array, not a JSON object"),
+            ("\"text\"".to_string(), "a string, not a JSON object"),
+        ];
+        for (text, reason) in cases {
+            let multi_line = text.replace(",\"", ",\n\"");
+            let (records, bad) = decode(&format!("{multi_line}\n{PLAY}"));
+            assert_eq!(bad.len(), 1, "{text}: {bad:?}");
+            assert!(bad[0].reason.contains(reason), "{text}: {}", bad[0].reason);
+            assert_eq!(bad[0].raw, multi_line);
+            assert_eq!(bad[0].line, 1);
+            assert_eq!(records.len(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn legal_oddities_load() {
+        let emoji = PLAY.replace("Ryan", "\\ud83d\\ude00 \\\\u0000 Ry\u{e9}an");
+        let (records, bad) = decode(&emoji);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(records[0].1.first_name.as_deref(), Some("\u{1F600} \\u0000 Ry\u{e9}an"));
+        let ignored = PLAY.replace(r#""status":200"#, r#""status":{"a":[1,{"b":null}]},"Song":"other""#);
+        let (records, bad) = decode(&ignored);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(records[0].1.song.as_deref(), Some("Sehr kosmisch"));
+    }
+}

@@ -1,0 +1,358 @@
+//! Decoding of source objects: bytes in, typed records and bad records out, no I/O.
+//!
+//! An object is a sequence of JSON values separated by JSON white space (SPEC section 1).
+//! [`decode_object`] walks it once with serde_json, keeping each field's raw text, and
+//! then coerces the fields a [`Record`] type names.
+
+mod coerce;
+mod event;
+mod song;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+pub use coerce::Raw;
+
+/// The most fields a [`Record`] type may name.
+const MAX_FIELDS: usize = 16;
+/// How much of a bad record's text error messages quote.
+const SNIPPET_BYTES: usize = 200;
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A record type decoded from JSON objects: which keys it reads and how it coerces them.
+pub trait Record: Sized + Send {
+    /// Keys read from each JSON object, matched exactly; their values reach
+    /// [`Record::coerce`] in this order. Other keys are ignored.
+    const FIELDS: &'static [&'static str];
+
+    /// Builds the record from the raw text of each field, or says why it is bad.
+    fn coerce(fields: &[Raw<'_>]) -> Result<Self, String>;
+}
+
+/// A record that could not be parsed or coerced: where it is, why, and its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BadRecord {
+    pub key: String,
+    pub line: u64,
+    pub reason: String,
+    pub raw: String,
+}
+
+impl BadRecord {
+    /// The start of the raw text, for one-line messages.
+    pub fn snippet(&self) -> String {
+        if self.raw.len() <= SNIPPET_BYTES {
+            return self.raw.clone();
+        }
+        let mut end = SNIPPET_BYTES;
+        while !self.raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &self.raw[..end])
+    }
+}
+
+/// What one object held.
+#[derive(Debug)]
+pub struct Decoded<R> {
+    /// Good records with the 1-based line each starts on, in object order.
+    pub records: Vec<(u32, R)>,
+    pub bad: Vec<BadRecord>,
+}
+
+/// Decodes every record of one object. Never fails as a whole: a record that cannot
+/// be parsed is reported and reading resumes at the next line (SPEC section 4).
+pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
+    let mut decoded = Decoded { records: Vec::new(), bad: Vec::new() };
+    let mut lines = LineCounter::default();
+    let mut pos = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    'restart: while pos < bytes.len() {
+        let mut stream =
+            serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Fields<'_, R>>();
+        let base = pos;
+        let base_line = lines.line_at(bytes, base);
+        loop {
+            let start = skip_json_space(bytes, base + stream.byte_offset());
+            if start == bytes.len() {
+                break 'restart;
+            }
+            let line = lines.line_at(bytes, start);
+            match stream.next() {
+                None => break 'restart,
+                Some(Ok(fields)) => {
+                    let end = base + stream.byte_offset();
+                    let text = &bytes[start..end];
+                    match fields.into_record(text) {
+                        Ok(record) => decoded.records.push((line as u32, record)),
+                        Err(reason) => decoded.bad.push(bad_record(key, line, reason, text)),
+                    }
+                }
+                Some(Err(err)) => {
+                    // The bad record runs from its start to the end of the line where
+                    // parsing failed; reading resumes on the next line.
+                    let error_line = base_line + err.line() as u64 - 1;
+                    let end = end_of_line(bytes, start, error_line.saturating_sub(line));
+                    let reason = format!("invalid JSON: {}", describe_json_error(&err));
+                    decoded.bad.push(bad_record(key, line, reason, &bytes[start..end]));
+                    pos = (end + 1).min(bytes.len());
+                    continue 'restart;
+                }
+            }
+        }
+    }
+    decoded
+}
+
+fn bad_record(key: &str, line: u64, reason: String, text: &[u8]) -> BadRecord {
+    let text = trim_trailing_space(text);
+    BadRecord {
+        key: key.to_string(),
+        line,
+        reason,
+        raw: String::from_utf8_lossy(text).into_owned(),
+    }
+}
+
+/// serde_json's message without its own " at line L column C" suffix, which counts
+/// from where the parser started rather than from the start of the object.
+fn describe_json_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message,
+    }
+}
+
+fn is_json_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_json_space(bytes: &[u8], mut pos: usize) -> usize {
+    while pos < bytes.len() && is_json_space(bytes[pos]) {
+        pos += 1;
+    }
+    pos
+}
+
+fn trim_trailing_space(mut text: &[u8]) -> &[u8] {
+    while let [rest @ .., last] = text {
+        if !is_json_space(*last) {
+            break;
+        }
+        text = rest;
+    }
+    text
+}
+
+/// The index of the LF that ends the line `lines_down` lines below the one `start` is
+/// on, or the object's end.
+fn end_of_line(bytes: &[u8], start: usize, lines_down: u64) -> usize {
+    let mut newlines = memchr::memchr_iter(b'\n', &bytes[start..]).map(|i| start + i);
+    let mut skipped = 0;
+    loop {
+        match newlines.next() {
+            Some(at) if skipped == lines_down => return at,
+            Some(_) => skipped += 1,
+            None => return bytes.len(),
+        }
+    }
+}
+
+/// Line numbers of byte positions, counting LFs from 1; positions are asked in
+/// increasing order, so each byte is counted once.
+#[derive(Default)]
+struct LineCounter {
+    counted_to: usize,
+    newlines: u64,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, bytes: &[u8], pos: usize) -> u64 {
+        if pos >= self.counted_to {
+            self.newlines += memchr::memchr_iter(b'\n', &bytes[self.counted_to..pos]).count() as u64;
+        } else {
+            self.newlines -= memchr::memchr_iter(b'\n', &bytes[pos..self.counted_to]).count() as u64;
+        }
+        self.counted_to = pos;
+        self.newlines + 1
+    }
+}
+
+/// One top-level JSON value, with the raw text of each field `R` reads.
+struct Fields<'de, R> {
+    slots: [Raw<'de>; MAX_FIELDS],
+    /// Why the value cannot be a record even if its fields coerce.
+    problem: Option<String>,
+    record: PhantomData<R>,
+}
+
+impl<'de, R: Record> Fields<'de, R> {
+    fn into_record(self, text: &[u8]) -> Result<R, String> {
+        if memchr::memchr(b'\\', text).is_some() {
+            check_escapes(text)?;
+        }
+        if let Some(problem) = self.problem {
+            return Err(problem);
+        }
+        R::coerce(&self.slots[..R::FIELDS.len()])
+    }
+}
+
+/// Refuses `\u0000` and unpaired surrogate escapes anywhere in the record's strings,
+/// keys included: PostgreSQL text can hold neither.
+fn check_escapes(text: &[u8]) -> Result<(), String> {
+    let mut i = 0;
+    let mut pending_high = false;
+    while let Some(offset) = memchr::memchr(b'\\', &text[i..]) {
+        let at = i + offset;
+        if pending_high && at != i {
+            return Err("a string holds an unpaired surrogate escape".into());
+        }
+        let escaped = text[at + 1];
+        i = at + 2;
+        if escaped != b'u' {
+            if pending_high {
+                return Err("a string holds an unpaired surrogate escape".into());
+            }
+            continue;
+        }
+        let hex = std::str::from_utf8(&text[at + 2..at + 6]).unwrap_or("");
+        let unit = u16::from_str_radix(hex, 16).unwrap_or(0xFFFF);
+        i = at + 6;
+        match unit {
+            0 => return Err("a string holds a \\u0000 character".into()),
+            0xD800..=0xDBFF if !pending_high => pending_high = true,
+            0xDC00..=0xDFFF if pending_high => pending_high = false,
+            0xD800..=0xDFFF => return Err("a string holds an unpaired surrogate escape".into()),
+            _ if pending_high => return Err("a string holds an unpaired surrogate escape".into()),
+            _ => {}
+        }
+    }
+    if pending_high {
+        return Err("a string holds an unpaired surrogate escape".into());
+    }
+    Ok(())
+}
+
+impl<'de, R: Record> Deserialize<'de> for Fields<'de, R> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FieldsVisitor(PhantomData))
+    }
+}
+
+struct FieldsVisitor<R>(PhantomData<R>);
+
+impl<'de, R: Record> FieldsVisitor<R> {
+    fn not_an_object(kind: &str) -> Fields<'de, R> {
+        Fields {
+            slots: [None; MAX_FIELDS],
+            problem: Some(format!("the record is {kind}, not a JSON object")),
+            record: PhantomData,
+        }
+    }
+}
+
+impl<'de, R: Record> Visitor<'de> for FieldsVisitor<R> {
+    type Value = Fields<'de, R>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        debug_assert!(R::FIELDS.len() <= MAX_FIELDS);
+        let mut fields = Fields { slots: [None; MAX_FIELDS], problem: None, record: PhantomData };
+        let mut other_keys: Vec<Cow<'de, [u8]>> = Vec::new();
+        while let Some(KeyBytes(key)) = map.next_key()? {
+            let value: &'de RawValue = map.next_value()?;
+            let duplicate = match R::FIELDS.iter().position(|f| f.as_bytes() == &*key) {
+                Some(slot) => fields.slots[slot].replace(value.get()).is_some(),
+                None if other_keys.contains(&key) => true,
+                None => {
+                    other_keys.push(key.clone());
+                    false
+                }
+            };
+            if fields.problem.is_none() {
+                if duplicate {
+                    fields.problem = Some(format!(
+                        "key {:?} appears twice in one object",
+                        String::from_utf8_lossy(&key)
+                    ));
+                } else if std::str::from_utf8(&key).is_err() {
+                    fields.problem = Some("a key is not valid UTF-8".into());
+                }
+            }
+        }
+        Ok(fields)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::not_an_object("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Self::not_an_object("null"))
+    }
+}
+
+/// An object key as bytes with escapes decoded, borrowed where it has no escapes.
+/// Taken as bytes so that an unpaired surrogate in a key is this crate's finding
+/// (a bad record), not a parse failure.
+struct KeyBytes<'de>(Cow<'de, [u8]>);
+
+impl<'de> Deserialize<'de> for KeyBytes<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = KeyBytes<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+
+            fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+                Ok(KeyBytes(Cow::Borrowed(v)))
+            }
+
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+                Ok(KeyBytes(Cow::Owned(v.to_vec())))
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyBytes(Cow::Borrowed(v.as_bytes())))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyBytes(Cow::Owned(v.as_bytes().to_vec())))
+            }
+        }
+        deserializer.deserialize_bytes(KeyVisitor)
+    }
+}

@@ -1,0 +1,73 @@
+//! Song records: the fields of a song object and their column types.
+
+use super::coerce::{double, int32, text, Raw};
+use super::Record;
+use crate::model::SongRecord;
+
+impl Record for SongRecord {
+    const FIELDS: &'static [&'static str] = &[
+        "song_id",
+        "title",
+        "artist_id",
+        "artist_name",
+        "artist_location",
+        "artist_latitude",
+        "artist_longitude",
+        "duration",
+        "year",
+    ];
+
+    fn coerce(f: &[Raw<'_>]) -> Result<Self, String> {
+        Ok(SongRecord {
+            song_id: text("song_id", f[0])?,
+            title: text("title", f[1])?,
+            artist_id: text("artist_id", f[2])?,
+            artist_name: text("artist_name", f[3])?,
+            artist_location: text("artist_location", f[4])?,
+            artist_latitude: double("artist_latitude", f[5])?,
+            artist_longitude: double("artist_longitude", f[6])?,
+            duration: double("duration", f[7])?,
+            year: int32("year", f[8])?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::SongRecord;
+    use crate::parse::decode_object;
+
+    #[test]
+    fn decodes_a_classic_song_object() {
+        let text = br#"{"num_songs": 1, "artist_id": "ARD7TVE1187B99BFB1", "artist_latitude": null, "artist_longitude": null, "artist_location": "California - LA", "artist_name": "Casual", "song_id": "SOMZWCG12A8C13C480", "title": "I Didn't Mean To", "duration": 218.93179, "year": 0}"#;
+        let decoded = decode_object::<SongRecord>("song_data/A/A/A/x.json", text);
+        assert!(decoded.bad.is_empty());
+        assert_eq!(
+            decoded.records,
+            vec![(
+                1,
+                SongRecord {
+                    song_id: Some("SOMZWCG12A8C13C480".into()),
+                    title: Some("I Didn't Mean To".into()),
+                    artist_id: Some("ARD7TVE1187B99BFB1".into()),
+                    artist_name: Some("Casual".into()),
+                    artist_location: Some("California - LA".into()),
+                    artist_latitude: None,
+                    artist_longitude: None,
+                    duration: Some(218.93179),
+                    year: Some(0),
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn number_artist_name_keeps_its_source_text() {
+        let text = br#"{"song_id":"S1","artist_name":112,"artist_location":1.50,"year":"1999"}"#;
+        let record = &decode_object::<SongRecord>("k", text).records[0].1;
+        assert_eq!(record.artist_name.as_deref(), Some("112"));
+        assert_eq!(record.artist_location.as_deref(), Some("1.50"));
+        assert_eq!(record.year, Some(1999));
+        assert_eq!(record.title, None);
+    }
+}

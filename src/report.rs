@@ -1,0 +1,97 @@
+//! The run report: what was read, what was loaded, what was rejected, and where the
+//! time went; printed for people and written as JSON with `--report`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Rows in each table of the loaded star schema.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TableCounts {
+    pub songplays: u64,
+    pub users: u64,
+    pub songs: u64,
+    pub artists: u64,
+    pub time: u64,
+}
+
+/// What one source tree held.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceSummary {
+    pub uri: String,
+    pub objects: u64,
+    pub bytes: u64,
+    pub records: u64,
+    /// Keys that are not `.json` objects, left unread.
+    pub ignored_keys: Vec<String>,
+}
+
+/// One stage's wall time. Stages overlap where the pipeline overlaps them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: &'static str,
+    pub seconds: f64,
+}
+
+/// The report of a successful load.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub mode: &'static str,
+    /// The target without secrets: `user@host:port/db`.
+    pub target: String,
+    pub schema: String,
+    pub tables: TableCounts,
+    pub songs: SourceSummary,
+    pub logs: SourceSummary,
+    pub bad_records: u64,
+    pub reject_file: Option<PathBuf>,
+    pub stages: Vec<Stage>,
+    pub seconds: f64,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+}
+
+pub(crate) fn stage(name: &'static str, took: Duration) -> Stage {
+    Stage { name, seconds: took.as_secs_f64() }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "loaded {} ({} mode, schema {}) in {:.2} s", self.target, self.mode, self.schema, self.seconds)?;
+        let t = &self.tables;
+        for (table, rows) in [
+            ("songplays", t.songplays),
+            ("users", t.users),
+            ("songs", t.songs),
+            ("artists", t.artists),
+            ("time", t.time),
+        ] {
+            writeln!(f, "  {table:<10} {rows:>12} rows")?;
+        }
+        for (name, source) in [("song data", &self.songs), ("log data", &self.logs)] {
+            writeln!(
+                f,
+                "  {name}: {} objects, {} records, {} bytes from {}",
+                source.objects, source.records, source.bytes, source.uri
+            )?;
+            if !source.ignored_keys.is_empty() {
+                writeln!(f, "    ignored {} other keys: {}", source.ignored_keys.len(), source.ignored_keys.join(", "))?;
+            }
+        }
+        match &self.reject_file {
+            Some(path) if self.bad_records > 0 => {
+                writeln!(f, "  skipped {} bad records, written to {}", self.bad_records, path.display())?
+            }
+            _ => writeln!(f, "  bad records: {}", self.bad_records)?,
+        }
+        let stages: Vec<String> =
+            self.stages.iter().map(|s| format!("{} {:.2} s", s.name, s.seconds)).collect();
+        write!(f, "  stages: {}", stages.join(", "))
+    }
+}

@@ -1,0 +1,300 @@
+//! Multi-row `INSERT … VALUES (…),(…)` with bind parameters, sized to Redshift's limits
+//! so that one sink serves PostgreSQL and Redshift alike.
+
+use std::collections::HashMap;
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Statement};
+
+use super::{render, Database};
+use crate::config::SchemaName;
+use crate::error::TargetError;
+use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
+
+/// Bind parameters in one statement: Redshift's cap (the wire protocol allows 65,535).
+pub const MAX_PARAMS: usize = 32_767;
+/// Bytes in one statement, values included: Redshift's cap.
+pub const MAX_STATEMENT_BYTES: usize = 16 * 1024 * 1024;
+/// Rows per statement unless the column count or the byte cap says fewer; PostgreSQL
+/// ingests fastest at about this size (docs/BENCHMARKS.md).
+pub const DEFAULT_ROWS_PER_STATEMENT: usize = 1_000;
+
+/// A row type of one table, as its INSERT binds it.
+pub trait InsertRow: Send + Sync + 'static {
+    const TABLE: &'static str;
+    /// The columns bound, in order; columns the database fills are left out.
+    const COLUMNS: &'static [&'static str];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>);
+
+    /// An upper bound on the bytes the row's values take in a statement.
+    fn statement_bytes(&self) -> usize;
+}
+
+/// Rows per statement for a table: the requested count within the parameter cap.
+pub fn rows_per_statement(columns: usize, requested: usize) -> usize {
+    requested.min(MAX_PARAMS / columns).max(1)
+}
+
+/// Buffers rows of one table and inserts them in full statements over one connection.
+pub struct Inserter<'c, R> {
+    client: &'c Client,
+    database: &'c Database,
+    schema: SchemaName,
+    rows_per_statement: usize,
+    pending: Vec<R>,
+    prepared: HashMap<usize, Statement>,
+    inserted: u64,
+}
+
+impl<'c, R: InsertRow> Inserter<'c, R> {
+    pub fn new(
+        client: &'c Client,
+        database: &'c Database,
+        schema: SchemaName,
+        requested_rows: usize,
+    ) -> Self {
+        let rows_per_statement = rows_per_statement(R::COLUMNS.len(), requested_rows);
+        Inserter {
+            client,
+            database,
+            schema,
+            rows_per_statement,
+            pending: Vec::with_capacity(rows_per_statement),
+            prepared: HashMap::new(),
+            inserted: 0,
+        }
+    }
+
+    /// Takes rows; inserts every full statement's worth now and keeps the rest.
+    pub async fn push(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), TargetError> {
+        self.pending.extend(rows);
+        if self.pending.len() >= self.rows_per_statement {
+            let whole = self.pending.len() - self.pending.len() % self.rows_per_statement;
+            let full: Vec<R> = self.pending.drain(..whole).collect();
+            self.insert_now(&full).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts what is left; gives the rows inserted in all.
+    pub async fn finish(mut self) -> Result<u64, TargetError> {
+        let rest = std::mem::take(&mut self.pending);
+        self.insert_now(&rest).await?;
+        Ok(self.inserted)
+    }
+
+    async fn insert_now(&mut self, rows: &[R]) -> Result<(), TargetError> {
+        let mut start = 0;
+        while start < rows.len() {
+            let end = self.statement_end(rows, start);
+            let statement = self.statement(end - start).await?;
+            let mut params = Vec::with_capacity((end - start) * R::COLUMNS.len());
+            for row in &rows[start..end] {
+                row.push_params(&mut params);
+            }
+            let inserted = self
+                .client
+                .execute(&statement, &params)
+                .await
+                .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), &e))?;
+            self.inserted += inserted;
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Where the statement starting at `start` ends: at the row cap, or before the
+    /// row that would take it past the byte cap.
+    fn statement_end(&self, rows: &[R], start: usize) -> usize {
+        let mut bytes = 0;
+        let mut end = start;
+        while end < rows.len() && end - start < self.rows_per_statement {
+            // Placeholders and punctuation: a generous 16 bytes a value.
+            bytes += rows[end].statement_bytes() + 16 * R::COLUMNS.len();
+            if bytes > MAX_STATEMENT_BYTES && end > start {
+                break;
+            }
+            end += 1;
+        }
+        end
+    }
+
+    async fn statement(&mut self, rows: usize) -> Result<Statement, TargetError> {
+        if let Some(statement) = self.prepared.get(&rows) {
+            return Ok(statement.clone());
+        }
+        let sql = insert_sql(self.database.sql().insert, &self.schema, R::TABLE, R::COLUMNS, rows);
+        let statement = self
+            .client
+            .prepare(&sql)
+            .await
+            .map_err(|e| self.database.error(format!("prepare insert into {}", R::TABLE), &e))?;
+        self.prepared.insert(rows, statement.clone());
+        Ok(statement)
+    }
+}
+
+/// `INSERT INTO schema.table (columns) VALUES ($1, …), (…)` for `rows` rows.
+fn insert_sql(
+    template: &str,
+    schema: &SchemaName,
+    table: &str,
+    columns: &[&str],
+    rows: usize,
+) -> String {
+    let width = columns.len();
+    let tuples: Vec<String> = (0..rows)
+        .map(|row| {
+            let placeholders: Vec<String> =
+                (1..=width).map(|col| format!("${}", row * width + col)).collect();
+            format!("({})", placeholders.join(","))
+        })
+        .collect();
+    render(
+        template.trim_end(),
+        &[
+            ("schema", &schema.quoted()),
+            ("table", table),
+            ("columns", &columns.join(", ")),
+            ("rows", &tuples.join(",")),
+        ],
+    )
+}
+
+fn text_bytes(value: &Option<String>) -> usize {
+    value.as_ref().map_or(0, String::len)
+}
+
+impl InsertRow for SongplayRow {
+    const TABLE: &'static str = "songplays";
+    const COLUMNS: &'static [&'static str] = &[
+        "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location",
+        "user_agent",
+    ];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.start_time,
+            &self.user_id,
+            &self.level,
+            &self.song_id,
+            &self.artist_id,
+            &self.session_id,
+            &self.location,
+            &self.user_agent,
+        ]);
+    }
+
+    fn statement_bytes(&self) -> usize {
+        16 + text_bytes(&self.level)
+            + text_bytes(&self.song_id)
+            + text_bytes(&self.artist_id)
+            + text_bytes(&self.location)
+            + text_bytes(&self.user_agent)
+    }
+}
+
+impl InsertRow for UserRow {
+    const TABLE: &'static str = "users";
+    const COLUMNS: &'static [&'static str] =
+        &["user_id", "first_name", "last_name", "gender", "level"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.user_id,
+            &self.first_name,
+            &self.last_name,
+            &self.gender,
+            &self.level,
+        ]);
+    }
+
+    fn statement_bytes(&self) -> usize {
+        4 + text_bytes(&self.first_name)
+            + text_bytes(&self.last_name)
+            + text_bytes(&self.gender)
+            + text_bytes(&self.level)
+    }
+}
+
+impl InsertRow for SongRow {
+    const TABLE: &'static str = "songs";
+    const COLUMNS: &'static [&'static str] = &["song_id", "title", "artist_id", "year", "duration"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.song_id,
+            &self.title,
+            &self.artist_id,
+            &self.year,
+            &self.duration,
+        ]);
+    }
+
+    fn statement_bytes(&self) -> usize {
+        12 + self.song_id.len() + text_bytes(&self.title) + text_bytes(&self.artist_id)
+    }
+}
+
+impl InsertRow for ArtistRow {
+    const TABLE: &'static str = "artists";
+    const COLUMNS: &'static [&'static str] =
+        &["artist_id", "name", "location", "latitude", "longitude"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.artist_id,
+            &self.name,
+            &self.location,
+            &self.latitude,
+            &self.longitude,
+        ]);
+    }
+
+    fn statement_bytes(&self) -> usize {
+        16 + self.artist_id.len() + text_bytes(&self.name) + text_bytes(&self.location)
+    }
+}
+
+impl InsertRow for TimeRow {
+    const TABLE: &'static str = "time";
+    const COLUMNS: &'static [&'static str] =
+        &["start_time", "hour", "day", "week", "month", "year", "weekday"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.start_time,
+            &self.parts.hour,
+            &self.parts.day,
+            &self.parts.week,
+            &self.parts.month,
+            &self.parts.year,
+            &self.parts.weekday,
+        ]);
+    }
+
+    fn statement_bytes(&self) -> usize {
+        32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_stay_within_the_parameter_cap() {
+        assert_eq!(rows_per_statement(8, 1_000), 1_000);
+        assert_eq!(rows_per_statement(8, 10_000), 4_095);
+        assert_eq!(rows_per_statement(7, 100_000) * 7 <= MAX_PARAMS, true);
+        assert_eq!(rows_per_statement(5, 0), 1);
+    }
+
+    #[test]
+    fn insert_sql_numbers_placeholders_row_by_row() {
+        let schema: SchemaName = "s".parse().unwrap();
+        let sql = insert_sql("INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n", &schema, "t", &["a", "b"], 2);
+        assert_eq!(sql, "INSERT INTO \"s\".t (a, b) VALUES ($1,$2),($3,$4)");
+    }
+}

@@ -1,0 +1,101 @@
+//! The load's private staging schema: created fresh, filled, keyed, then swapped into
+//! the target schema in one transaction, so readers see the old tables or the new ones.
+
+use tokio_postgres::Client;
+
+use super::{render, Database};
+use crate::config::SchemaName;
+use crate::error::TargetError;
+
+/// The staging schema of one load into `target`, on the connection that holds the
+/// load's lock.
+pub struct Staging<'c> {
+    client: &'c Client,
+    database: &'c Database,
+    pub target: SchemaName,
+    pub schema: SchemaName,
+}
+
+impl<'c> Staging<'c> {
+    /// Takes the target schema's load lock (waiting, with a message, while another load
+    /// holds it), then creates a fresh staging schema with empty tables.
+    pub async fn create(
+        client: &'c Client,
+        database: &'c Database,
+        target: &SchemaName,
+    ) -> Result<Staging<'c>, TargetError> {
+        lock(client, database, target).await?;
+        let staging = Staging {
+            client,
+            database,
+            target: target.clone(),
+            schema: target.staging(),
+        };
+        let sql = database.sql();
+        staging.run("create staging schema", sql.prepare_staging).await?;
+        staging.run("create staging tables", sql.create_tables).await?;
+        Ok(staging)
+    }
+
+    async fn run(&self, step: &str, template: &str) -> Result<(), TargetError> {
+        let sql = render(
+            template,
+            &[
+                ("schema", &self.schema.quoted()),
+                ("staging", &self.schema.quoted()),
+            ],
+        );
+        self.client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| self.database.error(step, &e))
+    }
+
+    /// Adds the keys once the rows are in.
+    pub async fn add_keys(&self) -> Result<(), TargetError> {
+        self.run("add keys", self.database.sql().add_keys).await
+    }
+
+    /// Replaces the target's tables with the staged ones, atomically.
+    pub async fn swap(self) -> Result<(), TargetError> {
+        let sql = self.database.sql();
+        let swap = render(
+            sql.swap,
+            &[
+                ("create_tables", &sql.create_tables_in(&self.target)),
+                ("schema", &self.target.quoted()),
+                ("staging", &self.schema.quoted()),
+            ],
+        );
+        if let Err(err) = self.client.batch_execute(&swap).await {
+            let _ = self.client.batch_execute("ROLLBACK").await;
+            return Err(self.database.error("swap in the new tables", &err));
+        }
+        Ok(())
+    }
+
+    /// Drops the staging schema after a failure; the target's tables are untouched.
+    pub async fn abandon(self) {
+        let _ = self.run("drop staging schema", self.database.sql().drop_staging).await;
+    }
+}
+
+async fn lock(client: &Client, database: &Database, target: &SchemaName) -> Result<(), TargetError> {
+    let Some((try_lock, wait_lock)) = database.sql().lock else {
+        return Ok(());
+    };
+    let step = "lock the target schema";
+    let acquired: bool = client
+        .query_one(try_lock, &[&target.as_str()])
+        .await
+        .map_err(|e| database.error(step, &e))?
+        .get(0);
+    if !acquired {
+        tracing::warn!("waiting for another load into schema {target} to finish");
+        client
+            .query_one(wait_lock, &[&target.as_str()])
+            .await
+            .map_err(|e| database.error(step, &e))?;
+    }
+    Ok(())
+}

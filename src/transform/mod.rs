@@ -1,0 +1,56 @@
+//! The star-schema rules of SPEC section 2, as plain functions over typed records.
+//!
+//! Songs are small and come first: [`songs::Catalog`] holds the `songs` and `artists`
+//! rows and the index songplays are matched against. Events stream through
+//! [`EventFold`] object by object, giving songplay rows at once and folding `users`
+//! and `time`, whose rows are only known at the end.
+
+pub mod songplays;
+pub mod songs;
+pub mod time;
+pub mod users;
+
+use crate::model::{EventRecord, Position, SongplayRow, TimeRow, UserRow};
+pub use songs::Catalog;
+
+/// What the events of one object contribute, computed independently of other objects.
+#[derive(Debug, Default)]
+pub struct ObjectFold {
+    pub songplays: Vec<SongplayRow>,
+    pub users: users::UserFold,
+    pub times: time::TimeFold,
+}
+
+impl ObjectFold {
+    /// Applies the songplays, users and time rules to the events of one object.
+    pub fn of_events(catalog: &Catalog, object: u32, events: &[(u32, EventRecord)]) -> Self {
+        let mut fold = ObjectFold::default();
+        for (line, event) in events {
+            if let Some(row) = songplays::songplay(catalog, event) {
+                fold.users.offer(Position { object, line: *line }, event);
+                fold.times.offer(row.start_time);
+                fold.songplays.push(row);
+            }
+        }
+        fold
+    }
+}
+
+/// The `users` and `time` rules folded over all events seen so far.
+#[derive(Debug, Default)]
+pub struct EventFold {
+    users: users::UserFold,
+    times: time::TimeFold,
+}
+
+impl EventFold {
+    /// Merges one object's contribution; objects may come in any order.
+    pub fn merge(&mut self, object: ObjectFold) {
+        self.users.merge(object.users);
+        self.times.merge(object.times);
+    }
+
+    pub fn finish(self) -> (Vec<UserRow>, Vec<TimeRow>) {
+        (self.users.into_rows(), self.times.into_rows())
+    }
+}

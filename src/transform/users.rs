@@ -1,0 +1,122 @@
+//! `users`: each user's names, gender and level from their latest `NextSong` event.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use crate::model::{EventRecord, Position, Timestamp, UserRow};
+
+/// The latest play seen so far for each user.
+#[derive(Debug, Default)]
+pub struct UserFold {
+    latest: HashMap<i32, Latest>,
+}
+
+#[derive(Debug)]
+struct Latest {
+    /// (ts, sessionId, itemInSession): `None` sorts lowest, as SPEC asks of a NULL.
+    recency: (Timestamp, Option<i32>, Option<i32>),
+    position: Position,
+    row: UserRow,
+}
+
+impl Latest {
+    /// Whether `self` is later than `other`; on a tie the earlier position wins.
+    fn supersedes(&self, other: &Latest) -> bool {
+        match self.recency.cmp(&other.recency) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => self.position < other.position,
+        }
+    }
+}
+
+impl UserFold {
+    /// Considers a songplay event of a known user.
+    pub fn offer(&mut self, position: Position, event: &EventRecord) {
+        let Some(user_id) = event.user_id else { return };
+        let candidate = Latest {
+            recency: (event.start_time, event.session_id, event.item_in_session),
+            position,
+            row: UserRow {
+                user_id,
+                first_name: event.first_name.clone(),
+                last_name: event.last_name.clone(),
+                gender: event.gender.clone(),
+                level: event.level.clone(),
+            },
+        };
+        self.keep_latest(candidate);
+    }
+
+    pub fn merge(&mut self, other: UserFold) {
+        for candidate in other.latest.into_values() {
+            self.keep_latest(candidate);
+        }
+    }
+
+    fn keep_latest(&mut self, candidate: Latest) {
+        match self.latest.get_mut(&candidate.row.user_id) {
+            Some(current) if !candidate.supersedes(current) => {}
+            Some(current) => *current = candidate,
+            None => {
+                self.latest.insert(candidate.row.user_id, candidate);
+            }
+        }
+    }
+
+    /// The rows, ordered by user id.
+    pub fn into_rows(self) -> Vec<UserRow> {
+        let mut rows: Vec<UserRow> = self.latest.into_values().map(|l| l.row).collect();
+        rows.sort_by_key(|row| row.user_id);
+        rows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn play(ts: i64, session: Option<i32>, item: Option<i32>, level: &str) -> EventRecord {
+        EventRecord {
+            artist: None,
+            first_name: Some("Lily".into()),
+            gender: Some("F".into()),
+            item_in_session: item,
+            last_name: Some("Koch".into()),
+            length: None,
+            level: Some(level.into()),
+            location: None,
+            page: "NextSong".into(),
+            session_id: session,
+            song: None,
+            start_time: Timestamp::from_epoch_millis(ts).unwrap(),
+            user_agent: None,
+            user_id: Some(15),
+        }
+    }
+
+    fn level_after(offers: &[(u32, u32, EventRecord)]) -> String {
+        let mut fold = UserFold::default();
+        for (object, line, event) in offers {
+            let mut single = UserFold::default();
+            single.offer(Position { object: *object, line: *line }, event);
+            fold.merge(single);
+        }
+        fold.into_rows()[0].level.clone().unwrap()
+    }
+
+    #[test]
+    fn latest_by_ts_then_session_then_item() {
+        assert_eq!(level_after(&[(0, 1, play(2, None, None, "paid")), (0, 2, play(1, Some(9), Some(9), "free"))]), "paid");
+        assert_eq!(level_after(&[(0, 1, play(1, None, Some(9), "free")), (0, 2, play(1, Some(1), None, "paid"))]), "paid");
+        assert_eq!(level_after(&[(0, 1, play(1, Some(1), Some(2), "paid")), (0, 2, play(1, Some(1), Some(1), "free"))]), "paid");
+    }
+
+    #[test]
+    fn ties_go_to_the_first_in_key_and_line_order_whatever_the_merge_order() {
+        let tie = |level| play(5, Some(1), Some(1), level);
+        assert_eq!(level_after(&[(1, 1, tie("free")), (0, 7, tie("paid"))]), "paid");
+        assert_eq!(level_after(&[(0, 7, tie("paid")), (1, 1, tie("free"))]), "paid");
+        assert_eq!(level_after(&[(0, 3, tie("free")), (0, 2, tie("paid"))]), "paid");
+    }
+}
