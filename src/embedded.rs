@@ -120,14 +120,23 @@ pub struct AttachedServer {
 
 impl AttachedServer {
     /// Initializes `data_dir` (which must not hold a cluster yet) and starts a server on a
-    /// free loopback port with extra `settings` (e.g. `fsync=off`).
+    /// free loopback port with extra `settings` (e.g. `fsync=off`); the server logs to
+    /// `data_dir` with the extension `.log`.
     pub fn start(data_dir: &Path, settings: &[(&str, &str)]) -> Result<AttachedServer> {
         let cluster = Cluster::new(data_dir.to_path_buf())?;
         cluster.owned_dir(data_dir)?;
         cluster.init()?;
         let port = free_port()?;
+        let log_path = data_dir.with_extension("log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| EmbeddedError(format!("cannot create {}: {e}", log_path.display())))?;
         let mut command = cluster.command("postgres");
-        command.arg("-D").arg(data_dir).args(cluster.server_options(port, settings));
+        command
+            .arg("-D")
+            .arg(data_dir)
+            .args(cluster.server_options(port, settings))
+            .stdout(log.try_clone().map_err(|e| EmbeddedError(e.to_string()))?)
+            .stderr(log);
         let child = spawn_tied_to_process(command)
             .map_err(|e| EmbeddedError(format!("cannot start postgres: {e}")))?;
         let mut server = AttachedServer { port, child };

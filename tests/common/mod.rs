@@ -1,0 +1,164 @@
+//! Shared test helpers: one real PostgreSQL per test binary (initdb into a temp dir, a
+//! free loopback port, stopped when the binary exits), a fresh database per test, and
+//! table dumps to compare against known answers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use sparkify_load::embedded::AttachedServer;
+use sparkify_load::source::SourceUri;
+use sparkify_load::{LoadConfig, Secret, Target};
+
+struct Shared {
+    server: AttachedServer,
+    _dir: tempfile::TempDir,
+}
+
+static SERVER: Mutex<Option<Shared>> = Mutex::new(None);
+static PORT: OnceLock<u16> = OnceLock::new();
+static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn stop_server() {
+    if let Ok(mut shared) = SERVER.lock() {
+        shared.take();
+    }
+}
+
+/// The port of this binary's server, started on first use.
+pub fn port() -> u16 {
+    *PORT.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("sparkify-test-pg").tempdir().expect("a temp dir");
+        let data = dir.path().join("data");
+        let server = AttachedServer::start(&data, &[("fsync", "off"), ("full_page_writes", "off")])
+            .expect("the test PostgreSQL starts");
+        let port = server.port;
+        *SERVER.lock().unwrap() = Some(Shared { server, _dir: dir });
+        unsafe {
+            libc::atexit(stop_server);
+        }
+        port
+    })
+}
+
+/// The URL of the server's default database (for admin work).
+pub fn admin_url() -> String {
+    sparkify_load::embedded::url(port())
+}
+
+/// A new, empty database on the shared server; its URL.
+pub async fn fresh_database() -> String {
+    let n = NEXT_DATABASE.fetch_add(1, Ordering::SeqCst);
+    let name = format!("test_{}_{n}", std::process::id());
+    let admin = connect(&admin_url()).await;
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    format!("postgresql://sparkify@127.0.0.1:{}/{name}", port())
+}
+
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+/// The columns of each table as text, in table order; timestamps to the millisecond.
+fn columns(table: &str) -> &'static [&'static str] {
+    const START_TIME: &str = "to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS')";
+    match table {
+        "songplays" => &[START_TIME, "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent"],
+        "users" => &["user_id", "first_name", "last_name", "gender", "level"],
+        "songs" => &["song_id", "title", "artist_id", "year", "duration"],
+        "artists" => &["artist_id", "name", "location", "latitude", "longitude"],
+        "time" => &[START_TIME, "hour", "day", "week", "month", "year", "weekday"],
+        other => panic!("no table {other}"),
+    }
+}
+
+pub const TABLES: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
+
+/// Every row of `schema.table` as a tab-separated line (`\N` for NULL), sorted.
+pub async fn dump(url: &str, schema: &str, table: &str) -> Vec<String> {
+    let client = connect(url).await;
+    let cells: Vec<String> = columns(table)
+        .iter()
+        .map(|c| format!("coalesce(({c})::text, '\\N')"))
+        .collect();
+    let sql = format!("SELECT concat_ws(E'\\t', {}) FROM \"{schema}\".{table}", cells.join(", "));
+    let mut rows: Vec<String> =
+        client.query(&sql, &[]).await.unwrap().iter().map(|row| row.get(0)).collect();
+    rows.sort();
+    rows
+}
+
+/// All five tables, dumped.
+pub async fn dump_all(url: &str, schema: &str) -> Vec<Vec<String>> {
+    let mut tables = Vec::new();
+    for table in TABLES {
+        tables.push(dump(url, schema, table).await);
+    }
+    tables
+}
+
+/// Schemas other than the system's and `public`.
+pub async fn schemas(url: &str) -> Vec<String> {
+    let client = connect(url).await;
+    let rows = client
+        .query("SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1", &[])
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get(0)).collect()
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn tiny() -> PathBuf {
+    fixtures().join("tiny")
+}
+
+/// The hand-derived rows of a table of the tiny fixture, sorted.
+pub fn expected_tiny(table: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(tiny().join("expected").join(format!("{table}.tsv"))).unwrap();
+    let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
+    rows.sort();
+    rows
+}
+
+pub fn expected_tiny_all() -> Vec<Vec<String>> {
+    TABLES.iter().map(|t| expected_tiny(t)).collect()
+}
+
+/// The classic data set beside the project, if it is there.
+pub fn real_data() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sparkify");
+    if dir.join("song_data").is_dir() && dir.join("log_data").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: the classic data set is not at {}", dir.display());
+        None
+    }
+}
+
+/// A load of `root/song_data` and `root/log_data` into `url`.
+pub fn config(root: &Path, url: &str) -> LoadConfig {
+    LoadConfig::new(
+        SourceUri::Local(root.join("song_data")),
+        SourceUri::Local(root.join("log_data")),
+        Target::Url(Secret::new(url.to_string())),
+    )
+}
+
+/// Copies a tree (for tests that add objects to a fixture).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
