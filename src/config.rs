@@ -166,8 +166,19 @@ mod tests {
 
     #[test]
     fn schema_names_are_checked() {
-        assert_eq!("sparkify_2".parse::<SchemaName>().unwrap().quoted(), "\"sparkify_2\"");
-        for bad in ["", "Public", "1x", "a-b", "x\"; drop", "pg_catalog", &"a".repeat(41)] {
+        assert_eq!(
+            "sparkify_2".parse::<SchemaName>().unwrap().quoted(),
+            "\"sparkify_2\""
+        );
+        for bad in [
+            "",
+            "Public",
+            "1x",
+            "a-b",
+            "x\"; drop",
+            "pg_catalog",
+            &"a".repeat(41),
+        ] {
             assert!(bad.parse::<SchemaName>().is_err(), "{bad}");
         }
     }

@@ -76,7 +76,11 @@ impl Server {
                 .arg("-l")
                 .arg(&log)
                 .args(["-w", "-t", "60", "-o"])
-                .arg(cluster.server_options(port, &[("synchronous_commit", "off")]).join(" ")),
+                .arg(
+                    cluster
+                        .server_options(port, &[("synchronous_commit", "off")])
+                        .join(" "),
+                ),
         )?;
         cluster.create_database(port)?;
         Ok(Server { port })
@@ -88,9 +92,16 @@ impl Server {
         if !cluster.is_initialized() {
             return Ok(None);
         }
-        let status = cluster.command("pg_ctl").arg("status").arg("-D").arg(&cluster.data_dir).output();
+        let status = cluster
+            .command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(&cluster.data_dir)
+            .output();
         match status {
-            Ok(out) if out.status.success() => Ok(cluster.running_port().map(|port| Server { port })),
+            Ok(out) if out.status.success() => {
+                Ok(cluster.running_port().map(|port| Server { port }))
+            }
             Ok(_) => Ok(None),
             Err(e) => Err(EmbeddedError(format!("cannot run pg_ctl: {e}"))),
         }
@@ -104,7 +115,12 @@ impl Server {
         let cluster = Cluster::new(home.join("pgdata"))?;
         cluster.run(
             "pg_ctl",
-            cluster.command("pg_ctl").arg("stop").arg("-D").arg(&cluster.data_dir).args(["-m", "fast", "-w"]),
+            cluster
+                .command("pg_ctl")
+                .arg("stop")
+                .arg("-D")
+                .arg(&cluster.data_dir)
+                .args(["-m", "fast", "-w"]),
         )?;
         Ok(true)
     }
@@ -175,8 +191,16 @@ struct Cluster {
 
 impl Cluster {
     fn new(data_dir: PathBuf) -> Result<Cluster> {
-        let owner = if is_root() { Some(user_ids(SERVER_USER_WHEN_ROOT)?) } else { None };
-        Ok(Cluster { data_dir, bin_dir: find_bin_dir()?, owner })
+        let owner = if is_root() {
+            Some(user_ids(SERVER_USER_WHEN_ROOT)?)
+        } else {
+            None
+        };
+        Ok(Cluster {
+            data_dir,
+            bin_dir: find_bin_dir()?,
+            owner,
+        })
     }
 
     fn is_initialized(&self) -> bool {
@@ -202,8 +226,12 @@ impl Cluster {
         std::fs::create_dir_all(dir)
             .map_err(|e| EmbeddedError(format!("cannot create {}: {e}", dir.display())))?;
         if let Some((uid, gid)) = self.owner {
-            chown(dir, Some(uid), Some(gid))
-                .map_err(|e| EmbeddedError(format!("cannot hand {} to the postgres user: {e}", dir.display())))?;
+            chown(dir, Some(uid), Some(gid)).map_err(|e| {
+                EmbeddedError(format!(
+                    "cannot hand {} to the postgres user: {e}",
+                    dir.display()
+                ))
+            })?;
         }
         Ok(())
     }
@@ -211,10 +239,16 @@ impl Cluster {
     fn init(&self) -> Result<()> {
         self.run(
             "initdb",
-            self.command("initdb")
-                .arg("-D")
-                .arg(&self.data_dir)
-                .args(["-U", USER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]),
+            self.command("initdb").arg("-D").arg(&self.data_dir).args([
+                "-U",
+                USER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]),
         )
     }
 
@@ -226,7 +260,9 @@ impl Cluster {
             ("listen_addresses", "127.0.0.1".to_string()),
             ("unix_socket_directories", String::new()),
         ];
-        let extra = settings.iter().map(|(name, value)| (*name, value.to_string()));
+        let extra = settings
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()));
         fixed
             .into_iter()
             .chain(extra)
@@ -243,7 +279,9 @@ impl Cluster {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(EmbeddedError(format!("postgres exited at start-up ({status})")));
+                return Err(EmbeddedError(format!(
+                    "postgres exited at start-up ({status})"
+                )));
             }
             let ready = self
                 .command("pg_isready")
@@ -254,7 +292,9 @@ impl Cluster {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(EmbeddedError(format!("postgres did not accept connections on port {port}")));
+                return Err(EmbeddedError(format!(
+                    "postgres did not accept connections on port {port}"
+                )));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -264,7 +304,15 @@ impl Cluster {
     fn create_database(&self, port: u16) -> Result<()> {
         let created = self.run(
             "createdb",
-            self.command("createdb").args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", USER, DATABASE]),
+            self.command("createdb").args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                USER,
+                DATABASE,
+            ]),
         );
         match created {
             Err(EmbeddedError(message)) if message.contains("already exists") => Ok(()),
@@ -273,13 +321,18 @@ impl Cluster {
     }
 
     fn run(&self, what: &str, command: &mut Command) -> Result<()> {
-        let output: Output =
-            command.output().map_err(|e| EmbeddedError(format!("cannot run {what}: {e}")))?;
+        let output: Output = command
+            .output()
+            .map_err(|e| EmbeddedError(format!("cannot run {what}: {e}")))?;
         if output.status.success() {
             return Ok(());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(EmbeddedError(format!("{what} failed ({}): {}", output.status, stderr.trim())))
+        Err(EmbeddedError(format!(
+            "{what} failed ({}): {}",
+            output.status,
+            stderr.trim()
+        )))
     }
 }
 
@@ -369,5 +422,7 @@ fn spawn_tied_to_process(mut command: Command) -> io::Result<Child> {
         .expect("the spawner lock is never poisoned")
         .send((command, reply_tx))
         .map_err(|_| io::Error::other("the spawner thread is gone"))?;
-    reply_rx.recv().map_err(|_| io::Error::other("the spawner thread is gone"))?
+    reply_rx
+        .recv()
+        .map_err(|_| io::Error::other("the spawner thread is gone"))?
 }

@@ -36,8 +36,8 @@ const FIRST_DAY_MILLIS: i64 = 1_545_264_000_000;
 const DAY_MILLIS: i64 = 86_400_000;
 
 const WORDS: &[&str] = &[
-    "Love", "Night", "Blue", "Fire", "River", "Dream", "Heart", "Rain", "Gold", "Road",
-    "Summer", "Ghost", "Light", "Stone", "Wild", "Sweet", "Dance", "Echo", "Silver", "Home",
+    "Love", "Night", "Blue", "Fire", "River", "Dream", "Heart", "Rain", "Gold", "Road", "Summer",
+    "Ghost", "Light", "Stone", "Wild", "Sweet", "Dance", "Echo", "Silver", "Home",
 ];
 /// Text that must load verbatim: quotes, backslashes, unicode, SQL, HTML entities.
 const ODD_TEXT: &[&str] = &[
@@ -50,8 +50,21 @@ const ODD_TEXT: &[&str] = &[
     "CafÃ\u{83}Â©",
     "1 OR 1=1",
 ];
-const FIRST_NAMES: &[&str] = &["Ryan", "Lily", "Jacob", "Chloe", "Tegan", "Kate", "Aleena", "Mohammad", "Jayden", "Ava"];
-const LAST_NAMES: &[&str] = &["Smith", "Koch", "Klein", "Cuevas", "Levine", "Harrell", "Kirby", "Rodriguez", "Bell", "Robinson"];
+const FIRST_NAMES: &[&str] = &[
+    "Ryan", "Lily", "Jacob", "Chloe", "Tegan", "Kate", "Aleena", "Mohammad", "Jayden", "Ava",
+];
+const LAST_NAMES: &[&str] = &[
+    "Smith",
+    "Koch",
+    "Klein",
+    "Cuevas",
+    "Levine",
+    "Harrell",
+    "Kirby",
+    "Rodriguez",
+    "Bell",
+    "Robinson",
+];
 const LOCATIONS: &[&str] = &[
     "San Jose-Sunnyvale-Santa Clara, CA",
     "Chicago-Naperville-Elgin, IL-IN-WI",
@@ -60,14 +73,29 @@ const LOCATIONS: &[&str] = &[
     "Lansing-East Lansing, MI",
     "Portland-South Portland, ME",
 ];
-const ARTIST_LOCATIONS: &[&str] = &["", "", "California - LA", "London, England", "Detroit, MI", "Hamburg, Germany"];
+const ARTIST_LOCATIONS: &[&str] = &[
+    "",
+    "",
+    "California - LA",
+    "London, England",
+    "Detroit, MI",
+    "Hamburg, Germany",
+];
 /// userAgent values as the log objects hold them: JSON text with literal quotes.
 const USER_AGENTS: &[&str] = &[
     r#""\"Mozilla\/5.0 (Windows NT 6.1; WOW64) AppleWebKit\/537.36 (KHTML, like Gecko) Chrome\/36.0.1985.143 Safari\/537.36\"""#,
     r#""\"Mozilla\/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit\/537.77.4 (KHTML, like Gecko) Version\/7.0.5 Safari\/537.77.4\"""#,
     r#""Mozilla\/5.0 (X11; Ubuntu; Linux x86_64; rv:31.0) Gecko\/20100101 Firefox\/31.0""#,
 ];
-const OTHER_PAGES: &[&str] = &["Home", "Settings", "About", "Help", "Downgrade", "Upgrade", "Save Settings"];
+const OTHER_PAGES: &[&str] = &[
+    "Home",
+    "Settings",
+    "About",
+    "Help",
+    "Downgrade",
+    "Upgrade",
+    "Save Settings",
+];
 
 /// One song as generated, kept for events to play.
 struct Song {
@@ -91,12 +119,23 @@ struct User {
 pub fn generate(out: &Path, spec: &FixtureSpec) -> Result<FixtureSummary, Error> {
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
-        move |source: io::Error| Error::Output { path: path.clone(), source }
+        move |source: io::Error| Error::Output {
+            path: path.clone(),
+            source,
+        }
     };
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let mut summary = FixtureSummary::default();
-    let songs = write_songs(&out.join("song_data"), spec.songs, &mut rng, &mut summary).map_err(io_err(out))?;
-    write_logs(&out.join("log_data"), spec.events, &songs, &mut rng, &mut summary).map_err(io_err(out))?;
+    let songs = write_songs(&out.join("song_data"), spec.songs, &mut rng, &mut summary)
+        .map_err(io_err(out))?;
+    write_logs(
+        &out.join("log_data"),
+        spec.events,
+        &songs,
+        &mut rng,
+        &mut summary,
+    )
+    .map_err(io_err(out))?;
     Ok(summary)
 }
 
@@ -119,7 +158,10 @@ fn title(rng: &mut ChaCha8Rng) -> String {
         return ODD_TEXT.choose(rng).unwrap().to_string();
     }
     let words = rng.gen_range(1..=3);
-    (0..words).map(|_| *WORDS.choose(rng).unwrap()).collect::<Vec<_>>().join(" ")
+    (0..words)
+        .map(|_| *WORDS.choose(rng).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn write_songs(
@@ -134,14 +176,25 @@ fn write_songs(
                 // Numeric artist names occur in the real bucket; they load as their text.
                 5 => format!("{}", 100 + i),
                 9 => json_string(ODD_TEXT[i % ODD_TEXT.len()]),
-                _ => json_string(&format!("{} {}", WORDS[i % WORDS.len()], LAST_NAMES[(i / 7) % LAST_NAMES.len()])),
+                _ => json_string(&format!(
+                    "{} {}",
+                    WORDS[i % WORDS.len()],
+                    LAST_NAMES[(i / 7) % LAST_NAMES.len()]
+                )),
             };
             let (lat, lon) = if rng.gen_bool(0.4) {
-                (format!("{:.5}", rng.gen_range(-60.0..70.0)), format!("{:.5}", rng.gen_range(-150.0..150.0)))
+                (
+                    format!("{:.5}", rng.gen_range(-60.0..70.0)),
+                    format!("{:.5}", rng.gen_range(-150.0..150.0)),
+                )
             } else {
                 ("null".to_string(), "null".to_string())
             };
-            let location = if i % 23 == 4 { "42".to_string() } else { json_string(ARTIST_LOCATIONS.choose(rng).unwrap()) };
+            let location = if i % 23 == 4 {
+                "42".to_string()
+            } else {
+                json_string(ARTIST_LOCATIONS.choose(rng).unwrap())
+            };
             (id(rng, "AR"), name, location, lat, lon)
         })
         .collect();
@@ -161,7 +214,11 @@ fn write_songs(
             artist_name_json: artist.1.clone(),
             duration_json: format!("{:.5}", rng.gen_range(30.0..600.0)),
         };
-        let year = if rng.gen_bool(0.4) { 0 } else { rng.gen_range(1955..2011) };
+        let year = if rng.gen_bool(0.4) {
+            0
+        } else {
+            rng.gen_range(1955..2011)
+        };
         let fields = [
             ("artist_id", json_string(&artist.0)),
             ("artist_latitude", artist.3.clone()),
@@ -182,7 +239,11 @@ fn write_songs(
             text = text.replace('\n', "\r\n") + "\r\n";
         }
         let track = id(rng, "TR");
-        let path = dir.join(&track[2..3]).join(&track[3..4]).join(&track[4..5]).join(format!("{track}.json"));
+        let path = dir
+            .join(&track[2..3])
+            .join(&track[3..4])
+            .join(&track[4..5])
+            .join(format!("{track}.json"));
         fs::create_dir_all(path.parent().unwrap())?;
         summary.song_records += 1;
         if i % 37 == 11 && !songs.is_empty() {
@@ -205,7 +266,11 @@ fn write_songs(
     fs::create_dir_all(dir)?;
     fs::write(dir.join("empty.json"), "  \n")?;
     summary.song_objects += 1;
-    for (name, text) in [("_SUCCESS", ""), ("README.txt", "not data\n"), ("A/part-0.json.crc", "crc")] {
+    for (name, text) in [
+        ("_SUCCESS", ""),
+        ("README.txt", "not data\n"),
+        ("A/part-0.json.crc", "crc"),
+    ] {
         let path = dir.join(name);
         fs::create_dir_all(path.parent().unwrap())?;
         fs::write(path, text)?;
@@ -223,8 +288,15 @@ fn render_object(fields: &[(&str, String)], pretty: bool, sorted: bool) -> Strin
     } else {
         fields.reverse();
     }
-    let (open, sep, close) = if pretty { ("{\n    ", ",\n    ", "\n}\n") } else { ("{", ", ", "}") };
-    let body: Vec<String> = fields.iter().map(|(key, value)| format!("\"{key}\": {value}")).collect();
+    let (open, sep, close) = if pretty {
+        ("{\n    ", ",\n    ", "\n}\n")
+    } else {
+        ("{", ", ", "}")
+    };
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("\"{key}\": {value}"))
+        .collect();
     format!("{open}{}{close}", body.join(sep))
 }
 
@@ -239,7 +311,11 @@ fn write_logs(
     let users: Vec<User> = (0..(count / 80).clamp(5, 100_000))
         .map(|i| User {
             id: i as u32 + 2,
-            first: if i % 41 == 40 { ODD_TEXT[3] } else { FIRST_NAMES[i % FIRST_NAMES.len()] },
+            first: if i % 41 == 40 {
+                ODD_TEXT[3]
+            } else {
+                FIRST_NAMES[i % FIRST_NAMES.len()]
+            },
             last: LAST_NAMES[(i * 7 + 3) % LAST_NAMES.len()],
             gender: if i % 2 == 0 { "F" } else { "M" },
             location: LOCATIONS[i % LOCATIONS.len()],
@@ -255,7 +331,10 @@ fn write_logs(
         let in_day = (count - written) / (days - day);
         let day_start = FIRST_DAY_MILLIS + day as i64 * DAY_MILLIS;
         let date = day_name(day_start);
-        let path: PathBuf = dir.join(&date[..4]).join(&date[5..7]).join(format!("{date}-events.json"));
+        let path: PathBuf = dir
+            .join(&date[..4])
+            .join(&date[5..7])
+            .join(format!("{date}-events.json"));
         fs::create_dir_all(path.parent().unwrap())?;
         let mut out = BufWriter::new(fs::File::create(&path)?);
         let crlf = day % 5 == 2;
@@ -280,9 +359,15 @@ fn write_logs(
                     user.paid = !user.paid;
                 }
                 line.clear();
-                event_line(&mut line, rng, songs, user, logged_out, session_id, item, ts);
+                event_line(
+                    &mut line, rng, songs, user, logged_out, session_id, item, ts,
+                );
                 let pretty = emitted % 997 == 500;
-                let text = if pretty { line.replace(",\"", ",\n  \"") } else { line.clone() };
+                let text = if pretty {
+                    line.replace(",\"", ",\n  \"")
+                } else {
+                    line.clone()
+                };
                 out.write_all(text.as_bytes())?;
                 if rng.gen_bool(0.001) {
                     // The same line twice: two plays.
@@ -324,24 +409,49 @@ fn event_line(
     let page = if next_song {
         "NextSong"
     } else if logged_out {
-        if rng.gen_bool(0.5) { "Home" } else { "Login" }
+        if rng.gen_bool(0.5) {
+            "Home"
+        } else {
+            "Login"
+        }
     } else {
         OTHER_PAGES.choose(rng).unwrap()
     };
     let (artist, song, length) = if next_song {
         if !songs.is_empty() && rng.gen_bool(0.6) {
             let s = songs.choose(rng).unwrap();
-            (s.artist_name_json.clone(), json_string(&s.title), s.duration_json.clone())
+            (
+                s.artist_name_json.clone(),
+                json_string(&s.title),
+                s.duration_json.clone(),
+            )
         } else {
-            let name = format!("{} {}", WORDS.choose(rng).unwrap(), LAST_NAMES.choose(rng).unwrap());
-            (json_string(&name), json_string(&title(rng)), format!("{:.5}", rng.gen_range(30.0..600.0)))
+            let name = format!(
+                "{} {}",
+                WORDS.choose(rng).unwrap(),
+                LAST_NAMES.choose(rng).unwrap()
+            );
+            (
+                json_string(&name),
+                json_string(&title(rng)),
+                format!("{:.5}", rng.gen_range(30.0..600.0)),
+            )
         }
     } else {
         ("null".into(), "null".into(), "null".into())
     };
     let level = if user.paid { "paid" } else { "free" };
     let (auth, first, gender, last, location, registration, agent, user_id) = if logged_out {
-        ("\"Logged Out\"", "null".to_string(), "null", "null".to_string(), "null".to_string(), "null".to_string(), "null", "\"\"".to_string())
+        (
+            "\"Logged Out\"",
+            "null".to_string(),
+            "null",
+            "null".to_string(),
+            "null".to_string(),
+            "null".to_string(),
+            "null",
+            "\"\"".to_string(),
+        )
     } else {
         (
             "\"Logged In\"",
@@ -352,7 +462,11 @@ fn event_line(
             format!("{}.0", user.registration),
             user.agent,
             // userId is a JSON string in the classic logs; a number now and then is legal.
-            if item == 3 { user.id.to_string() } else { format!("\"{}\"", user.id) },
+            if item == 3 {
+                user.id.to_string()
+            } else {
+                format!("\"{}\"", user.id)
+            },
         )
     };
     let method = if next_song { "PUT" } else { "GET" };

@@ -25,7 +25,11 @@ pub use report::Report;
 
 /// Creates the five empty tables in `schema` (replacing any there), as the classic
 /// `create_tables` step does.
-pub async fn create_tables(url: &Secret<String>, dialect: Dialect, schema: &SchemaName) -> Result<()> {
+pub async fn create_tables(
+    url: &Secret<String>,
+    dialect: Dialect,
+    schema: &SchemaName,
+) -> Result<()> {
     let database = sink::Database::new(url, dialect)?;
     let client = database.connect().await?;
     client

@@ -27,7 +27,9 @@ const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 /// Runs one load, all or nothing.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
     if config.mode == Mode::Copy {
-        return Err(Error::Config("--mode copy is not available yet; use --mode client".into()));
+        return Err(Error::Config(
+            "--mode copy is not available yet; use --mode client".into(),
+        ));
     }
     let started = Instant::now();
     let mut stages = Vec::new();
@@ -73,10 +75,19 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         target: database.label().to_string(),
         schema: config.schema.to_string(),
         tables,
-        songs: SourceSummary { ignored_keys: song_listing.ignored, ..songs },
-        logs: SourceSummary { ignored_keys: log_listing.ignored, ..logs },
+        songs: SourceSummary {
+            ignored_keys: song_listing.ignored,
+            ..songs
+        },
+        logs: SourceSummary {
+            ignored_keys: log_listing.ignored,
+            ..logs
+        },
         bad_records: rejects.records.len() as u64,
-        reject_file: config.reject_file.clone().filter(|_| !rejects.records.is_empty()),
+        reject_file: config
+            .reject_file
+            .clone()
+            .filter(|_| !rejects.records.is_empty()),
         stages,
         seconds: started.elapsed().as_secs_f64(),
     })
@@ -88,9 +99,10 @@ async fn target_url(target: &Target) -> Result<Secret<String>> {
         Target::Url(url) => Ok(url.clone()),
         Target::Embedded(home) => {
             let home = home.clone();
-            let server = tokio::task::spawn_blocking(move || embedded::Server::ensure_running(&home))
-                .await
-                .map_err(|e| Error::Embedded(crate::error::EmbeddedError(e.to_string())))??;
+            let server =
+                tokio::task::spawn_blocking(move || embedded::Server::ensure_running(&home))
+                    .await
+                    .map_err(|e| Error::Embedded(crate::error::EmbeddedError(e.to_string())))??;
             Ok(Secret::new(server.url()))
         }
     }
@@ -112,11 +124,17 @@ async fn fill_staging(
 
     let read_songs = Instant::now();
     let bar = progress.bar("songs", song_listing.objects.len());
-    let mut songs = SourceSummary { uri: config.song_data.to_string(), ..Default::default() };
+    let mut songs = SourceSummary {
+        uri: config.song_data.to_string(),
+        ..Default::default()
+    };
     let mut song_records: Vec<SongRecord> = Vec::new();
-    let mut decoded = objects(songs_source, &song_listing.objects, config.concurrency, |_, label, bytes| {
-        decode_object::<SongRecord>(&label, &bytes)
-    });
+    let mut decoded = objects(
+        songs_source,
+        &song_listing.objects,
+        config.concurrency,
+        |_, label, bytes| decode_object::<SongRecord>(&label, &bytes),
+    );
     while let Some((bytes, object)) = decoded.try_next().await? {
         songs.objects += 1;
         songs.bytes += bytes;
@@ -153,7 +171,10 @@ async fn fill_staging(
 
     let events_started = Instant::now();
     let bar = progress.bar("events", log_listing.objects.len());
-    let mut logs = SourceSummary { uri: config.log_data.to_string(), ..Default::default() };
+    let mut logs = SourceSummary {
+        uri: config.log_data.to_string(),
+        ..Default::default()
+    };
     let read_events = async {
         let mut fold = EventFold::default();
         let mut decoded = objects(logs_source, &log_listing.objects, config.concurrency, {
@@ -169,8 +190,16 @@ async fn fill_staging(
             logs.bytes += bytes;
             logs.records += records as u64;
             rejects.add(bad)?;
-            let ObjectFold { songplays, users, times } = folded;
-            fold.merge(ObjectFold { songplays: Vec::new(), users, times });
+            let ObjectFold {
+                songplays,
+                users,
+                times,
+            } = folded;
+            fold.merge(ObjectFold {
+                songplays: Vec::new(),
+                users,
+                times,
+            });
             if songplay_tx.send(songplays).await.is_err() {
                 // The inserter has stopped; its own error is the one to report.
                 break;
@@ -230,7 +259,10 @@ where
                 let bytes = source.get(key).await?;
                 let label = source.describe(key);
                 let size = bytes.len() as u64;
-                Ok((size, on_rayon(move || decode(index as u32, label, bytes)).await))
+                Ok((
+                    size,
+                    on_rayon(move || decode(index as u32, label, bytes)).await,
+                ))
             }
         })
         .buffered(concurrency.max(1))
@@ -253,7 +285,10 @@ struct Rejects {
 
 impl Rejects {
     fn new(max_errors: u64) -> Self {
-        Rejects { max_errors, records: Vec::new() }
+        Rejects {
+            max_errors,
+            records: Vec::new(),
+        }
     }
 
     fn add(&mut self, bad: Vec<BadRecord>) -> Result<()> {
@@ -279,7 +314,10 @@ fn write_rejects(path: Option<&Path>, records: &[BadRecord]) -> Result<()> {
         text.push_str(&serde_json::to_string(record).expect("a bad record always serializes"));
         text.push('\n');
     }
-    std::fs::write(path, text).map_err(|source| Error::Output { path: path.to_path_buf(), source })
+    std::fs::write(path, text).map_err(|source| Error::Output {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Progress bars on standard error when asked for, nothing otherwise.
@@ -289,14 +327,23 @@ struct Progress {
 
 impl Progress {
     fn new(enabled: bool) -> Self {
-        Progress { bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())) }
+        Progress {
+            bars: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        }
     }
 
     fn bar(&self, name: &str, objects: usize) -> ProgressBar {
-        let Some(bars) = &self.bars else { return ProgressBar::hidden() };
-        let style = ProgressStyle::with_template("{prefix:>7} [{bar:40}] {pos}/{len} objects {elapsed}")
-            .expect("a valid template")
-            .progress_chars("=> ");
-        bars.add(ProgressBar::new(objects as u64).with_style(style).with_prefix(name.to_string()))
+        let Some(bars) = &self.bars else {
+            return ProgressBar::hidden();
+        };
+        let style =
+            ProgressStyle::with_template("{prefix:>7} [{bar:40}] {pos}/{len} objects {elapsed}")
+                .expect("a valid template")
+                .progress_chars("=> ");
+        bars.add(
+            ProgressBar::new(objects as u64)
+                .with_style(style)
+                .with_prefix(name.to_string()),
+        )
     }
 }

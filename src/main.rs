@@ -18,7 +18,11 @@ use sparkify_load::{Dialect, Error, LoadConfig, Mode, SchemaName, Secret, Target
 /// --mode client …`). Without --target or DATABASE_URL, loads into a private PostgreSQL
 /// that the tool starts itself (see `sparkify-load db --help`).
 #[derive(Parser)]
-#[command(name = "sparkify-load", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "sparkify-load",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -158,7 +162,11 @@ mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let verbose = match &cli.command {
-        Some(Command::Load { global, .. } | Command::CreateTables { global, .. } | Command::Db { global, .. }) => global.verbose,
+        Some(
+            Command::Load { global, .. }
+            | Command::CreateTables { global, .. }
+            | Command::Db { global, .. },
+        ) => global.verbose,
         _ => cli.global.verbose,
     };
     init_logging(verbose);
@@ -179,7 +187,10 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SPARKIFY_LOAD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn exit_code(err: &anyhow::Error) -> u8 {
@@ -197,11 +208,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => runtime.block_on(load(cli.load, cli.global)),
         Some(Command::Load { load: args, global }) => runtime.block_on(load(args, global)),
-        Some(Command::CreateTables { target, print, global }) => {
-            runtime.block_on(create_tables(target, print, global))
-        }
-        Some(Command::GenFixtures { out, songs, events, seed }) => {
-            let summary = generate(&out, &FixtureSpec { songs, events, seed })?;
+        Some(Command::CreateTables {
+            target,
+            print,
+            global,
+        }) => runtime.block_on(create_tables(target, print, global)),
+        Some(Command::GenFixtures {
+            out,
+            songs,
+            events,
+            seed,
+        }) => {
+            let summary = generate(
+                &out,
+                &FixtureSpec {
+                    songs,
+                    events,
+                    seed,
+                },
+            )?;
             println!(
                 "wrote {} song objects ({} records) and {} log objects ({} events) to {}, plus {} files to ignore",
                 summary.song_objects,
@@ -224,8 +249,11 @@ fn home(global: &GlobalArgs) -> PathBuf {
 fn target(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<(Target, Dialect, SchemaName)> {
     let schema: SchemaName = args.schema.parse()?;
     let (target, dialect) = match &args.target {
-        Some(url) => (Target::Url(Secret::new(url.clone())), dialect_of(args.dialect, url)),
-        None => (Target::Embedded(home(global)), Dialect::Postgres),
+        Some(url) => (
+            Target::Url(Secret::new(url.clone())),
+            dialect_of(args.dialect, url),
+        ),
+        None => (Target::Embedded(home(global)), dialect_of(args.dialect, "")),
     };
     Ok((target, dialect, schema))
 }
@@ -242,7 +270,11 @@ fn dialect_of(arg: DialectArg, url: &str) -> Dialect {
                         matches!(h, tokio_postgres::config::Host::Tcp(host) if host.ends_with(".redshift.amazonaws.com"))
                     })
             });
-            if redshift { Dialect::Redshift } else { Dialect::Postgres }
+            if redshift {
+                Dialect::Redshift
+            } else {
+                Dialect::Postgres
+            }
         }
     }
 }
@@ -254,7 +286,9 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
         Target::Url(_) => None,
     };
     let required = |value: &Option<String>, flag: &str| -> anyhow::Result<SourceUri> {
-        let text = value.as_deref().ok_or_else(|| Error::Config(format!("{flag} is required")))?;
+        let text = value
+            .as_deref()
+            .ok_or_else(|| Error::Config(format!("{flag} is required")))?;
         Ok(text.parse::<SourceUri>().map_err(Error::from)?)
     };
     let mut config = LoadConfig::new(
@@ -278,7 +312,8 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
     let report = sparkify_load::load(&config).await?;
     println!("{report}");
     if let Some(path) = &args.report {
-        std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(home) = embedded_home {
         if let Some(server) = Server::running(&home)? {
@@ -289,10 +324,17 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn create_tables(args: TargetArgs, print: bool, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+async fn create_tables(
+    args: TargetArgs,
+    print: bool,
+    global: GlobalArgs,
+) -> anyhow::Result<ExitCode> {
     let (target, dialect, schema) = target(&args, &global)?;
     if print {
-        print!("{}", sparkify_load::sink::DialectSql::of(dialect).star_schema_script(&schema));
+        print!(
+            "{}",
+            sparkify_load::sink::DialectSql::of(dialect).star_schema_script(&schema)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let url = match target {

@@ -72,7 +72,8 @@ impl Timestamp {
     /// cannot hold it.
     pub fn from_epoch_millis(millis: i64) -> Option<Timestamp> {
         // In 128 bits: the last millisecond PostgreSQL holds is past i64 in Unix microseconds.
-        let micros = i128::from(millis) * i128::from(MICROS_PER_MILLI) + i128::from(UNIX_EPOCH_MICROS);
+        let micros =
+            i128::from(millis) * i128::from(MICROS_PER_MILLI) + i128::from(UNIX_EPOCH_MICROS);
         (i128::from(MIN_MICROS)..i128::from(END_MICROS))
             .contains(&micros)
             .then(|| Timestamp(micros as i64))
@@ -94,7 +95,11 @@ impl Timestamp {
             week: iso_week(days, year),
             month: month as i32,
             // PostgreSQL has no year 0: astronomical year 0 is 1 BC, shown as -1.
-            year: if year > 0 { year as i32 } else { (year - 1) as i32 },
+            year: if year > 0 {
+                year as i32
+            } else {
+                (year - 1) as i32
+            },
             weekday: weekday_from_sunday(days) as i32,
         }
     }
@@ -247,7 +252,14 @@ mod tests {
         let parts = parts_of(1_541_131_030_796);
         assert_eq!(
             parts,
-            TimeParts { hour: 3, day: 2, week: 44, month: 11, year: 2018, weekday: 5 }
+            TimeParts {
+                hour: 3,
+                day: 2,
+                week: 44,
+                month: 11,
+                year: 2018,
+                weekday: 5
+            }
         );
     }
 
@@ -257,7 +269,14 @@ mod tests {
         assert_eq!(ts.micros_since_2000(), UNIX_EPOCH_MICROS - 1_000);
         assert_eq!(
             ts.parts(),
-            TimeParts { hour: 23, day: 31, week: 1, month: 12, year: 1969, weekday: 3 }
+            TimeParts {
+                hour: 23,
+                day: 31,
+                week: 1,
+                month: 12,
+                year: 1969,
+                weekday: 3
+            }
         );
     }
 

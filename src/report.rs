@@ -58,12 +58,19 @@ impl Report {
 }
 
 pub(crate) fn stage(name: &'static str, took: Duration) -> Stage {
-    Stage { name, seconds: took.as_secs_f64() }
+    Stage {
+        name,
+        seconds: took.as_secs_f64(),
+    }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "loaded {} ({} mode, schema {}) in {:.2} s", self.target, self.mode, self.schema, self.seconds)?;
+        writeln!(
+            f,
+            "loaded {} ({} mode, schema {}) in {:.2} s",
+            self.target, self.mode, self.schema, self.seconds
+        )?;
         let t = &self.tables;
         for (table, rows) in [
             ("songplays", t.songplays),
@@ -81,17 +88,28 @@ impl fmt::Display for Report {
                 source.objects, source.records, source.bytes, source.uri
             )?;
             if !source.ignored_keys.is_empty() {
-                writeln!(f, "    ignored {} other keys: {}", source.ignored_keys.len(), source.ignored_keys.join(", "))?;
+                writeln!(
+                    f,
+                    "    ignored {} other keys: {}",
+                    source.ignored_keys.len(),
+                    source.ignored_keys.join(", ")
+                )?;
             }
         }
         match &self.reject_file {
-            Some(path) if self.bad_records > 0 => {
-                writeln!(f, "  skipped {} bad records, written to {}", self.bad_records, path.display())?
-            }
+            Some(path) if self.bad_records > 0 => writeln!(
+                f,
+                "  skipped {} bad records, written to {}",
+                self.bad_records,
+                path.display()
+            )?,
             _ => writeln!(f, "  bad records: {}", self.bad_records)?,
         }
-        let stages: Vec<String> =
-            self.stages.iter().map(|s| format!("{} {:.2} s", s.name, s.seconds)).collect();
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|s| format!("{} {:.2} s", s.name, s.seconds))
+            .collect();
         write!(f, "  stages: {}", stages.join(", "))
     }
 }

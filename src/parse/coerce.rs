@@ -87,7 +87,11 @@ fn decode_string<'a>(field: &str, raw: &'a str) -> Result<Cow<'a, str>, String> 
 }
 
 fn not_scalar(field: &str, raw: &str) -> String {
-    let kind = if raw.starts_with('{') { "an object" } else { "an array" };
+    let kind = if raw.starts_with('{') {
+        "an object"
+    } else {
+        "an array"
+    };
     format!("{field}: {kind} cannot load into a scalar column")
 }
 
@@ -251,7 +255,10 @@ mod tests {
         assert_eq!(int64("f", Some("-9223372036854775808")), Ok(Some(i64::MIN)));
         assert!(int64("f", Some("9223372036854775808")).is_err());
         assert!(int64("f", Some("1e999999999999")).is_err());
-        assert_eq!(int64("f", Some("1541105830796.0")), Ok(Some(1_541_105_830_796)));
+        assert_eq!(
+            int64("f", Some("1541105830796.0")),
+            Ok(Some(1_541_105_830_796))
+        );
     }
 
     #[test]
@@ -279,8 +286,23 @@ mod tests {
         assert_eq!(double("f", Some(r#"" .5 ""#)), Ok(Some(0.5)));
         assert_eq!(double("f", Some(r#""5.""#)), Ok(Some(5.0)));
         assert_eq!(double("f", Some(r#""""#)), Ok(None));
-        assert_eq!(double("f", Some("-0.0")).unwrap().unwrap().to_bits(), (-0.0f64).to_bits());
-        for bad in [r#""nan""#, r#""inf""#, r#""Infinity""#, r#""1_000""#, r#""1e""#, r#""e5""#, r#"".""#, "1e400", "-1e400", "1e-400", r#""0x10""#] {
+        assert_eq!(
+            double("f", Some("-0.0")).unwrap().unwrap().to_bits(),
+            (-0.0f64).to_bits()
+        );
+        for bad in [
+            r#""nan""#,
+            r#""inf""#,
+            r#""Infinity""#,
+            r#""1_000""#,
+            r#""1e""#,
+            r#""e5""#,
+            r#"".""#,
+            "1e400",
+            "-1e400",
+            "1e-400",
+            r#""0x10""#,
+        ] {
             assert!(double("f", Some(bad)).is_err(), "{bad} should be refused");
         }
         assert_eq!(double("f", Some("0e-400")), Ok(Some(0.0)));

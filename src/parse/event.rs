@@ -65,8 +65,14 @@ mod tests {
         assert_eq!(event.user_id, Some(26));
         assert_eq!(event.session_id, Some(583));
         assert_eq!(event.length, Some(655.77751));
-        assert_eq!(event.user_agent.as_deref(), Some("\"Mozilla/5.0 (X11; Linux x86_64)\""));
-        assert_eq!(event.start_time, Timestamp::from_epoch_millis(1_542_241_826_796).unwrap());
+        assert_eq!(
+            event.user_agent.as_deref(),
+            Some("\"Mozilla/5.0 (X11; Linux x86_64)\"")
+        );
+        assert_eq!(
+            event.start_time,
+            Timestamp::from_epoch_millis(1_542_241_826_796).unwrap()
+        );
     }
 
     #[test]
@@ -96,36 +102,74 @@ mod tests {
 
     #[test]
     fn unparseable_record_is_cut_at_its_failing_line_and_reading_resumes() {
-        let text = format!("{PLAY}\n{{\"ts\": 1,\n \"page\": oops,\n \"x\": 1}}\n{PLAY}\n{{\"cut\": ");
+        let text =
+            format!("{PLAY}\n{{\"ts\": 1,\n \"page\": oops,\n \"x\": 1}}\n{PLAY}\n{{\"cut\": ");
         let (records, bad) = decode(&text);
         assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 5]);
         let found: Vec<(u64, &str)> = bad.iter().map(|b| (b.line, b.raw.as_str())).collect();
         // Resuming on line 4 finds ` "x": 1}`: a string, then text that is not JSON.
         assert_eq!(
             found,
-            vec![(2, "{\"ts\": 1,\n \"page\": oops,"), (4, "\"x\""), (4, ": 1}"), (6, "{\"cut\":")]
+            vec![
+                (2, "{\"ts\": 1,\n \"page\": oops,"),
+                (4, "\"x\""),
+                (4, ": 1}"),
+                (6, "{\"cut\":")
+            ]
         );
-        assert!(bad[0].reason.starts_with("invalid JSON"), "{}", bad[0].reason);
-        assert!(bad[1].reason.contains("a string, not a JSON object"), "{}", bad[1].reason);
+        assert!(
+            bad[0].reason.starts_with("invalid JSON"),
+            "{}",
+            bad[0].reason
+        );
+        assert!(
+            bad[1].reason.contains("a string, not a JSON object"),
+            "{}",
+            bad[1].reason
+        );
     }
 
     #[test]
     fn semantic_faults_reject_the_whole_record() {
         let cases = [
-            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":null"#), "ts: missing"),
-            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":"""#), "ts: missing"),
+            (
+                PLAY.replace(r#""ts":1542241826796"#, r#""ts":null"#),
+                "ts: missing",
+            ),
+            (
+                PLAY.replace(r#""ts":1542241826796"#, r#""ts":"""#),
+                "ts: missing",
+            ),
             (PLAY.replace(r#""ts":1542241826796,"#, ""), "ts: missing"),
             (PLAY.replace(r#""page":"NextSong","#, ""), "page: missing"),
-            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":"x""#), "sessionId"),
-            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":5e9"#), "sessionId"),
-            (PLAY.replace(r#""sessionId":583"#, r#""sessionId":[583]"#), "an array"),
-            (PLAY.replace(r#""status":200"#, r#""status":200,"song":"again""#), "appears twice"),
-            (PLAY.replace(r#""status":200"#, r#""status":200,"status":1"#), "appears twice"),
+            (
+                PLAY.replace(r#""sessionId":583"#, r#""sessionId":"x""#),
+                "sessionId",
+            ),
+            (
+                PLAY.replace(r#""sessionId":583"#, r#""sessionId":5e9"#),
+                "sessionId",
+            ),
+            (
+                PLAY.replace(r#""sessionId":583"#, r#""sessionId":[583]"#),
+                "an array",
+            ),
+            (
+                PLAY.replace(r#""status":200"#, r#""status":200,"song":"again""#),
+                "appears twice",
+            ),
+            (
+                PLAY.replace(r#""status":200"#, r#""status":200,"status":1"#),
+                "appears twice",
+            ),
             (PLAY.replace("Harmonia", "Harm\\u0000onia"), "\\u0000"),
             (PLAY.replace("Ryan", "Ry\\ud800an"), "surrogate"),
             (PLAY.replace("\"method\"", "\"meth\\udc00od\""), "surrogate"),
             (PLAY.replace("\"Logged In\"", "\"\\ud83d\""), "surrogate"),
-            (PLAY.replace(r#""ts":1542241826796"#, r#""ts":9223372036854775807"#), "out of range"),
+            (
+                PLAY.replace(r#""ts":1542241826796"#, r#""ts":9223372036854775807"#),
+                "out of range",
+            ),
             ("[1, 2]".to_string(), "an array, not a JSON object"),
             ("\"text\"".to_string(), "a string, not a JSON object"),
         ];
@@ -145,8 +189,14 @@ mod tests {
         let emoji = PLAY.replace("Ryan", "\\ud83d\\ude00 \\\\u0000 Ry\u{e9}an");
         let (records, bad) = decode(&emoji);
         assert!(bad.is_empty(), "{bad:?}");
-        assert_eq!(records[0].1.first_name.as_deref(), Some("\u{1F600} \\u0000 Ry\u{e9}an"));
-        let ignored = PLAY.replace(r#""status":200"#, r#""status":{"a":[1,{"b":null}]},"Song":"other""#);
+        assert_eq!(
+            records[0].1.first_name.as_deref(),
+            Some("\u{1F600} \\u0000 Ry\u{e9}an")
+        );
+        let ignored = PLAY.replace(
+            r#""status":200"#,
+            r#""status":{"a":[1,{"b":null}]},"Song":"other""#,
+        );
         let (records, bad) = decode(&ignored);
         assert!(bad.is_empty(), "{bad:?}");
         assert_eq!(records[0].1.song.as_deref(), Some("Sehr kosmisch"));

@@ -68,9 +68,16 @@ pub struct Decoded<R> {
 /// Decodes every record of one object. Never fails as a whole: a record that cannot
 /// be parsed is reported and reading resumes at the next line (SPEC section 4).
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
-    let mut decoded = Decoded { records: Vec::new(), bad: Vec::new() };
+    let mut decoded = Decoded {
+        records: Vec::new(),
+        bad: Vec::new(),
+    };
     let mut lines = LineCounter::default();
-    let mut pos = if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 };
+    let mut pos = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
     'restart: while pos < bytes.len() {
         let mut stream =
             serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Fields<'_, R>>();
@@ -98,7 +105,9 @@ pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
                     let error_line = base_line + err.line() as u64 - 1;
                     let end = end_of_line(bytes, start, error_line.saturating_sub(line));
                     let reason = format!("invalid JSON: {}", describe_json_error(&err));
-                    decoded.bad.push(bad_record(key, line, reason, &bytes[start..end]));
+                    decoded
+                        .bad
+                        .push(bad_record(key, line, reason, &bytes[start..end]));
                     pos = (end + 1).min(bytes.len());
                     continue 'restart;
                 }
@@ -174,9 +183,11 @@ struct LineCounter {
 impl LineCounter {
     fn line_at(&mut self, bytes: &[u8], pos: usize) -> u64 {
         if pos >= self.counted_to {
-            self.newlines += memchr::memchr_iter(b'\n', &bytes[self.counted_to..pos]).count() as u64;
+            self.newlines +=
+                memchr::memchr_iter(b'\n', &bytes[self.counted_to..pos]).count() as u64;
         } else {
-            self.newlines -= memchr::memchr_iter(b'\n', &bytes[pos..self.counted_to]).count() as u64;
+            self.newlines -=
+                memchr::memchr_iter(b'\n', &bytes[pos..self.counted_to]).count() as u64;
         }
         self.counted_to = pos;
         self.newlines + 1
@@ -266,7 +277,11 @@ impl<'de, R: Record> Visitor<'de> for FieldsVisitor<R> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         debug_assert!(R::FIELDS.len() <= MAX_FIELDS);
-        let mut fields = Fields { slots: [None; MAX_FIELDS], problem: None, record: PhantomData };
+        let mut fields = Fields {
+            slots: [None; MAX_FIELDS],
+            problem: None,
+            record: PhantomData,
+        };
         let mut other_keys: Vec<Cow<'de, [u8]>> = Vec::new();
         while let Some(KeyBytes(key)) = map.next_key()? {
             let value: &'de RawValue = map.next_value()?;

@@ -124,12 +124,17 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         if let Some(statement) = self.prepared.get(&rows) {
             return Ok(statement.clone());
         }
-        let sql = insert_sql(self.database.sql().insert, &self.schema, R::TABLE, R::COLUMNS, rows);
-        let statement = self
-            .client
-            .prepare(&sql)
-            .await
-            .map_err(|e| self.database.error(format!("prepare insert into {}", R::TABLE), &e))?;
+        let sql = insert_sql(
+            self.database.sql().insert,
+            &self.schema,
+            R::TABLE,
+            R::COLUMNS,
+            rows,
+        );
+        let statement = self.client.prepare(&sql).await.map_err(|e| {
+            self.database
+                .error(format!("prepare insert into {}", R::TABLE), &e)
+        })?;
         self.prepared.insert(rows, statement.clone());
         Ok(statement)
     }
@@ -146,8 +151,9 @@ fn insert_sql(
     let width = columns.len();
     let tuples: Vec<String> = (0..rows)
         .map(|row| {
-            let placeholders: Vec<String> =
-                (1..=width).map(|col| format!("${}", row * width + col)).collect();
+            let placeholders: Vec<String> = (1..=width)
+                .map(|col| format!("${}", row * width + col))
+                .collect();
             format!("({})", placeholders.join(","))
         })
         .collect();
@@ -169,7 +175,13 @@ fn text_bytes(value: &Option<String>) -> usize {
 impl InsertRow for SongplayRow {
     const TABLE: &'static str = "songplays";
     const COLUMNS: &'static [&'static str] = &[
-        "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location",
+        "start_time",
+        "user_id",
+        "level",
+        "song_id",
+        "artist_id",
+        "session_id",
+        "location",
         "user_agent",
     ];
 
@@ -259,8 +271,15 @@ impl InsertRow for ArtistRow {
 
 impl InsertRow for TimeRow {
     const TABLE: &'static str = "time";
-    const COLUMNS: &'static [&'static str] =
-        &["start_time", "hour", "day", "week", "month", "year", "weekday"];
+    const COLUMNS: &'static [&'static str] = &[
+        "start_time",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "weekday",
+    ];
 
     fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
         out.extend_from_slice(&[
@@ -294,7 +313,13 @@ mod tests {
     #[test]
     fn insert_sql_numbers_placeholders_row_by_row() {
         let schema: SchemaName = "s".parse().unwrap();
-        let sql = insert_sql("INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n", &schema, "t", &["a", "b"], 2);
+        let sql = insert_sql(
+            "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
+            &schema,
+            "t",
+            &["a", "b"],
+            2,
+        );
         assert_eq!(sql, "INSERT INTO \"s\".t (a, b) VALUES ($1,$2),($3,$4)");
     }
 }

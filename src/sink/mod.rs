@@ -26,7 +26,11 @@ impl Database {
         let config = tokio_postgres::Config::from_str(url.expose())
             .map_err(|e| Error::Config(format!("invalid target URL: {e}")))?;
         let label = describe(&config);
-        Ok(Database { config, label, dialect })
+        Ok(Database {
+            config,
+            label,
+            dialect,
+        })
     }
 
     /// `user@host:port/dbname`: how messages and reports name the target.

@@ -32,8 +32,12 @@ impl<'c> Staging<'c> {
             schema: target.staging(),
         };
         let sql = database.sql();
-        staging.run("create staging schema", sql.prepare_staging).await?;
-        staging.run("create staging tables", sql.create_tables).await?;
+        staging
+            .run("create staging schema", sql.prepare_staging)
+            .await?;
+        staging
+            .run("create staging tables", sql.create_tables)
+            .await?;
         Ok(staging)
     }
 
@@ -76,11 +80,17 @@ impl<'c> Staging<'c> {
 
     /// Drops the staging schema after a failure; the target's tables are untouched.
     pub async fn abandon(self) {
-        let _ = self.run("drop staging schema", self.database.sql().drop_staging).await;
+        let _ = self
+            .run("drop staging schema", self.database.sql().drop_staging)
+            .await;
     }
 }
 
-async fn lock(client: &Client, database: &Database, target: &SchemaName) -> Result<(), TargetError> {
+async fn lock(
+    client: &Client,
+    database: &Database,
+    target: &SchemaName,
+) -> Result<(), TargetError> {
     let Some((try_lock, wait_lock)) = database.sql().lock else {
         return Ok(());
     };

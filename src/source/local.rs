@@ -33,7 +33,9 @@ impl LocalSource {
         let walked = tokio::task::spawn_blocking(move || walk(&root))
             .await
             .map_err(|e| self.unreadable(e.to_string()))?;
-        walked.map(Listing::from_keys).map_err(|e| self.unreadable(e))
+        walked
+            .map(Listing::from_keys)
+            .map_err(|e| self.unreadable(e))
     }
 
     pub fn path_of(&self, key: &str) -> PathBuf {

@@ -37,7 +37,9 @@ impl FromStr for SourceUri {
             return Ok(SourceUri::Local(PathBuf::from(path)));
         }
         if let Some((scheme, _)) = text.split_once("://") {
-            return Err(invalid(&format!("unsupported scheme {scheme:?} (use a path or file://)")));
+            return Err(invalid(&format!(
+                "unsupported scheme {scheme:?} (use a path or file://)"
+            )));
         }
         Ok(SourceUri::Local(PathBuf::from(text)))
     }
@@ -107,8 +109,14 @@ mod tests {
 
     #[test]
     fn parses_local_uris() {
-        assert_eq!("data/x".parse::<SourceUri>().unwrap(), SourceUri::Local("data/x".into()));
-        assert_eq!("file:///d/x".parse::<SourceUri>().unwrap(), SourceUri::Local("/d/x".into()));
+        assert_eq!(
+            "data/x".parse::<SourceUri>().unwrap(),
+            SourceUri::Local("data/x".into())
+        );
+        assert_eq!(
+            "file:///d/x".parse::<SourceUri>().unwrap(),
+            SourceUri::Local("/d/x".into())
+        );
         assert!("file://rel".parse::<SourceUri>().is_err());
         assert!("ftp://h/x".parse::<SourceUri>().is_err());
     }
@@ -116,11 +124,21 @@ mod tests {
     #[test]
     fn listing_splits_and_orders_by_bytes() {
         let listing = Listing::from_keys(
-            ["b/x.json", "B/y.json", "a/_SUCCESS", "a/z.JSON", "a/.hidden.json", "a.crc"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "b/x.json",
+                "B/y.json",
+                "a/_SUCCESS",
+                "a/z.JSON",
+                "a/.hidden.json",
+                "a.crc",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
-        assert_eq!(listing.objects, vec!["B/y.json", "a/.hidden.json", "b/x.json"]);
+        assert_eq!(
+            listing.objects,
+            vec!["B/y.json", "a/.hidden.json", "b/x.json"]
+        );
         assert_eq!(listing.ignored, vec!["a.crc", "a/_SUCCESS", "a/z.JSON"]);
     }
 }

@@ -27,7 +27,13 @@ impl ObjectFold {
         let mut fold = ObjectFold::default();
         for (line, event) in events {
             if let Some(row) = songplays::songplay(catalog, event) {
-                fold.users.offer(Position { object, line: *line }, event);
+                fold.users.offer(
+                    Position {
+                        object,
+                        line: *line,
+                    },
+                    event,
+                );
                 fold.times.offer(row.start_time);
                 fold.songplays.push(row);
             }

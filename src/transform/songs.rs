@@ -164,7 +164,11 @@ mod tests {
             .map(|s| (s.song_id.as_str(), s.title.as_deref().unwrap()))
             .collect();
         assert_eq!(songs, vec![("S1", "z title"), ("S2", "later")]);
-        let artists: Vec<&str> = catalog.artists.iter().map(|a| a.artist_id.as_str()).collect();
+        let artists: Vec<&str> = catalog
+            .artists
+            .iter()
+            .map(|a| a.artist_id.as_str())
+            .collect();
         assert_eq!(artists, vec!["A0", "A1", "A2", "A9"]);
     }
 
@@ -175,9 +179,18 @@ mod tests {
             song(Some("S1"), "A1", "Title", 1.5),
             song(None, "A3", "Zero", -0.0),
         ]);
-        assert_eq!(catalog.find("Title", "name of A1", 1.5), Some((Some("S1"), Some("A1"))));
-        assert_eq!(catalog.find("Title", "name of A1", 1.5000000000000002), None);
+        assert_eq!(
+            catalog.find("Title", "name of A1", 1.5),
+            Some((Some("S1"), Some("A1")))
+        );
+        assert_eq!(
+            catalog.find("Title", "name of A1", 1.5000000000000002),
+            None
+        );
         assert_eq!(catalog.find("title", "name of A1", 1.5), None);
-        assert_eq!(catalog.find("Zero", "name of A3", 0.0), Some((None, Some("A3"))));
+        assert_eq!(
+            catalog.find("Zero", "name of A3", 0.0),
+            Some((None, Some("A3")))
+        );
     }
 }

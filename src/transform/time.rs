@@ -25,7 +25,10 @@ impl TimeFold {
         times.sort_unstable();
         times
             .into_iter()
-            .map(|start_time| TimeRow { start_time, parts: start_time.parts() })
+            .map(|start_time| TimeRow {
+                start_time,
+                parts: start_time.parts(),
+            })
             .collect()
     }
 }

@@ -99,7 +99,13 @@ mod tests {
         let mut fold = UserFold::default();
         for (object, line, event) in offers {
             let mut single = UserFold::default();
-            single.offer(Position { object: *object, line: *line }, event);
+            single.offer(
+                Position {
+                    object: *object,
+                    line: *line,
+                },
+                event,
+            );
             fold.merge(single);
         }
         fold.into_rows()[0].level.clone().unwrap()
@@ -107,16 +113,43 @@ mod tests {
 
     #[test]
     fn latest_by_ts_then_session_then_item() {
-        assert_eq!(level_after(&[(0, 1, play(2, None, None, "paid")), (0, 2, play(1, Some(9), Some(9), "free"))]), "paid");
-        assert_eq!(level_after(&[(0, 1, play(1, None, Some(9), "free")), (0, 2, play(1, Some(1), None, "paid"))]), "paid");
-        assert_eq!(level_after(&[(0, 1, play(1, Some(1), Some(2), "paid")), (0, 2, play(1, Some(1), Some(1), "free"))]), "paid");
+        assert_eq!(
+            level_after(&[
+                (0, 1, play(2, None, None, "paid")),
+                (0, 2, play(1, Some(9), Some(9), "free"))
+            ]),
+            "paid"
+        );
+        assert_eq!(
+            level_after(&[
+                (0, 1, play(1, None, Some(9), "free")),
+                (0, 2, play(1, Some(1), None, "paid"))
+            ]),
+            "paid"
+        );
+        assert_eq!(
+            level_after(&[
+                (0, 1, play(1, Some(1), Some(2), "paid")),
+                (0, 2, play(1, Some(1), Some(1), "free"))
+            ]),
+            "paid"
+        );
     }
 
     #[test]
     fn ties_go_to_the_first_in_key_and_line_order_whatever_the_merge_order() {
         let tie = |level| play(5, Some(1), Some(1), level);
-        assert_eq!(level_after(&[(1, 1, tie("free")), (0, 7, tie("paid"))]), "paid");
-        assert_eq!(level_after(&[(0, 7, tie("paid")), (1, 1, tie("free"))]), "paid");
-        assert_eq!(level_after(&[(0, 3, tie("free")), (0, 2, tie("paid"))]), "paid");
+        assert_eq!(
+            level_after(&[(1, 1, tie("free")), (0, 7, tie("paid"))]),
+            "paid"
+        );
+        assert_eq!(
+            level_after(&[(0, 7, tie("paid")), (1, 1, tie("free"))]),
+            "paid"
+        );
+        assert_eq!(
+            level_after(&[(0, 3, tie("free")), (0, 2, tie("paid"))]),
+            "paid"
+        );
     }
 }

@@ -29,7 +29,10 @@ extern "C" fn stop_server() {
 /// The port of this binary's server, started on first use.
 pub fn port() -> u16 {
     *PORT.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("sparkify-test-pg").tempdir().expect("a temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("sparkify-test-pg")
+            .tempdir()
+            .expect("a temp dir");
         let data = dir.path().join("data");
         let server = AttachedServer::start(&data, &[("fsync", "off"), ("full_page_writes", "off")])
             .expect("the test PostgreSQL starts");
@@ -52,12 +55,17 @@ pub async fn fresh_database() -> String {
     let n = NEXT_DATABASE.fetch_add(1, Ordering::SeqCst);
     let name = format!("test_{}_{n}", std::process::id());
     let admin = connect(&admin_url()).await;
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     format!("postgresql://sparkify@127.0.0.1:{}/{name}", port())
 }
 
 pub async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     client
 }
@@ -66,11 +74,22 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
 fn columns(table: &str) -> &'static [&'static str] {
     const START_TIME: &str = "to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS')";
     match table {
-        "songplays" => &[START_TIME, "user_id", "level", "song_id", "artist_id", "session_id", "location", "user_agent"],
+        "songplays" => &[
+            START_TIME,
+            "user_id",
+            "level",
+            "song_id",
+            "artist_id",
+            "session_id",
+            "location",
+            "user_agent",
+        ],
         "users" => &["user_id", "first_name", "last_name", "gender", "level"],
         "songs" => &["song_id", "title", "artist_id", "year", "duration"],
         "artists" => &["artist_id", "name", "location", "latitude", "longitude"],
-        "time" => &[START_TIME, "hour", "day", "week", "month", "year", "weekday"],
+        "time" => &[
+            START_TIME, "hour", "day", "week", "month", "year", "weekday",
+        ],
         other => panic!("no table {other}"),
     }
 }
@@ -84,9 +103,17 @@ pub async fn dump(url: &str, schema: &str, table: &str) -> Vec<String> {
         .iter()
         .map(|c| format!("coalesce(({c})::text, '\\N')"))
         .collect();
-    let sql = format!("SELECT concat_ws(E'\\t', {}) FROM \"{schema}\".{table}", cells.join(", "));
-    let mut rows: Vec<String> =
-        client.query(&sql, &[]).await.unwrap().iter().map(|row| row.get(0)).collect();
+    let sql = format!(
+        "SELECT concat_ws(E'\\t', {}) FROM \"{schema}\".{table}",
+        cells.join(", ")
+    );
+    let mut rows: Vec<String> = client
+        .query(&sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
     rows.sort();
     rows
 }
@@ -120,7 +147,8 @@ pub fn tiny() -> PathBuf {
 
 /// The hand-derived rows of a table of the tiny fixture, sorted.
 pub fn expected_tiny(table: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(tiny().join("expected").join(format!("{table}.tsv"))).unwrap();
+    let text =
+        std::fs::read_to_string(tiny().join("expected").join(format!("{table}.tsv"))).unwrap();
     let mut rows: Vec<String> = text.lines().map(str::to_string).collect();
     rows.sort();
     rows

@@ -1,0 +1,109 @@
+//! Criterion benches of the CPU stages on generated fixtures: parsing song and event
+//! objects (bytes/s) and the star-schema transform (events/s).
+
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use rayon::prelude::*;
+use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_load::model::{EventRecord, SongRecord};
+use sparkify_load::parse::decode_object;
+use sparkify_load::transform::{Catalog, EventFold, ObjectFold};
+
+fn read_tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut objects: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| {
+            (
+                e.path().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    objects.sort();
+    objects
+}
+
+fn stages(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    generate(
+        dir.path(),
+        &FixtureSpec {
+            songs: 5_000,
+            events: 100_000,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let songs = read_tree(&dir.path().join("song_data"));
+    let logs = read_tree(&dir.path().join("log_data"));
+    let bytes =
+        |objects: &[(String, Vec<u8>)]| objects.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+
+    let mut group = c.benchmark_group("parse");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes(&songs)));
+    group.bench_function("songs", |b| {
+        b.iter(|| {
+            songs
+                .par_iter()
+                .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
+                .sum::<usize>()
+        })
+    });
+    group.throughput(Throughput::Bytes(bytes(&logs)));
+    group.bench_function("events", |b| {
+        b.iter(|| {
+            logs.par_iter()
+                .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+
+    let song_records: Vec<SongRecord> = songs
+        .iter()
+        .flat_map(|(k, b)| {
+            decode_object::<SongRecord>(k, b)
+                .records
+                .into_iter()
+                .map(|(_, r)| r)
+        })
+        .collect();
+    let events: Vec<Vec<(u32, EventRecord)>> = logs
+        .iter()
+        .map(|(k, b)| decode_object::<EventRecord>(k, b).records)
+        .collect();
+    let event_count: usize = events.iter().map(Vec::len).sum();
+
+    let mut group = c.benchmark_group("transform");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(song_records.len() as u64));
+    group.bench_function("catalog", |b| {
+        b.iter_batched(|| song_records.clone(), Catalog::new, BatchSize::LargeInput)
+    });
+    let catalog = Catalog::new(song_records.clone());
+    group.throughput(Throughput::Elements(event_count as u64));
+    group.bench_function("events", |b| {
+        b.iter(|| {
+            let folds: Vec<ObjectFold> = events
+                .par_iter()
+                .enumerate()
+                .map(|(i, object)| ObjectFold::of_events(&catalog, i as u32, object))
+                .collect();
+            let mut fold = EventFold::default();
+            let mut plays = 0;
+            for object in folds {
+                plays += object.songplays.len();
+                fold.merge(object);
+            }
+            (plays, fold.finish())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

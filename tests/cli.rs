@@ -1,0 +1,220 @@
+//! The `sparkify-load` command as a user runs it: the usage the design names, the
+//! embedded default, exit codes, and secrets kept out of every output.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn sparkify_load(args: &[&str], home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
+        .args(args)
+        .env("SPARKIFY_LOAD_HOME", home)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn tree_args(root: &Path) -> Vec<String> {
+    vec![
+        "--song-data".into(),
+        root.join("song_data").display().to_string(),
+        "--log-data".into(),
+        root.join("log_data").display().to_string(),
+    ]
+}
+
+/// Stops the embedded default of a test's home, however the test ends.
+struct EmbeddedHome(tempfile::TempDir);
+
+impl Drop for EmbeddedHome {
+    fn drop(&mut self) {
+        let _ = sparkify_load(&["db", "stop"], self.0.path());
+    }
+}
+
+#[tokio::test]
+async fn the_embedded_default_loads_keeps_its_data_and_stops() {
+    let home = EmbeddedHome(tempfile::tempdir().unwrap());
+    let home_path = home.0.path().join("home");
+    let mut args = vec![
+        "--mode".to_string(),
+        "client".to_string(),
+        "--quiet".to_string(),
+    ];
+    args.extend(tree_args(&tiny()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sparkify_load(&args, &home_path);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("songplays            11 rows"), "{stdout}");
+    assert!(
+        stdout.contains("query it:  psql postgresql://sparkify@127.0.0.1:"),
+        "{stdout}"
+    );
+
+    let url_out = sparkify_load(&["db", "url"], &home_path);
+    let url = text(&url_out).0.trim().to_string();
+    assert!(url.starts_with("postgresql://sparkify@127.0.0.1:"), "{url}");
+    assert_eq!(dump_all(&url, "public").await, expected_tiny_all());
+
+    // `load` is the same command; the data stays between runs.
+    let mut again = vec!["load"];
+    again.extend(&args);
+    assert!(sparkify_load(&again, &home_path).status.success());
+    assert_eq!(dump_all(&url, "public").await, expected_tiny_all());
+
+    let stopped = sparkify_load(&["db", "stop"], &home_path);
+    assert_eq!(text(&stopped).0.trim(), "stopped");
+    let status = sparkify_load(&["db", "status"], &home_path);
+    assert_eq!(status.status.code(), Some(1));
+    assert!(text(&status).0.starts_with("not running"));
+
+    let started = sparkify_load(&["db", "start"], &home_path);
+    let restarted_url = text(&started).0.trim().to_string();
+    assert_eq!(
+        dump_all(&restarted_url, "public").await,
+        expected_tiny_all(),
+        "data kept across restarts"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_exits_3_naming_key_and_line_and_hides_the_password() {
+    let home = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    let with_password = url.replace("sparkify@", "sparkify:hunter2secret@");
+    let tree = tempfile::tempdir().unwrap();
+    copy_tree(&tiny(), tree.path());
+    std::fs::write(
+        tree.path().join("log_data/bad.json"),
+        "{\"ts\": 1, \"page\": \"Home\"}\n{\"ts\": [1]}\n",
+    )
+    .unwrap();
+    let mut args = vec![
+        "--target".to_string(),
+        with_password.clone(),
+        "-vv".to_string(),
+    ];
+    args.extend(tree_args(tree.path()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("log_data/bad.json line 2: ts: an array cannot load into a scalar column"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("hunter2secret") && !stderr.contains("hunter2secret"));
+
+    let mut good = vec![
+        "--target".to_string(),
+        with_password,
+        "-vv".to_string(),
+        "--report".to_string(),
+    ];
+    let report = tree.path().join("report.json");
+    good.push(report.display().to_string());
+    good.extend(tree_args(&tiny()));
+    let good: Vec<&str> = good.iter().map(String::as_str).collect();
+    let out = sparkify_load(&good, home.path());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let report_text = std::fs::read_to_string(&report).unwrap();
+    for output in [&stdout, &stderr, &report_text] {
+        assert!(!output.contains("hunter2secret"), "{output}");
+    }
+    let report: serde_json::Value = serde_json::from_str(&report_text).unwrap();
+    assert_eq!(report["tables"]["songplays"], 11);
+    assert_eq!(report["tables"]["time"], 7);
+}
+
+#[test]
+fn unreachable_target_and_missing_tree_exit_with_their_codes() {
+    let home = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("postgresql://u:hunter2secret@127.0.0.1:{closed}/db");
+    let mut args = vec!["--target".to_string(), target];
+    args.extend(tree_args(&tiny()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains(&format!("target u@127.0.0.1:{closed}/db: connect")),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("hunter2secret") && !stderr.contains("hunter2secret"));
+
+    let out = sparkify_load(
+        &[
+            "--song-data",
+            "/no/such/songs",
+            "--log-data",
+            "/no/such/logs",
+        ],
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out).1.contains("/no/such/"), "{}", text(&out).1);
+
+    let out = sparkify_load(&["--log-data", "x"], home.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("--song-data is required"));
+}
+
+#[test]
+fn create_tables_prints_each_dialects_ddl() {
+    let home = tempfile::tempdir().unwrap();
+    let out = sparkify_load(
+        &["create-tables", "--print", "--schema", "dwh"],
+        home.path(),
+    );
+    let ddl = text(&out).0;
+    assert!(ddl.contains("CREATE TABLE \"dwh\".songplays (\n    songplay_id bigint GENERATED ALWAYS AS IDENTITY,"), "{ddl}");
+    assert!(
+        ddl.contains("ALTER TABLE \"dwh\".users ADD PRIMARY KEY (user_id);"),
+        "{ddl}"
+    );
+    let out = sparkify_load(
+        &["create-tables", "--print", "--dialect", "redshift"],
+        home.path(),
+    );
+    let ddl = text(&out).0;
+    assert!(
+        ddl.contains("song_id     VARCHAR(64) DISTKEY,") && ddl.contains(") DISTSTYLE ALL;"),
+        "{ddl}"
+    );
+    let out = sparkify_load(
+        &["create-tables", "--print", "--schema", "x\"; DROP"],
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn create_tables_makes_the_empty_star_schema() {
+    let home = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    let out = sparkify_load(
+        &["create-tables", "--target", &url, "--schema", "dwh"],
+        home.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    for table in TABLES {
+        assert!(dump(&url, "dwh", table).await.is_empty());
+    }
+}
