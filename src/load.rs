@@ -2,7 +2,7 @@
 //! catalog, stream events through it while inserting, then key and swap the tables.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
@@ -17,7 +17,7 @@ use crate::report::{stage, Report, SourceSummary, TableCounts};
 use crate::sink::insert::{Inserter, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::staging::Staging;
 use crate::sink::Database;
-use crate::source::{Listing, Source};
+use crate::source::{is_object_key, Source};
 use crate::transform::{Catalog, EventFold, ObjectFold};
 use crate::{embedded, Secret};
 
@@ -34,10 +34,10 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     let started = Instant::now();
     let mut stages = Vec::new();
 
-    let songs_source = Source::open(&config.song_data);
-    let logs_source = Source::open(&config.log_data);
-    let (song_listing, log_listing) = tokio::try_join!(songs_source.list(), logs_source.list())?;
-    stages.push(stage("list", started.elapsed()));
+    let (songs_source, logs_source) = tokio::join!(
+        Source::open(&config.song_data, &config.s3),
+        Source::open(&config.log_data, &config.s3)
+    );
 
     let database = Database::new(&target_url(&config.target).await?, config.dialect)?;
     let main = database.connect().await?;
@@ -47,8 +47,8 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         config,
         &database,
         &staging,
-        (&songs_source, &song_listing),
-        (&logs_source, &log_listing),
+        &songs_source,
+        &logs_source,
         &mut rejects,
         &mut stages,
     )
@@ -75,14 +75,8 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         target: database.label().to_string(),
         schema: config.schema.to_string(),
         tables,
-        songs: SourceSummary {
-            ignored_keys: song_listing.ignored,
-            ..songs
-        },
-        logs: SourceSummary {
-            ignored_keys: log_listing.ignored,
-            ..logs
-        },
+        songs,
+        logs,
         bad_records: rejects.records.len() as u64,
         reject_file: config
             .reject_file
@@ -108,14 +102,12 @@ async fn target_url(target: &Target) -> Result<Secret<String>> {
     }
 }
 
-type Tree<'a> = (&'a Source, &'a Listing);
-
 async fn fill_staging(
     config: &LoadConfig,
     database: &Database,
     staging: &Staging<'_>,
-    (songs_source, song_listing): Tree<'_>,
-    (logs_source, log_listing): Tree<'_>,
+    songs_source: &Source,
+    logs_source: &Source,
     rejects: &mut Rejects,
     stages: &mut Vec<crate::report::Stage>,
 ) -> Result<(TableCounts, SourceSummary, SourceSummary)> {
@@ -123,7 +115,8 @@ async fn fill_staging(
     let schema = staging.schema.clone();
 
     let read_songs = Instant::now();
-    let bar = progress.bar("songs", song_listing.objects.len());
+    let bar = progress.bar("songs");
+    let ignored_songs = Mutex::new(Vec::new());
     let mut songs = SourceSummary {
         uri: config.song_data.to_string(),
         ..Default::default()
@@ -131,7 +124,8 @@ async fn fill_staging(
     let mut song_records: Vec<SongRecord> = Vec::new();
     let mut decoded = objects(
         songs_source,
-        &song_listing.objects,
+        &ignored_songs,
+        &bar,
         config.concurrency,
         |_, label, bytes| decode_object::<SongRecord>(&label, &bytes),
     );
@@ -145,6 +139,7 @@ async fn fill_staging(
     }
     drop(decoded);
     bar.finish();
+    songs.ignored_keys = ignored_songs.into_inner().expect("never poisoned");
     let catalog = Arc::new(on_rayon(move || Catalog::new(song_records)).await);
     stages.push(stage("songs", read_songs.elapsed()));
 
@@ -170,14 +165,15 @@ async fn fill_staging(
     };
 
     let events_started = Instant::now();
-    let bar = progress.bar("events", log_listing.objects.len());
+    let bar = progress.bar("events");
+    let ignored_logs = Mutex::new(Vec::new());
     let mut logs = SourceSummary {
         uri: config.log_data.to_string(),
         ..Default::default()
     };
     let read_events = async {
         let mut fold = EventFold::default();
-        let mut decoded = objects(logs_source, &log_listing.objects, config.concurrency, {
+        let mut decoded = objects(logs_source, &ignored_logs, &bar, config.concurrency, {
             let catalog = Arc::clone(&catalog);
             move |index, label, bytes| {
                 let object = decode_object::<EventRecord>(&label, &bytes);
@@ -206,6 +202,7 @@ async fn fill_staging(
             }
             bar.inc(1);
         }
+        drop(decoded);
         drop(songplay_tx);
         bar.finish();
         Ok::<_, Error>(fold)
@@ -214,6 +211,7 @@ async fn fill_staging(
     let ((songs_rows, artists_rows), songplays_rows, fold) =
         tokio::try_join!(insert_catalog, insert_songplays, read_events)?;
     stages.push(stage("events and inserts", events_started.elapsed()));
+    logs.ignored_keys = ignored_logs.into_inner().expect("never poisoned");
 
     let dimensions = Instant::now();
     let (users, times) = on_rayon(move || fold.finish()).await;
@@ -240,11 +238,13 @@ async fn fill_staging(
     Ok((tables, songs, logs))
 }
 
-/// Fetches the objects of a listing, `concurrency` at a time, and runs `decode` on each
-/// in the CPU pool; results come in key order with the object's size.
+/// Streams the keys of a source, sets aside those that are not objects, fetches the
+/// objects `concurrency` at a time as their keys arrive, and runs `decode` on each in the
+/// CPU pool with its rank in key order; results come in key order with the object's size.
 fn objects<'a, T, F>(
     source: &'a Source,
-    keys: &'a [String],
+    ignored: &'a Mutex<Vec<String>>,
+    bar: &'a ProgressBar,
     concurrency: usize,
     decode: F,
 ) -> impl futures::Stream<Item = Result<(u64, T)>> + 'a
@@ -252,12 +252,27 @@ where
     T: Send + 'static,
     F: Fn(u32, String, bytes::Bytes) -> T + Clone + Send + Sync + 'static,
 {
-    futures::stream::iter(keys.iter().enumerate())
+    source
+        .keys()
+        .map_ok(move |batch| {
+            let (objects, others): (Vec<String>, Vec<String>) =
+                batch.into_iter().partition(|key| is_object_key(key));
+            ignored.lock().expect("never poisoned").extend(others);
+            bar.inc_length(objects.len() as u64);
+            futures::stream::iter(
+                objects
+                    .into_iter()
+                    .map(Ok::<String, crate::error::SourceError>),
+            )
+        })
+        .try_flatten()
+        .enumerate()
         .map(move |(index, key)| {
             let decode = decode.clone();
             async move {
-                let bytes = source.get(key).await?;
-                let label = source.describe(key);
+                let key: String = key?;
+                let bytes = source.get(&key).await?;
+                let label = source.describe(&key);
                 let size = bytes.len() as u64;
                 Ok((
                     size,
@@ -332,7 +347,8 @@ impl Progress {
         }
     }
 
-    fn bar(&self, name: &str, objects: usize) -> ProgressBar {
+    /// A bar whose length grows as keys are listed.
+    fn bar(&self, name: &str) -> ProgressBar {
         let Some(bars) = &self.bars else {
             return ProgressBar::hidden();
         };
@@ -341,7 +357,7 @@ impl Progress {
                 .expect("a valid template")
                 .progress_chars("=> ");
         bars.add(
-            ProgressBar::new(objects as u64)
+            ProgressBar::new(0)
                 .with_style(style)
                 .with_prefix(name.to_string()),
         )

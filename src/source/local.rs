@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt};
 
-use super::Listing;
 use crate::error::SourceError;
 
 #[derive(Debug, Clone)]
@@ -24,18 +24,22 @@ impl LocalSource {
         }
     }
 
-    /// Walks the whole tree (following links); keys are relative to the root.
-    pub async fn list(&self) -> Result<Listing, SourceError> {
-        let root = self.root.clone();
-        if !root.is_dir() {
-            return Err(self.unreadable("no such directory"));
-        }
-        let walked = tokio::task::spawn_blocking(move || walk(&root))
-            .await
-            .map_err(|e| self.unreadable(e.to_string()))?;
-        walked
-            .map(Listing::from_keys)
-            .map_err(|e| self.unreadable(e))
+    /// Walks the whole tree (following links) into one batch of keys relative to the
+    /// root, in byte order.
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
+        stream::once(async move {
+            let root = self.root.clone();
+            if !root.is_dir() {
+                return Err(self.unreadable("no such directory"));
+            }
+            let walked = tokio::task::spawn_blocking(move || walk(&root))
+                .await
+                .map_err(|e| self.unreadable(e.to_string()))?;
+            let mut keys = walked.map_err(|e| self.unreadable(e))?;
+            keys.sort_unstable();
+            Ok(keys)
+        })
+        .boxed()
     }
 
     pub fn path_of(&self, key: &str) -> PathBuf {

@@ -1,22 +1,30 @@
-//! Where objects come from: a local directory tree (and, behind the same interface,
-//! S3). A source lists the `.json` keys under a prefix in key order and fetches one
+//! Where objects come from: a local directory tree or an S3 prefix. A source streams
+//! the keys under it in byte order, in batches as they are listed, and fetches one
 //! object's bytes at a time.
 
 mod local;
+mod s3;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 
+use crate::config::S3Options;
 use crate::error::SourceError;
 
 /// A tree of objects, as the user names it: a local directory (`file:///abs/path` or a
-/// plain path).
+/// plain path) or `s3://bucket/prefix`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceUri {
     Local(PathBuf),
+    /// `prefix` is empty or ends in `/`: a prefix names a folder.
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
 }
 
 impl FromStr for SourceUri {
@@ -29,6 +37,22 @@ impl FromStr for SourceUri {
         };
         if text.is_empty() {
             return Err(invalid("empty"));
+        }
+        if let Some(rest) = text.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.len() < 3 {
+                return Err(invalid("an S3 bucket name has at least 3 characters"));
+            }
+            let prefix = prefix.trim_end_matches('/');
+            let prefix = if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            };
+            return Ok(SourceUri::S3 {
+                bucket: bucket.to_string(),
+                prefix,
+            });
         }
         if let Some(path) = text.strip_prefix("file://") {
             if !path.starts_with('/') {
@@ -49,49 +73,45 @@ impl fmt::Display for SourceUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceUri::Local(path) => write!(f, "{}", path.display()),
+            SourceUri::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
 }
 
-/// The keys under a source, split into the objects to read and the ones ignored.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Listing {
-    /// Keys ending in `.json`, in byte order.
-    pub objects: Vec<String>,
-    /// Every other key, in byte order.
-    pub ignored: Vec<String>,
-}
-
-impl Listing {
-    fn from_keys(mut keys: Vec<String>) -> Listing {
-        keys.sort_unstable();
-        let (objects, ignored) = keys.into_iter().partition(|key| key.ends_with(".json"));
-        Listing { objects, ignored }
-    }
+/// Whether a key names an object to read: it ends in `.json` (lower case).
+pub fn is_object_key(key: &str) -> bool {
+    key.ends_with(".json")
 }
 
 /// An opened source.
 #[derive(Debug, Clone)]
 pub enum Source {
     Local(local::LocalSource),
+    S3(s3::S3Source),
 }
 
 impl Source {
-    pub fn open(uri: &SourceUri) -> Source {
+    pub async fn open(uri: &SourceUri, s3_options: &S3Options) -> Source {
         match uri {
             SourceUri::Local(root) => Source::Local(local::LocalSource::new(root.clone())),
+            SourceUri::S3 { bucket, prefix } => {
+                Source::S3(s3::S3Source::connect(bucket, prefix, s3_options).await)
+            }
         }
     }
 
-    pub async fn list(&self) -> Result<Listing, SourceError> {
+    /// Every key under the source (objects and others), in byte order, in batches.
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
         match self {
-            Source::Local(local) => local.list().await,
+            Source::Local(local) => local.keys(),
+            Source::S3(s3) => s3.keys(),
         }
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
         match self {
             Source::Local(local) => local.get(key).await,
+            Source::S3(s3) => s3.get(key).await,
         }
     }
 
@@ -99,6 +119,7 @@ impl Source {
     pub fn describe(&self, key: &str) -> String {
         match self {
             Source::Local(local) => local.path_of(key).display().to_string(),
+            Source::S3(s3) => s3.describe(key),
         }
     }
 }
@@ -122,23 +143,32 @@ mod tests {
     }
 
     #[test]
-    fn listing_splits_and_orders_by_bytes() {
-        let listing = Listing::from_keys(
-            [
-                "b/x.json",
-                "B/y.json",
-                "a/_SUCCESS",
-                "a/z.JSON",
-                "a/.hidden.json",
-                "a.crc",
-            ]
-            .map(String::from)
-            .to_vec(),
+    fn parses_s3_uris_as_folders() {
+        let s3 = |bucket: &str, prefix: &str| SourceUri::S3 {
+            bucket: bucket.into(),
+            prefix: prefix.into(),
+        };
+        assert_eq!(
+            "s3://udacity-dend/song_data".parse::<SourceUri>().unwrap(),
+            s3("udacity-dend", "song_data/")
         );
         assert_eq!(
-            listing.objects,
-            vec!["B/y.json", "a/.hidden.json", "b/x.json"]
+            "s3://bkt/a/b/".parse::<SourceUri>().unwrap(),
+            s3("bkt", "a/b/")
         );
-        assert_eq!(listing.ignored, vec!["a.crc", "a/_SUCCESS", "a/z.JSON"]);
+        assert_eq!("s3://bkt".parse::<SourceUri>().unwrap(), s3("bkt", ""));
+        assert!("s3://b/x".parse::<SourceUri>().is_err());
+        assert_eq!(s3("bkt", "a/").to_string(), "s3://bkt/a/");
+    }
+
+    /// Whether a key names an object to read.
+    #[test]
+    fn only_lower_case_json_keys_are_objects() {
+        assert!(is_object_key("a/.hidden.json") && is_object_key("_x.json"));
+        assert!(
+            !is_object_key("a/z.JSON")
+                && !is_object_key("a/_SUCCESS")
+                && !is_object_key("x.json.crc")
+        );
     }
 }

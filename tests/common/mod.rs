@@ -190,3 +190,4 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+pub mod s3;

@@ -1,0 +1,209 @@
+//! An S3 (or S3-compatible) prefix as a source: paginated ListObjectsV2 fanned out over the
+//! first level of sub-prefixes, and GETs whose bodies are retried when cut mid-read.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{
+    Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use rand::Rng;
+
+use crate::config::S3Options;
+use crate::error::SourceError;
+
+/// Listings of sub-prefixes under way at once.
+const LIST_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone)]
+pub struct S3Source {
+    client: Client,
+    bucket: String,
+    /// Empty, or ending in `/`.
+    prefix: String,
+    attempts: u32,
+    backoff: Duration,
+}
+
+impl S3Source {
+    pub async fn connect(bucket: &str, prefix: &str, options: &S3Options) -> S3Source {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if options.no_sign_request {
+            loader = loader.no_credentials();
+        }
+        let sdk = loader.load().await;
+        let mut config = aws_sdk_s3::config::Builder::from(&sdk)
+            // S3-compatible stores often lack the newer default checksums.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(options.attempts)
+                    .with_initial_backoff(options.backoff),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if sdk.region().is_none() {
+            config = config.region(Region::new("us-east-1"));
+        }
+        if let Some(endpoint) = &options.endpoint_url {
+            config = config.endpoint_url(endpoint).force_path_style(true);
+        }
+        if let Some((access_key, secret_key)) = &options.credentials {
+            config = config.credentials_provider(Credentials::new(
+                access_key,
+                secret_key.expose(),
+                None,
+                None,
+                "sparkify-load",
+            ));
+        }
+        S3Source {
+            client: Client::from_conf(config.build()),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            attempts: options.attempts.max(1),
+            backoff: options.backoff,
+        }
+    }
+
+    pub fn uri(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    pub fn describe(&self, key: &str) -> String {
+        format!("s3://{}/{}{}", self.bucket, self.prefix, key)
+    }
+
+    fn unreadable(&self, message: String) -> SourceError {
+        SourceError::Unreadable {
+            uri: self.uri(),
+            message,
+        }
+    }
+
+    /// Keys below the prefix (relative to it), in byte order, in batches as listings
+    /// arrive: the top level first, then each sub-prefix listed concurrently with others.
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
+        let top = async move {
+            let (files, folders) = self.list(&self.prefix, Some("/")).await?;
+            if files.is_empty() && folders.is_empty() {
+                return Err(self.unreadable("no objects under this prefix".into()));
+            }
+            // Merge direct keys and sub-prefixes into one byte order.
+            let mut entries: Vec<(String, bool)> = files
+                .into_iter()
+                .map(|k| (k, false))
+                .chain(folders.into_iter().map(|p| (p, true)))
+                .collect();
+            entries.sort();
+            Ok(
+                stream::iter(entries).map(move |(name, is_folder)| async move {
+                    if is_folder {
+                        Ok(self.list(&name, None).await?.0)
+                    } else {
+                        Ok(vec![name])
+                    }
+                }),
+            )
+        };
+        stream::once(top)
+            .map_ok(|listings| listings.buffered(LIST_CONCURRENCY))
+            .try_flatten()
+            .map_ok(|full_keys: Vec<String>| {
+                full_keys
+                    .into_iter()
+                    .map(|k| k[self.prefix.len()..].to_string())
+                    .collect()
+            })
+            .boxed()
+    }
+
+    /// Every key (and, with a delimiter, every sub-prefix) under `prefix`, all pages.
+    async fn list(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+    ) -> Result<(Vec<String>, Vec<String>), SourceError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .set_delimiter(delimiter.map(str::to_string))
+            .into_paginator()
+            .send();
+        let (mut keys, mut folders) = (Vec::new(), Vec::new());
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                self.unreadable(format!("listing failed: {}", DisplayErrorContext(&e)))
+            })?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+            folders.extend(
+                page.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_string)),
+            );
+        }
+        Ok((keys, folders))
+    }
+
+    /// The whole object. The SDK retries failed requests; a body cut off mid-read is
+    /// fetched again here, with exponential backoff and jitter.
+    pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
+        let full_key = format!("{}{}", self.prefix, key);
+        let mut attempt = 1;
+        loop {
+            let failure = match self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&full_key)
+                .send()
+                .await
+            {
+                Ok(response) => match response.body.collect().await {
+                    Ok(body) => return Ok(body.into_bytes()),
+                    Err(e) => format!("the body was cut off: {e}"),
+                },
+                // The SDK has already retried what is worth retrying.
+                Err(e) => return Err(self.object_error(key, DisplayErrorContext(&e).to_string())),
+            };
+            if attempt >= self.attempts {
+                return Err(self.object_error(key, format!("{failure} (after {attempt} attempts)")));
+            }
+            tracing::debug!("retrying {}: {failure}", self.describe(key));
+            let ceiling = self.backoff.as_millis() as u64 * (1 << attempt.min(6));
+            tokio::time::sleep(Duration::from_millis(
+                rand::thread_rng().gen_range(0..=ceiling),
+            ))
+            .await;
+            attempt += 1;
+        }
+    }
+
+    fn object_error(&self, key: &str, message: String) -> SourceError {
+        SourceError::Object {
+            uri: format!("s3://{}", self.bucket),
+            key: format!("{}{}", self.prefix, key),
+            message,
+        }
+    }
+}
