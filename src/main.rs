@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sparkify_load::config::{DwhConfig, S3Options};
 use sparkify_load::embedded::{self, Server};
 use sparkify_load::generate::{generate, FixtureSpec};
 use sparkify_load::source::SourceUri;
@@ -95,7 +96,11 @@ struct GlobalArgs {
 
 #[derive(Args, Clone)]
 struct TargetArgs {
-    /// PostgreSQL or Redshift URL; default: the embedded PostgreSQL.
+    /// The classic dwh.cfg: [CLUSTER] is the target (TLS required), [S3] the sources;
+    /// flags and environment variables override it.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// PostgreSQL or Redshift URL; default: the cluster of --config, else the embedded PostgreSQL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     target: Option<String>,
     /// The schema the tables live in.
@@ -111,14 +116,16 @@ struct LoadArgs {
     /// client: parse and transform here, multi-row INSERT; copy: COPY and SQL transforms.
     #[arg(long, value_enum, default_value_t = ModeArg::Client)]
     mode: ModeArg,
-    /// The song tree: a directory or file:// URI.
+    /// The song tree: s3://bucket/prefix, a directory or a file:// URI.
     #[arg(long, value_name = "URI")]
     song_data: Option<String>,
-    /// The log tree: a directory or file:// URI.
+    /// The log tree: s3://bucket/prefix, a directory or a file:// URI.
     #[arg(long, value_name = "URI")]
     log_data: Option<String>,
     #[command(flatten)]
     target: TargetArgs,
+    #[command(flatten)]
+    s3: S3Args,
     /// Bad records to skip before the load fails (Redshift's MAXERROR).
     #[arg(long, default_value_t = 0)]
     max_errors: u64,
@@ -135,6 +142,22 @@ struct LoadArgs {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Args, Clone)]
+struct S3Args {
+    /// The buckets' region (default: AWS_REGION or the AWS profile, else us-east-1).
+    #[arg(long)]
+    region: Option<String>,
+    /// An S3-compatible endpoint (MinIO, Ceph, R2), addressed path-style.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// Send anonymous requests, for public buckets (as the aws CLI's flag).
+    #[arg(long)]
+    no_sign_request: bool,
+    /// Tries per S3 request before the load fails.
+    #[arg(long, default_value_t = 5)]
+    s3_attempts: u32,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -246,13 +269,28 @@ fn home(global: &GlobalArgs) -> PathBuf {
     global.home.clone().unwrap_or_else(embedded::default_home)
 }
 
+fn dwh_config(args: &TargetArgs) -> anyhow::Result<Option<DwhConfig>> {
+    Ok(args
+        .config
+        .as_deref()
+        .map(DwhConfig::from_file)
+        .transpose()?)
+}
+
+/// The target: --target or DATABASE_URL, else the cluster of --config, else the embedded
+/// default.
 fn target(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<(Target, Dialect, SchemaName)> {
     let schema: SchemaName = args.schema.parse()?;
-    let (target, dialect) = match &args.target {
-        Some(url) => (
-            Target::Url(Secret::new(url.clone())),
-            dialect_of(args.dialect, url),
-        ),
+    let url = match (&args.target, dwh_config(args)?) {
+        (Some(url), _) => Some(Secret::new(url.clone())),
+        (None, Some(cfg)) => Some(cfg.target_url()),
+        (None, None) => None,
+    };
+    let (target, dialect) = match url {
+        Some(url) => {
+            let dialect = dialect_of(args.dialect, url.expose());
+            (Target::Url(url), dialect)
+        }
         None => (Target::Embedded(home(global)), dialect_of(args.dialect, "")),
     };
     Ok((target, dialect, schema))
@@ -285,17 +323,38 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
         Target::Embedded(home) => Some(home.clone()),
         Target::Url(_) => None,
     };
-    let required = |value: &Option<String>, flag: &str| -> anyhow::Result<SourceUri> {
-        let text = value
-            .as_deref()
-            .ok_or_else(|| Error::Config(format!("{flag} is required")))?;
+    let cfg = dwh_config(&args.target)?;
+    let from_cfg = |pick: fn(&DwhConfig) -> Option<&String>| cfg.as_ref().and_then(pick).cloned();
+    let required = |flag: &Option<String>,
+                    fallback: Option<String>,
+                    name: &str|
+     -> anyhow::Result<SourceUri> {
+        let text = flag
+            .clone()
+            .or(fallback)
+            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
         Ok(text.parse::<SourceUri>().map_err(Error::from)?)
     };
     let mut config = LoadConfig::new(
-        required(&args.song_data, "--song-data")?,
-        required(&args.log_data, "--log-data")?,
+        required(
+            &args.song_data,
+            from_cfg(|c| c.song_data.as_ref()),
+            "--song-data",
+        )?,
+        required(
+            &args.log_data,
+            from_cfg(|c| c.log_data.as_ref()),
+            "--log-data",
+        )?,
         target,
     );
+    config.s3 = S3Options {
+        region: args.s3.region,
+        endpoint_url: args.s3.endpoint_url,
+        no_sign_request: args.s3.no_sign_request,
+        attempts: args.s3.s3_attempts,
+        ..S3Options::default()
+    };
     config.mode = match args.mode {
         ModeArg::Client => Mode::Client,
         ModeArg::Copy => Mode::Copy,

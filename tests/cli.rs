@@ -218,3 +218,49 @@ async fn create_tables_makes_the_empty_star_schema() {
         assert!(dump(&url, "dwh", table).await.is_empty());
     }
 }
+
+// Multi-threaded: the S3 server runs on this runtime while the child process is awaited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dwh_cfg_gives_the_s3_sources_and_flags_override_its_cluster() {
+    let server = common::s3::S3Server::start(common::s3::Faults::default()).await;
+    server.put_tree("udacity-test", "", &tiny());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("dwh.cfg");
+    std::fs::write(
+        &cfg,
+        "[CLUSTER]\nHOST=unreachable.example\nDB_NAME=dwh\nDB_USER=dwhuser\nDB_PASSWORD=cfg-pass-4242\nDB_PORT=5439\n\n\
+         [IAM_ROLE]\nARN=arn:aws:iam::123456789012:role/dwhRole\n\n\
+         [S3]\nLOG_DATA='s3://udacity-test/log_data'\nLOG_JSONPATH='s3://udacity-test/log_json_path.json'\nSONG_DATA='s3://udacity-test/song_data'\n",
+    )
+    .unwrap();
+    let url = fresh_database().await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--target",
+            &url,
+            "--region",
+            "us-west-2",
+        ])
+        .args(["--endpoint-url", &server.endpoint, "-vv"])
+        .env("AWS_ACCESS_KEY_ID", common::s3::ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", common::s3::SECRET_KEY)
+        .env("SPARKIFY_LOAD_HOME", dir.path())
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = text(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("from s3://udacity-test/song_data/"),
+        "{stdout}"
+    );
+    assert_eq!(dump_all(&url, "public").await, expected_tiny_all());
+    for secret in [common::s3::SECRET_KEY, "cfg-pass-4242"] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+}
