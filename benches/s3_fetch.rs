@@ -37,15 +37,30 @@ async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let objects = if full { 15_000 } else { 300 };
     let tree = tempfile::tempdir_in("/dev/shm").unwrap();
-    generate(tree.path(), &FixtureSpec { songs: objects, events: 0, seed: 1 }).unwrap();
+    generate(
+        tree.path(),
+        &FixtureSpec {
+            songs: objects,
+            events: 0,
+            seed: 1,
+        },
+    )
+    .unwrap();
     let mut results = Vec::new();
     for latency_ms in [0, 20] {
-        let server = S3Server::start(Faults { latency: Duration::from_millis(latency_ms), ..Faults::default() }).await;
+        let server = S3Server::start(Faults {
+            latency: Duration::from_millis(latency_ms),
+            ..Faults::default()
+        })
+        .await;
         server.put_tree("bench", "", tree.path());
         let (count, took) = fetch_all(&server, 64).await;
         let rate = count as f64 / took.as_secs_f64();
         println!("s3 list+fetch, {latency_ms:>2} ms latency: {count} objects in {:.2} s = {rate:.0} objects/s", took.as_secs_f64());
         results.push(took.as_secs_f64());
     }
-    println!("20 ms / 0 ms wall time: {:.2}x (goal: at most 1.5x)", results[1] / results[0]);
+    println!(
+        "20 ms / 0 ms wall time: {:.2}x (goal: at most 1.5x)",
+        results[1] / results[0]
+    );
 }

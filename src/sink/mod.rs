@@ -4,10 +4,12 @@
 
 pub mod insert;
 pub mod staging;
+pub mod tls;
 
 use std::str::FromStr;
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::{Dialect, SchemaName, Secret};
 use crate::error::{Error, TargetError};
@@ -16,18 +18,22 @@ use crate::error::{Error, TargetError};
 #[derive(Clone)]
 pub struct Database {
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     label: String,
     dialect: Dialect,
 }
 
 impl Database {
     pub fn new(url: &Secret<String>, dialect: Dialect) -> Result<Database, Error> {
+        let (conninfo, verification) = tls::split_verification(url.expose());
+        let tls = tls::connector(&verification)?;
         // The parser's messages name options, never their values, so they are safe to show.
-        let config = tokio_postgres::Config::from_str(url.expose())
+        let config = tokio_postgres::Config::from_str(&conninfo)
             .map_err(|e| Error::Config(format!("invalid target URL: {e}")))?;
         let label = describe(&config);
         Ok(Database {
             config,
+            tls,
             label,
             dialect,
         })
@@ -53,7 +59,7 @@ impl Database {
     pub async fn connect(&self) -> Result<Client, TargetError> {
         let (client, connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| self.error("connect", &e))?;
         tokio::spawn(async move {
