@@ -5,14 +5,16 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
 use crate::config::{LoadConfig, Mode, Target};
+use crate::error::SourceError;
 use crate::error::{Error, Result};
 use crate::model::{EventRecord, SongRecord, SongplayRow};
-use crate::parse::{decode_object, BadRecord};
+use crate::parse::{BadRecord, Decoded, ObjectDecoder, Record};
 use crate::report::{stage, Report, SourceSummary, TableCounts};
 use crate::sink::insert::{Inserter, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::staging::Staging;
@@ -122,22 +124,21 @@ async fn fill_staging(
         ..Default::default()
     };
     let mut song_records: Vec<SongRecord> = Vec::new();
-    let mut decoded = objects(
+    let mut pieces = read_pieces(
         songs_source,
         &ignored_songs,
         &bar,
         config.concurrency,
-        |_, label, bytes| decode_object::<SongRecord>(&label, &bytes),
+        |_, decoded: Decoded<SongRecord>| decoded,
     );
-    while let Some((bytes, object)) = decoded.try_next().await? {
-        songs.objects += 1;
-        songs.bytes += bytes;
-        songs.records += object.records.len() as u64;
-        rejects.add(object.bad)?;
-        song_records.extend(object.records.into_iter().map(|(_, record)| record));
-        bar.inc(1);
+    while let Some(piece) = pieces.try_next().await? {
+        songs.bytes += piece.bytes;
+        songs.objects += u64::from(piece.last);
+        songs.records += piece.value.records.len() as u64;
+        rejects.add(piece.value.bad)?;
+        song_records.extend(piece.value.records.into_iter().map(|(_, record)| record));
     }
-    drop(decoded);
+    drop(pieces);
     bar.finish();
     songs.ignored_keys = ignored_songs.into_inner().expect("never poisoned");
     let catalog = Arc::new(on_rayon(move || Catalog::new(song_records)).await);
@@ -173,17 +174,17 @@ async fn fill_staging(
     };
     let read_events = async {
         let mut fold = EventFold::default();
-        let mut decoded = objects(logs_source, &ignored_logs, &bar, config.concurrency, {
+        let mut pieces = read_pieces(logs_source, &ignored_logs, &bar, config.concurrency, {
             let catalog = Arc::clone(&catalog);
-            move |index, label, bytes| {
-                let object = decode_object::<EventRecord>(&label, &bytes);
-                let folded = ObjectFold::of_events(&catalog, index, &object.records);
-                (object.records.len(), object.bad, folded)
+            move |index, decoded: Decoded<EventRecord>| {
+                let folded = ObjectFold::of_events(&catalog, index, &decoded.records);
+                (decoded.records.len(), decoded.bad, folded)
             }
         });
-        while let Some((bytes, (records, bad, folded))) = decoded.try_next().await? {
-            logs.objects += 1;
-            logs.bytes += bytes;
+        while let Some(piece) = pieces.try_next().await? {
+            let (records, bad, folded) = piece.value;
+            logs.bytes += piece.bytes;
+            logs.objects += u64::from(piece.last);
             logs.records += records as u64;
             rejects.add(bad)?;
             let ObjectFold {
@@ -200,9 +201,8 @@ async fn fill_staging(
                 // The inserter has stopped; its own error is the one to report.
                 break;
             }
-            bar.inc(1);
         }
-        drop(decoded);
+        drop(pieces);
         drop(songplay_tx);
         bar.finish();
         Ok::<_, Error>(fold)
@@ -238,19 +238,29 @@ async fn fill_staging(
     Ok((tables, songs, logs))
 }
 
-/// Streams the keys of a source, sets aside those that are not objects, fetches the
-/// objects `concurrency` at a time as their keys arrive, and runs `decode` on each in the
-/// CPU pool with its rank in key order; results come in key order with the object's size.
-fn objects<'a, T, F>(
+/// A decoded chunk of one object: its size, what `apply` made of its records, and
+/// whether it ends the object.
+struct Piece<T> {
+    bytes: u64,
+    value: T,
+    last: bool,
+}
+
+/// Streams the keys of a source, sets aside those that are not objects, and reads up to
+/// `concurrency` objects at once as their keys arrive, each chunk by chunk: every chunk is
+/// decoded in the CPU pool and handed to `apply` with the object's rank in key order.
+/// Pieces of different objects interleave; memory holds `concurrency` chunks, not objects.
+fn read_pieces<'a, R, T, F>(
     source: &'a Source,
     ignored: &'a Mutex<Vec<String>>,
     bar: &'a ProgressBar,
     concurrency: usize,
-    decode: F,
-) -> impl futures::Stream<Item = Result<(u64, T)>> + 'a
+    apply: F,
+) -> impl futures::Stream<Item = Result<Piece<T>>> + 'a
 where
+    R: Record + 'static,
     T: Send + 'static,
-    F: Fn(u32, String, bytes::Bytes) -> T + Clone + Send + Sync + 'static,
+    F: Fn(u32, Decoded<R>) -> T + Clone + Send + Sync + 'static,
 {
     source
         .keys()
@@ -259,28 +269,71 @@ where
                 batch.into_iter().partition(|key| is_object_key(key));
             ignored.lock().expect("never poisoned").extend(others);
             bar.inc_length(objects.len() as u64);
-            futures::stream::iter(
-                objects
-                    .into_iter()
-                    .map(Ok::<String, crate::error::SourceError>),
-            )
+            futures::stream::iter(objects.into_iter().map(Ok::<String, SourceError>))
         })
         .try_flatten()
         .enumerate()
-        .map(move |(index, key)| {
-            let decode = decode.clone();
-            async move {
-                let key: String = key?;
-                let bytes = source.get(&key).await?;
-                let label = source.describe(&key);
-                let size = bytes.len() as u64;
-                Ok((
-                    size,
-                    on_rayon(move || decode(index as u32, label, bytes)).await,
-                ))
-            }
+        .map(move |(index, key)| match key {
+            Ok(key) => object_pieces(source, bar, index as u32, key, apply.clone()),
+            Err(err) => futures::stream::once(futures::future::ready(Err(err.into()))).boxed(),
         })
-        .buffered(concurrency.max(1))
+        .flatten_unordered(concurrency.max(1))
+}
+
+fn object_pieces<'a, R, T, F>(
+    source: &'a Source,
+    bar: &'a ProgressBar,
+    index: u32,
+    key: String,
+    apply: F,
+) -> BoxStream<'a, Result<Piece<T>>>
+where
+    R: Record + 'static,
+    T: Send + 'static,
+    F: Fn(u32, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+{
+    let decoder = ObjectDecoder::<R>::new(&source.describe(&key));
+    let start = Some((decoder, source.chunks(&key).map_err(Error::from).boxed()));
+    futures::stream::try_unfold(start, move |state| {
+        let apply = apply.clone();
+        async move {
+            let Some((mut decoder, mut chunks)) = state else {
+                return Ok(None);
+            };
+            match chunks.try_next().await? {
+                Some(chunk) => {
+                    let bytes = chunk.len() as u64;
+                    let (decoder, value) = on_rayon(move || {
+                        decoder.feed(&chunk);
+                        let decoded = decoder.take();
+                        (decoder, apply(index, decoded))
+                    })
+                    .await;
+                    Ok(Some((
+                        Piece {
+                            bytes,
+                            value,
+                            last: false,
+                        },
+                        Some((decoder, chunks)),
+                    )))
+                }
+                None => {
+                    let value = on_rayon(move || apply(index, decoder.finish())).await;
+                    bar.inc(1);
+                    Ok(Some((
+                        Piece {
+                            bytes: 0,
+                            value,
+                            last: true,
+                        },
+                        None,
+                    )))
+                }
+            }
+        }
+    })
+    .boxed()
 }
 
 /// Runs CPU work on the rayon pool, off the async workers.
@@ -309,8 +362,13 @@ impl Rejects {
     fn add(&mut self, bad: Vec<BadRecord>) -> Result<()> {
         self.records.extend(bad);
         if self.records.len() as u64 > self.max_errors {
+            // Objects are read concurrently: name the first bad record in (key, line) order.
+            let first = self
+                .records
+                .iter()
+                .min_by(|a, b| (&a.key, a.line).cmp(&(&b.key, b.line)));
             return Err(Error::BadInput {
-                first: Box::new(self.records[0].clone()),
+                first: Box::new(first.expect("at least one bad record").clone()),
                 count: self.records.len() as u64,
                 max_errors: self.max_errors,
             });
@@ -324,8 +382,10 @@ fn write_rejects(path: Option<&Path>, records: &[BadRecord]) -> Result<()> {
     if records.is_empty() {
         return Ok(());
     }
+    let mut sorted: Vec<&BadRecord> = records.iter().collect();
+    sorted.sort_by(|a, b| (&a.key, a.line).cmp(&(&b.key, b.line)));
     let mut text = String::new();
-    for record in records {
+    for record in sorted {
         text.push_str(&serde_json::to_string(record).expect("a bad record always serializes"));
         text.push('\n');
     }

@@ -48,7 +48,7 @@ impl Record for EventRecord {
 #[cfg(test)]
 mod tests {
     use crate::model::{EventRecord, Timestamp};
-    use crate::parse::{decode_object, BadRecord};
+    use crate::parse::{decode_object, BadRecord, ObjectDecoder};
 
     const PLAY: &str = r#"{"artist":"Harmonia","auth":"Logged In","firstName":"Ryan","gender":"M","itemInSession":0,"lastName":"Smith","length":655.77751,"level":"free","location":"San Jose-Sunnyvale-Santa Clara, CA","method":"PUT","page":"NextSong","registration":1541016707796.0,"sessionId":583,"song":"Sehr kosmisch","status":200,"ts":1542241826796,"userAgent":"\"Mozilla\/5.0 (X11; Linux x86_64)\"","userId":"26"}"#;
 
@@ -181,6 +181,35 @@ mod tests {
             assert_eq!(bad[0].raw, multi_line);
             assert_eq!(bad[0].line, 1);
             assert_eq!(records.len(), 1, "{text}");
+        }
+    }
+
+    #[test]
+    fn decoding_in_chunks_of_any_size_equals_decoding_whole() {
+        let pretty = PLAY.replace(",\"", ",\r\n  \"");
+        let texts = [
+            format!("\u{feff}{PLAY}\r\n{pretty}{PLAY}  {PLAY}\n\n{PLAY}"),
+            format!("{PLAY}\n{{\"ts\": 1,\n \"page\": oops,\n \"x\": 1}}\n{PLAY}\n[1, 2]\n42 \"s\"\n{{\"cut\": "),
+            format!("{PLAY}\n{}\n", PLAY.replace("Ryan", "Ry\\ud800an")),
+        ];
+        for text in &texts {
+            let whole = decode_object::<EventRecord>("k", text.as_bytes());
+            for size in [1, 2, 3, 5, 7, 64, 300] {
+                let mut decoder = ObjectDecoder::<EventRecord>::new("k");
+                let mut records = Vec::new();
+                let mut bad = Vec::new();
+                for chunk in text.as_bytes().chunks(size) {
+                    decoder.feed(chunk);
+                    let taken = decoder.take();
+                    records.extend(taken.records);
+                    bad.extend(taken.bad);
+                }
+                let rest = decoder.finish();
+                records.extend(rest.records);
+                bad.extend(rest.bad);
+                assert_eq!(records, whole.records, "chunks of {size}");
+                assert_eq!(bad, whole.bad, "chunks of {size}");
+            }
         }
     }
 

@@ -65,48 +65,133 @@ pub struct Decoded<R> {
     pub bad: Vec<BadRecord>,
 }
 
-/// Decodes every record of one object. Never fails as a whole: a record that cannot
-/// be parsed is reported and reading resumes at the next line (SPEC section 4).
+/// Decodes every record of one object held whole.
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
-    let mut decoded = Decoded {
-        records: Vec::new(),
-        bad: Vec::new(),
-    };
+    let mut decoder = ObjectDecoder::new(key);
+    decoder.feed(bytes);
+    decoder.finish()
+}
+
+/// Decodes one object fed in chunks as they arrive, holding back only a record that may
+/// continue in the next chunk. Never fails as a whole: a record that cannot be parsed is
+/// reported and reading resumes at the next line (SPEC section 4).
+pub struct ObjectDecoder<R> {
+    key: String,
+    /// Bytes not yet decoded.
+    pending: Vec<u8>,
+    /// The line `pending` starts on.
+    first_line: u64,
+    /// Whether a leading BOM has been looked for.
+    started: bool,
+    decoded: Decoded<R>,
+}
+
+impl<R: Record> ObjectDecoder<R> {
+    pub fn new(key: &str) -> Self {
+        ObjectDecoder {
+            key: key.to_string(),
+            pending: Vec::new(),
+            first_line: 1,
+            started: false,
+            decoded: Decoded {
+                records: Vec::new(),
+                bad: Vec::new(),
+            },
+        }
+    }
+
+    /// Decodes the records a chunk completes.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.pending.extend_from_slice(chunk);
+        self.decode(false);
+    }
+
+    /// Takes the records (good and bad) decoded so far.
+    pub fn take(&mut self) -> Decoded<R> {
+        Decoded {
+            records: std::mem::take(&mut self.decoded.records),
+            bad: std::mem::take(&mut self.decoded.bad),
+        }
+    }
+
+    /// Decodes what is left: the object has ended.
+    pub fn finish(mut self) -> Decoded<R> {
+        self.decode(true);
+        self.decoded
+    }
+
+    fn decode(&mut self, last: bool) {
+        if !self.started {
+            if !last && self.pending.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(&self.pending) {
+                return;
+            }
+            if self.pending.starts_with(UTF8_BOM) {
+                self.pending.drain(..UTF8_BOM.len());
+            }
+            self.started = true;
+        }
+        let consumed = decode_records(
+            &self.key,
+            &self.pending,
+            self.first_line,
+            last,
+            &mut self.decoded,
+        );
+        self.first_line += memchr::memchr_iter(b'\n', &self.pending[..consumed]).count() as u64;
+        self.pending.drain(..consumed);
+    }
+}
+
+/// Decodes the records of `bytes`, which starts on line `first_line`, into `out`; gives the
+/// bytes consumed. Unless `last`, a record that may go on past the end is left unconsumed.
+fn decode_records<R: Record>(
+    key: &str,
+    bytes: &[u8],
+    first_line: u64,
+    last: bool,
+    out: &mut Decoded<R>,
+) -> usize {
     let mut lines = LineCounter::default();
-    let mut pos = if bytes.starts_with(UTF8_BOM) {
-        UTF8_BOM.len()
-    } else {
-        0
-    };
+    let mut line_of = |pos: usize| first_line - 1 + lines.line_at(bytes, pos);
+    let mut pos = 0;
     'restart: while pos < bytes.len() {
         let mut stream =
             serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Fields<'_, R>>();
         let base = pos;
-        let base_line = lines.line_at(bytes, base);
+        let base_line = line_of(base);
         loop {
             let start = skip_json_space(bytes, base + stream.byte_offset());
             if start == bytes.len() {
                 break 'restart;
             }
-            let line = lines.line_at(bytes, start);
+            let line = line_of(start);
             match stream.next() {
                 None => break 'restart,
                 Some(Ok(fields)) => {
                     let end = base + stream.byte_offset();
+                    if !last && end == bytes.len() {
+                        // A number or word may go on in the next chunk.
+                        return start;
+                    }
                     let text = &bytes[start..end];
                     match fields.into_record(text) {
-                        Ok(record) => decoded.records.push((line as u32, record)),
-                        Err(reason) => decoded.bad.push(bad_record(key, line, reason, text)),
+                        Ok(record) => out.records.push((line as u32, record)),
+                        Err(reason) => out.bad.push(bad_record(key, line, reason, text)),
                     }
                 }
                 Some(Err(err)) => {
+                    if !last && err.is_eof() {
+                        return start;
+                    }
                     // The bad record runs from its start to the end of the line where
                     // parsing failed; reading resumes on the next line.
                     let error_line = base_line + err.line() as u64 - 1;
                     let end = end_of_line(bytes, start, error_line.saturating_sub(line));
+                    if !last && end == bytes.len() {
+                        return start;
+                    }
                     let reason = format!("invalid JSON: {}", describe_json_error(&err));
-                    decoded
-                        .bad
+                    out.bad
                         .push(bad_record(key, line, reason, &bytes[start..end]));
                     pos = (end + 1).min(bytes.len());
                     continue 'restart;
@@ -114,7 +199,7 @@ pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
             }
         }
     }
-    decoded
+    bytes.len()
 }
 
 fn bad_record(key: &str, line: u64, reason: String, text: &[u8]) -> BadRecord {

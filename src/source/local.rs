@@ -4,6 +4,10 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
+use tokio::io::AsyncReadExt;
+
+/// Bytes read from a file at a time.
+pub const CHUNK_BYTES: usize = 1 << 20;
 
 use crate::error::SourceError;
 
@@ -46,15 +50,35 @@ impl LocalSource {
         self.root.join(key)
     }
 
-    pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
-        tokio::fs::read(self.path_of(key))
-            .await
-            .map(Bytes::from)
-            .map_err(|e| SourceError::Object {
-                uri: self.root.display().to_string(),
-                key: key.to_string(),
-                message: e.to_string(),
-            })
+    /// The file's bytes in chunks of up to [`CHUNK_BYTES`].
+    pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
+        let path = self.path_of(key);
+        let (uri, key) = (self.root.display().to_string(), key.to_string());
+        let error = move |e: std::io::Error| SourceError::Object {
+            uri: uri.clone(),
+            key: key.clone(),
+            message: e.to_string(),
+        };
+        stream::try_unfold(None, move |open: Option<(tokio::fs::File, u64)>| {
+            let (path, error) = (path.clone(), error.clone());
+            async move {
+                let (mut file, left) = match open {
+                    Some(open) => open,
+                    None => {
+                        let file = tokio::fs::File::open(&path).await.map_err(&error)?;
+                        let size = file.metadata().await.map_err(&error)?.len();
+                        (file, size)
+                    }
+                };
+                // Sized to what is left, so small objects do not take a whole chunk each.
+                let mut chunk =
+                    bytes::BytesMut::with_capacity((left as usize).clamp(1, CHUNK_BYTES));
+                let read = file.read_buf(&mut chunk).await.map_err(&error)?;
+                let left = left.saturating_sub(read as u64);
+                Ok((read > 0).then(|| (chunk.freeze(), Some((file, left)))))
+            }
+        })
+        .boxed()
     }
 }
 

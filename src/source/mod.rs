@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use bytes::Bytes;
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, TryStreamExt};
 
 use crate::config::S3Options;
 use crate::error::SourceError;
@@ -108,11 +108,21 @@ impl Source {
         }
     }
 
-    pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
+    /// An object's bytes in chunks as they arrive, so that large objects stream.
+    pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
         match self {
-            Source::Local(local) => local.get(key).await,
-            Source::S3(s3) => s3.get(key).await,
+            Source::Local(local) => local.chunks(key),
+            Source::S3(s3) => s3.chunks(key),
         }
+    }
+
+    /// An object's bytes, whole.
+    pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
+        let chunks: Vec<Bytes> = self.chunks(key).try_collect().await?;
+        Ok(match chunks.len() {
+            1 => chunks.into_iter().next().expect("one chunk"),
+            _ => chunks.concat().into(),
+        })
     }
 
     /// How messages name an object: its full path or URI.

@@ -165,40 +165,79 @@ impl S3Source {
         Ok((keys, folders))
     }
 
-    /// The whole object. The SDK retries failed requests; a body cut off mid-read is
-    /// fetched again here, with exponential backoff and jitter.
-    pub async fn get(&self, key: &str) -> Result<Bytes, SourceError> {
-        let full_key = format!("{}{}", self.prefix, key);
-        let mut attempt = 1;
-        loop {
-            let failure = match self
-                .client
-                .get_object()
-                .bucket(&self.bucket)
-                .key(&full_key)
-                .send()
-                .await
-            {
-                Ok(response) => match response.body.collect().await {
-                    Ok(body) => return Ok(body.into_bytes()),
-                    Err(e) => format!("the body was cut off: {e}"),
-                },
-                // The SDK has already retried what is worth retrying.
-                Err(e) => return Err(self.object_error(key, DisplayErrorContext(&e).to_string())),
-            };
-            if attempt >= self.attempts {
-                return Err(self.object_error(key, format!("{failure} (after {attempt} attempts)")));
-            }
-            tracing::debug!("retrying {}: {failure}", self.describe(key));
-            let ceiling = self.backoff.as_millis() as u64 * (1 << attempt.min(6));
-            tokio::time::sleep(Duration::from_millis(
-                rand::thread_rng().gen_range(0..=ceiling),
-            ))
-            .await;
-            attempt += 1;
+    /// The object's body in chunks as they arrive. The SDK retries failed requests; a
+    /// body cut off mid-read is resumed here from where it broke (a ranged GET), with
+    /// exponential backoff and full jitter.
+    pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
+        struct Reading {
+            key: String,
+            offset: u64,
+            attempt: u32,
+            body: Option<aws_sdk_s3::primitives::ByteStream>,
+            done: bool,
         }
+        let start = Reading {
+            key: format!("{}{}", self.prefix, key),
+            offset: 0,
+            attempt: 1,
+            body: None,
+            done: false,
+        };
+        stream::unfold(start, move |mut reading| async move {
+            loop {
+                if reading.done {
+                    return None;
+                }
+                if reading.body.is_none() {
+                    let mut request = self
+                        .client
+                        .get_object()
+                        .bucket(&self.bucket)
+                        .key(&reading.key);
+                    if reading.offset > 0 {
+                        request = request.range(format!("bytes={}-", reading.offset));
+                    }
+                    match request.send().await {
+                        Ok(response) => reading.body = Some(response.body),
+                        Err(e) => {
+                            reading.done = true;
+                            let error = self
+                                .object_error(&reading.key, DisplayErrorContext(&e).to_string());
+                            return Some((Err(error), reading));
+                        }
+                    }
+                }
+                let body = reading.body.as_mut().expect("a body was just set");
+                match body.try_next().await {
+                    Ok(Some(chunk)) => {
+                        reading.offset += chunk.len() as u64;
+                        return Some((Ok(chunk), reading));
+                    }
+                    Ok(None) => return None,
+                    Err(e) => {
+                        let failure =
+                            format!("the body was cut off at byte {}: {e}", reading.offset);
+                        if reading.attempt >= self.attempts {
+                            reading.done = true;
+                            let message = format!("{failure} (after {} attempts)", reading.attempt);
+                            return Some((Err(self.object_error(&reading.key, message)), reading));
+                        }
+                        tracing::debug!("resuming s3://{}/{}: {failure}", self.bucket, reading.key);
+                        let ceiling =
+                            self.backoff.as_millis() as u64 * (1 << reading.attempt.min(6));
+                        let pause =
+                            Duration::from_millis(rand::thread_rng().gen_range(0..=ceiling));
+                        tokio::time::sleep(pause).await;
+                        reading.attempt += 1;
+                        reading.body = None;
+                    }
+                }
+            }
+        })
+        .boxed()
     }
 
+    /// `full_key` includes the prefix.
     fn object_error(&self, key: &str, message: String) -> SourceError {
         SourceError::Object {
             uri: format!("s3://{}", self.bucket),
