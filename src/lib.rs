@@ -12,6 +12,7 @@ pub mod error;
 pub mod generate;
 mod load;
 pub mod model;
+pub mod parity;
 pub mod parse;
 pub mod report;
 pub mod sink;

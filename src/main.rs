@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use sparkify_load::config::{DwhConfig, S3Options};
 use sparkify_load::embedded::{self, Server};
 use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_load::parity::Side;
+use sparkify_load::sink::Database;
 use sparkify_load::source::SourceUri;
 use sparkify_load::{Dialect, Error, LoadConfig, Mode, SchemaName, Secret, Target};
 
@@ -49,6 +51,24 @@ enum Command {
         /// Print the DDL instead of running it.
         #[arg(long)]
         print: bool,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Compare two loaded schemas table by table (exit 0 when the same, 1 when not).
+    Parity {
+        /// The database of A (and of B unless --target-b); default: the embedded PostgreSQL.
+        #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+        target: Option<String>,
+        /// The database of B, when it is another.
+        #[arg(long, value_name = "URL")]
+        target_b: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        schema_a: String,
+        #[arg(long, value_name = "NAME")]
+        schema_b: String,
+        /// Write the comparison as JSON here.
+        #[arg(long, value_name = "PATH")]
+        report: Option<PathBuf>,
         #[command(flatten)]
         global: GlobalArgs,
     },
@@ -188,6 +208,7 @@ fn main() -> ExitCode {
         Some(
             Command::Load { global, .. }
             | Command::CreateTables { global, .. }
+            | Command::Parity { global, .. }
             | Command::Db { global, .. },
         ) => global.verbose,
         _ => cli.global.verbose,
@@ -262,6 +283,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Db { action, global }) => db(action, &home(&global)),
+        Some(Command::Parity {
+            target,
+            target_b,
+            schema_a,
+            schema_b,
+            report,
+            global,
+        }) => runtime.block_on(parity(
+            target,
+            target_b,
+            (schema_a, schema_b),
+            report,
+            global,
+        )),
     }
 }
 
@@ -422,4 +457,45 @@ fn db(action: DbAction, home: &std::path::Path) -> anyhow::Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn parity(
+    target: Option<String>,
+    target_b: Option<String>,
+    (schema_a, schema_b): (String, String),
+    report: Option<PathBuf>,
+    global: GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    let url_a = match target {
+        Some(url) => Secret::new(url),
+        None => Secret::new(Server::ensure_running(&home(&global))?.url()),
+    };
+    let url_b = target_b.map(Secret::new).unwrap_or_else(|| url_a.clone());
+    let (a, b) = (
+        Database::new(&url_a, Dialect::Postgres)?,
+        Database::new(&url_b, Dialect::Postgres)?,
+    );
+    let (schema_a, schema_b): (SchemaName, SchemaName) = (schema_a.parse()?, schema_b.parse()?);
+    let comparison = sparkify_load::parity::parity(
+        &Side {
+            database: &a,
+            schema: &schema_a,
+        },
+        &Side {
+            database: &b,
+            schema: &schema_b,
+        },
+    )
+    .await?;
+    println!("{comparison}");
+    if let Some(path) = report {
+        let json =
+            serde_json::to_string_pretty(&comparison).expect("a comparison always serializes");
+        std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if comparison.is_equal() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILURE)
+    })
 }

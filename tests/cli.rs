@@ -264,3 +264,85 @@ async fn dwh_cfg_gives_the_s3_sources_and_flags_override_its_cluster() {
         );
     }
 }
+
+#[tokio::test]
+async fn parity_passes_on_equal_schemas_and_names_the_rows_that_differ() {
+    let home = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    for schema in ["a", "b"] {
+        let mut config = config(&tiny(), &url);
+        config.schema = schema.parse().unwrap();
+        sparkify_load::load(&config).await.unwrap();
+    }
+    let args = [
+        "parity",
+        "--target",
+        &url,
+        "--schema-a",
+        "a",
+        "--schema-b",
+        "b",
+    ];
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("songplays  same      A 11 rows, B 11 rows, only in A 0, only in B 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("parity: the tables are the same\n"),
+        "{stdout}"
+    );
+
+    let client = connect(&url).await;
+    client
+        .batch_execute(
+            "UPDATE b.users SET level = 'free' WHERE user_id = 10;
+             DELETE FROM b.songs WHERE song_id = 'SOEEE';
+             INSERT INTO b.songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
+               SELECT start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
+               FROM b.songplays WHERE user_id = 60;",
+        )
+        .await
+        .unwrap();
+    let report = home.path().join("parity.json");
+    let mut with_report = args.to_vec();
+    with_report.extend(["--report", report.to_str().unwrap()]);
+    let out = sparkify_load(&with_report, home.path());
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("users      DIFFERENT A 6 rows, B 6 rows, only in A 1, only in B 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    A: 10\tAlice\tFree\tF\tpaid\n    B: 10\tAlice\tFree\tF\tfree"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("songs      DIFFERENT A 6 rows, B 5 rows, only in A 1, only in B 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    A: SOEEE\tCafé 🎸\tAR4\t1997\t240.5\n    B: \n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("songplays  DIFFERENT A 11 rows, B 12 rows, only in A 0, only in B 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "    B: 1969-12-31 23:59:59.999\t60\tfree\t\\N\t\\N\t\\N\t\\N\t\"Mozilla/5.0\""
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("artists    same") && stdout.contains("time       same"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["tables"][0]["only_in_b"], 1);
+}

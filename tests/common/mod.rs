@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use sparkify_load::embedded::AttachedServer;
+use sparkify_load::parity::{self, Side};
+use sparkify_load::sink::Database;
 use sparkify_load::source::SourceUri;
-use sparkify_load::{LoadConfig, Secret, Target};
+use sparkify_load::{Dialect, LoadConfig, SchemaName, Secret, Target};
 
 struct Shared {
     server: AttachedServer,
@@ -70,52 +72,22 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
     client
 }
 
-/// The columns of each table as text, in table order; timestamps to the millisecond.
-fn columns(table: &str) -> &'static [&'static str] {
-    const START_TIME: &str = "to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS')";
-    match table {
-        "songplays" => &[
-            START_TIME,
-            "user_id",
-            "level",
-            "song_id",
-            "artist_id",
-            "session_id",
-            "location",
-            "user_agent",
-        ],
-        "users" => &["user_id", "first_name", "last_name", "gender", "level"],
-        "songs" => &["song_id", "title", "artist_id", "year", "duration"],
-        "artists" => &["artist_id", "name", "location", "latitude", "longitude"],
-        "time" => &[
-            START_TIME, "hour", "day", "week", "month", "year", "weekday",
-        ],
-        other => panic!("no table {other}"),
-    }
-}
-
 pub const TABLES: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
 
-/// Every row of `schema.table` as a tab-separated line (`\N` for NULL), sorted.
+/// Every row of `schema.table` as a tab-separated line (`\N` for NULL), sorted: the
+/// library's parity rendering.
 pub async fn dump(url: &str, schema: &str, table: &str) -> Vec<String> {
-    let client = connect(url).await;
-    let cells: Vec<String> = columns(table)
-        .iter()
-        .map(|c| format!("coalesce(({c})::text, '\\N')"))
-        .collect();
-    let sql = format!(
-        "SELECT concat_ws(E'\\t', {}) FROM \"{schema}\".{table}",
-        cells.join(", ")
-    );
-    let mut rows: Vec<String> = client
-        .query(&sql, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    rows.sort();
-    rows
+    let database = Database::new(&Secret::new(url.to_string()), Dialect::Postgres).unwrap();
+    let schema: SchemaName = schema.parse().unwrap();
+    parity::table_rows(
+        &Side {
+            database: &database,
+            schema: &schema,
+        },
+        table,
+    )
+    .await
+    .unwrap()
 }
 
 /// All five tables, dumped.
