@@ -10,12 +10,13 @@ use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
-use crate::config::{LoadConfig, Mode, Target};
+use crate::config::{Dialect, LoadConfig, Mode, Target};
 use crate::error::SourceError;
 use crate::error::{Error, Result};
 use crate::model::{EventRecord, SongRecord, SongplayRow};
-use crate::parse::{BadRecord, Decoded, ObjectDecoder, Record};
+use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
 use crate::report::{stage, Report, SourceSummary, TableCounts};
+use crate::sink::copy::{self, RawTable, RawWriter};
 use crate::sink::insert::{Inserter, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::staging::Staging;
 use crate::sink::Database;
@@ -28,9 +29,9 @@ const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 
 /// Runs one load, all or nothing.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
-    if config.mode == Mode::Copy {
+    if config.mode == Mode::Copy && config.dialect == Dialect::Redshift {
         return Err(Error::Config(
-            "--mode copy is not available yet; use --mode client".into(),
+            "--mode copy into Redshift is not available yet; use --mode client".into(),
         ));
     }
     let started = Instant::now();
@@ -45,16 +46,21 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     let main = database.connect().await?;
     let staging = Staging::create(&main, &database, &config.schema).await?;
     let mut rejects = Rejects::new(config.max_errors);
-    let outcome = fill_staging(
-        config,
-        &database,
-        &staging,
-        &songs_source,
-        &logs_source,
-        &mut rejects,
-        &mut stages,
-    )
-    .await;
+    let sources = (&songs_source, &logs_source);
+    let outcome = match config.mode {
+        Mode::Client => {
+            fill_staging(
+                config,
+                &database,
+                &staging,
+                sources,
+                &mut rejects,
+                &mut stages,
+            )
+            .await
+        }
+        Mode::Copy => fill_staging_copy(config, &staging, sources, &mut rejects, &mut stages).await,
+    };
     let written = write_rejects(config.reject_file.as_deref(), &rejects.records);
     let (tables, songs, logs) = match outcome {
         Ok(filled) => filled,
@@ -73,7 +79,10 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     stages.push(stage("swap", swapped.elapsed()));
 
     Ok(Report {
-        mode: "client",
+        mode: match config.mode {
+            Mode::Client => "client",
+            Mode::Copy => "copy",
+        },
         target: database.label().to_string(),
         schema: config.schema.to_string(),
         tables,
@@ -108,8 +117,7 @@ async fn fill_staging(
     config: &LoadConfig,
     database: &Database,
     staging: &Staging<'_>,
-    songs_source: &Source,
-    logs_source: &Source,
+    (songs_source, logs_source): (&Source, &Source),
     rejects: &mut Rejects,
     stages: &mut Vec<crate::report::Stage>,
 ) -> Result<(TableCounts, SourceSummary, SourceSummary)> {
@@ -129,7 +137,7 @@ async fn fill_staging(
         &ignored_songs,
         &bar,
         config.concurrency,
-        |_, decoded: Decoded<SongRecord>| decoded,
+        |_, _: &str, decoded: Decoded<SongRecord>| decoded,
     );
     while let Some(piece) = pieces.try_next().await? {
         songs.bytes += piece.bytes;
@@ -176,7 +184,7 @@ async fn fill_staging(
         let mut fold = EventFold::default();
         let mut pieces = read_pieces(logs_source, &ignored_logs, &bar, config.concurrency, {
             let catalog = Arc::clone(&catalog);
-            move |index, decoded: Decoded<EventRecord>| {
+            move |index, _: &str, decoded: Decoded<EventRecord>| {
                 let folded = ObjectFold::of_events(&catalog, index, &decoded.records);
                 (decoded.records.len(), decoded.bad, folded)
             }
@@ -238,6 +246,91 @@ async fn fill_staging(
     Ok((tables, songs, logs))
 }
 
+/// Copy mode: raw records into staging tables, then checks and transforms in SQL.
+async fn fill_staging_copy(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    (songs_source, logs_source): (&Source, &Source),
+    rejects: &mut Rejects,
+    stages: &mut Vec<crate::report::Stage>,
+) -> Result<(TableCounts, SourceSummary, SourceSummary)> {
+    let progress = Progress::new(config.progress);
+    copy::prepare(staging).await?;
+    let copying = Instant::now();
+    let mut songs = copy_tree(
+        config,
+        staging,
+        songs_source,
+        RawTable::Songs,
+        &progress.bar("songs"),
+        rejects,
+    )
+    .await?;
+    songs.uri = config.song_data.to_string();
+    let mut logs = copy_tree(
+        config,
+        staging,
+        logs_source,
+        RawTable::Events,
+        &progress.bar("events"),
+        rejects,
+    )
+    .await?;
+    logs.uri = config.log_data.to_string();
+    stages.push(stage("copy raw records", copying.elapsed()));
+
+    let checking = Instant::now();
+    let (bad_songs, bad_events) = copy::check(staging).await?;
+    songs.records -= bad_songs.len() as u64;
+    logs.records -= bad_events.len() as u64;
+    rejects.add(bad_songs)?;
+    rejects.add(bad_events)?;
+    stages.push(stage("check in SQL", checking.elapsed()));
+
+    let transforming = Instant::now();
+    let tables = copy::transform(staging).await?;
+    stages.push(stage("transform in SQL", transforming.elapsed()));
+    Ok((tables, songs, logs))
+}
+
+/// Streams a tree's records, split but not parsed, into its raw table.
+async fn copy_tree(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    source: &Source,
+    table: RawTable,
+    bar: &ProgressBar,
+    rejects: &mut Rejects,
+) -> Result<SourceSummary> {
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary::default();
+    let mut writer = RawWriter::open(staging, table).await?;
+    let mut pieces = read_pieces(
+        source,
+        &ignored,
+        bar,
+        config.concurrency,
+        |rank, label: &str, decoded: Decoded<RawJson>| (rank, label.to_string(), decoded),
+    );
+    while let Some(piece) = pieces.try_next().await? {
+        let (rank, label, decoded) = piece.value;
+        summary.bytes += piece.bytes;
+        summary.objects += u64::from(piece.last);
+        summary.records += decoded.records.len() as u64;
+        rejects.add(decoded.bad)?;
+        for (line, RawJson(record)) in decoded.records {
+            writer
+                .write(staging, &label, rank as i32, line as i32, &record)
+                .await?;
+        }
+    }
+    drop(pieces);
+    bar.finish();
+    writer.finish(staging).await?;
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    Ok(summary)
+}
+
 /// A decoded chunk of one object: its size, what `apply` made of its records, and
 /// whether it ends the object.
 struct Piece<T> {
@@ -248,7 +341,8 @@ struct Piece<T> {
 
 /// Streams the keys of a source, sets aside those that are not objects, and reads up to
 /// `concurrency` objects at once as their keys arrive, each chunk by chunk: every chunk is
-/// decoded in the CPU pool and handed to `apply` with the object's rank in key order.
+/// decoded in the CPU pool and handed to `apply` with the object's rank in key order and
+/// its name.
 /// Pieces of different objects interleave; memory holds `concurrency` chunks, not objects.
 fn read_pieces<'a, R, T, F>(
     source: &'a Source,
@@ -260,7 +354,7 @@ fn read_pieces<'a, R, T, F>(
 where
     R: Record + 'static,
     T: Send + 'static,
-    F: Fn(u32, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
 {
     source
         .keys()
@@ -290,12 +384,13 @@ fn object_pieces<'a, R, T, F>(
 where
     R: Record + 'static,
     T: Send + 'static,
-    F: Fn(u32, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
 {
-    let decoder = ObjectDecoder::<R>::new(&source.describe(&key));
+    let label = source.describe(&key);
+    let decoder = ObjectDecoder::<R>::new(&label);
     let start = Some((decoder, source.chunks(&key).map_err(Error::from).boxed()));
     futures::stream::try_unfold(start, move |state| {
-        let apply = apply.clone();
+        let (apply, label) = (apply.clone(), label.clone());
         async move {
             let Some((mut decoder, mut chunks)) = state else {
                 return Ok(None);
@@ -306,7 +401,7 @@ where
                     let (decoder, value) = on_rayon(move || {
                         decoder.feed(&chunk);
                         let decoded = decoder.take();
-                        (decoder, apply(index, decoded))
+                        (decoder, apply(index, &label, decoded))
                     })
                     .await;
                     Ok(Some((
@@ -319,7 +414,7 @@ where
                     )))
                 }
                 None => {
-                    let value = on_rayon(move || apply(index, decoder.finish())).await;
+                    let value = on_rayon(move || apply(index, &label, decoder.finish())).await;
                     bar.inc(1);
                     Ok(Some((
                         Piece {

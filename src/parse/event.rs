@@ -22,7 +22,7 @@ impl Record for EventRecord {
         "userId",
     ];
 
-    fn coerce(f: &[Raw<'_>]) -> Result<Self, String> {
+    fn coerce(f: &[Raw<'_>], _text: &str) -> Result<Self, String> {
         let ts = int64("ts", f[11])?.ok_or("ts: missing, null or empty")?;
         let start_time = Timestamp::from_epoch_millis(ts)
             .ok_or_else(|| format!("ts: {ts} is out of range for type timestamp"))?;

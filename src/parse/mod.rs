@@ -6,6 +6,7 @@
 
 mod coerce;
 mod event;
+mod raw;
 mod song;
 
 use std::borrow::Cow;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 pub use coerce::Raw;
+pub use raw::RawJson;
 
 /// The most fields a [`Record`] type may name.
 const MAX_FIELDS: usize = 16;
@@ -30,8 +32,13 @@ pub trait Record: Sized + Send {
     /// [`Record::coerce`] in this order. Other keys are ignored.
     const FIELDS: &'static [&'static str];
 
-    /// Builds the record from the raw text of each field, or says why it is bad.
-    fn coerce(fields: &[Raw<'_>]) -> Result<Self, String>;
+    /// Whether the record is checked here (escapes, duplicate keys, being an object)
+    /// before [`Record::coerce`]; raw records leave those checks to SQL.
+    const CHECKED: bool = true;
+
+    /// Builds the record from the raw text of each field and of the whole record, or says
+    /// why it is bad.
+    fn coerce(fields: &[Raw<'_>], text: &str) -> Result<Self, String>;
 }
 
 /// A record that could not be parsed or coerced: where it is, why, and its text.
@@ -289,13 +296,16 @@ struct Fields<'de, R> {
 
 impl<'de, R: Record> Fields<'de, R> {
     fn into_record(self, text: &[u8]) -> Result<R, String> {
-        if memchr::memchr(b'\\', text).is_some() {
-            check_escapes(text)?;
+        if R::CHECKED {
+            if memchr::memchr(b'\\', text).is_some() {
+                check_escapes(text)?;
+            }
+            if let Some(problem) = self.problem {
+                return Err(problem);
+            }
         }
-        if let Some(problem) = self.problem {
-            return Err(problem);
-        }
-        R::coerce(&self.slots[..R::FIELDS.len()])
+        let text = std::str::from_utf8(text).map_err(|_| "a key is not valid UTF-8".to_string())?;
+        R::coerce(&self.slots[..R::FIELDS.len()], text)
     }
 }
 

@@ -2,6 +2,7 @@
 //! connections. Tables are built in a private staging schema and swapped in at the end
 //! ([`staging`]); rows arrive in multi-row INSERTs ([`insert`]).
 
+pub mod copy;
 pub mod insert;
 pub mod staging;
 pub mod tls;

@@ -10,8 +10,8 @@ use crate::error::TargetError;
 /// The staging schema of one load into `target`, on the connection that holds the
 /// load's lock.
 pub struct Staging<'c> {
-    client: &'c Client,
-    database: &'c Database,
+    pub client: &'c Client,
+    pub database: &'c Database,
     pub target: SchemaName,
     pub schema: SchemaName,
 }
@@ -41,16 +41,21 @@ impl<'c> Staging<'c> {
         Ok(staging)
     }
 
-    async fn run(&self, step: &str, template: &str) -> Result<(), TargetError> {
-        let sql = render(
+    /// A script with `{schema}` and `{staging}` naming the staging schema.
+    pub fn sql(&self, template: &str) -> String {
+        render(
             template,
             &[
                 ("schema", &self.schema.quoted()),
                 ("staging", &self.schema.quoted()),
             ],
-        );
+        )
+    }
+
+    /// Runs a script on the staging schema, on the load's own connection.
+    pub async fn run(&self, step: &str, template: &str) -> Result<(), TargetError> {
         self.client
-            .batch_execute(&sql)
+            .batch_execute(&self.sql(template))
             .await
             .map_err(|e| self.database.error(step, &e))
     }
