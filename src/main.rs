@@ -54,21 +54,11 @@ enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
-    /// Compare two loaded schemas table by table (exit 0 when the same, 1 when not).
+    /// Compare two loaded schemas table by table (exit 0 when the same, 1 when not); with
+    /// --song-data and --log-data, first load them in client mode into A and copy mode into B.
     Parity {
-        /// The database of A (and of B unless --target-b); default: the embedded PostgreSQL.
-        #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
-        target: Option<String>,
-        /// The database of B, when it is another.
-        #[arg(long, value_name = "URL")]
-        target_b: Option<String>,
-        #[arg(long, value_name = "NAME")]
-        schema_a: String,
-        #[arg(long, value_name = "NAME")]
-        schema_b: String,
-        /// Write the comparison as JSON here.
-        #[arg(long, value_name = "PATH")]
-        report: Option<PathBuf>,
+        #[command(flatten)]
+        args: ParityArgs,
         #[command(flatten)]
         global: GlobalArgs,
     },
@@ -162,6 +152,34 @@ struct LoadArgs {
     /// No progress bars.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Args, Clone)]
+struct ParityArgs {
+    /// The database of A (and of B unless --target-b); default: the embedded PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    target: Option<String>,
+    /// The database of B, when it is another.
+    #[arg(long, value_name = "URL")]
+    target_b: Option<String>,
+    #[arg(long, value_name = "NAME", default_value = "parity_client")]
+    schema_a: String,
+    #[arg(long, value_name = "NAME", default_value = "parity_copy")]
+    schema_b: String,
+    /// The song tree to load in both modes first.
+    #[arg(long, value_name = "URI", requires = "log_data")]
+    song_data: Option<String>,
+    /// The log tree to load in both modes first.
+    #[arg(long, value_name = "URI", requires = "song_data")]
+    log_data: Option<String>,
+    /// Bad records each load may skip.
+    #[arg(long, default_value_t = 0)]
+    max_errors: u64,
+    #[command(flatten)]
+    s3: S3Args,
+    /// Write the comparison as JSON here.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -287,20 +305,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Db { action, global }) => db(action, &home(&global)),
-        Some(Command::Parity {
-            target,
-            target_b,
-            schema_a,
-            schema_b,
-            report,
-            global,
-        }) => runtime.block_on(parity(
-            target,
-            target_b,
-            (schema_a, schema_b),
-            report,
-            global,
-        )),
+        Some(Command::Parity { args, global }) => runtime.block_on(parity(args, global)),
     }
 }
 
@@ -387,13 +392,7 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
         )?,
         target,
     );
-    config.s3 = S3Options {
-        region: args.s3.region,
-        endpoint_url: args.s3.endpoint_url,
-        no_sign_request: args.s3.no_sign_request,
-        attempts: args.s3.s3_attempts,
-        ..S3Options::default()
-    };
+    config.s3 = s3_options(&args.s3);
     config.mode = match args.mode {
         ModeArg::Client => Mode::Client,
         ModeArg::Copy => Mode::Copy,
@@ -463,23 +462,43 @@ fn db(action: DbAction, home: &std::path::Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn parity(
-    target: Option<String>,
-    target_b: Option<String>,
-    (schema_a, schema_b): (String, String),
-    report: Option<PathBuf>,
-    global: GlobalArgs,
-) -> anyhow::Result<ExitCode> {
-    let url_a = match target {
+async fn parity(args: ParityArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    let url_a = match args.target {
         Some(url) => Secret::new(url),
         None => Secret::new(Server::ensure_running(&home(&global))?.url()),
     };
-    let url_b = target_b.map(Secret::new).unwrap_or_else(|| url_a.clone());
+    let url_b = args
+        .target_b
+        .map(Secret::new)
+        .unwrap_or_else(|| url_a.clone());
+    let (schema_a, schema_b): (SchemaName, SchemaName) =
+        (args.schema_a.parse()?, args.schema_b.parse()?);
+    if let (Some(song_data), Some(log_data)) = (&args.song_data, &args.log_data) {
+        let (song_data, log_data): (SourceUri, SourceUri) = (
+            song_data.parse().map_err(Error::from)?,
+            log_data.parse().map_err(Error::from)?,
+        );
+        for (mode, url, schema) in [
+            (Mode::Client, &url_a, &schema_a),
+            (Mode::Copy, &url_b, &schema_b),
+        ] {
+            let mut config = LoadConfig::new(
+                song_data.clone(),
+                log_data.clone(),
+                Target::Url(url.clone()),
+            );
+            config.mode = mode;
+            config.schema = schema.clone();
+            config.max_errors = args.max_errors;
+            config.s3 = s3_options(&args.s3);
+            let report = sparkify_load::load(&config).await?;
+            println!("{report}\n");
+        }
+    }
     let (a, b) = (
         Database::new(&url_a, Dialect::Postgres)?,
         Database::new(&url_b, Dialect::Postgres)?,
     );
-    let (schema_a, schema_b): (SchemaName, SchemaName) = (schema_a.parse()?, schema_b.parse()?);
     let comparison = sparkify_load::parity::parity(
         &Side {
             database: &a,
@@ -492,7 +511,7 @@ async fn parity(
     )
     .await?;
     println!("{comparison}");
-    if let Some(path) = report {
+    if let Some(path) = args.report {
         let json =
             serde_json::to_string_pretty(&comparison).expect("a comparison always serializes");
         std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
@@ -502,4 +521,14 @@ async fn parity(
     } else {
         ExitCode::from(exit::FAILURE)
     })
+}
+
+fn s3_options(args: &S3Args) -> S3Options {
+    S3Options {
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        no_sign_request: args.no_sign_request,
+        attempts: args.s3_attempts,
+        ..S3Options::default()
+    }
 }

@@ -346,3 +346,25 @@ async fn parity_passes_on_equal_schemas_and_names_the_rows_that_differ() {
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(json["tables"][0]["only_in_b"], 1);
 }
+
+#[tokio::test]
+async fn parity_with_sources_loads_both_modes_and_compares_them() {
+    let home = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    let mut args = vec!["parity".to_string(), "--target".to_string(), url.clone()];
+    args.extend(tree_args(&tiny()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("(client mode, schema parity_client)")
+            && stdout.contains("(copy mode, schema parity_copy)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("parity: the tables are the same\n"),
+        "{stdout}"
+    );
+    assert_eq!(dump_all(&url, "parity_copy").await, expected_tiny_all());
+}
