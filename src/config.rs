@@ -145,6 +145,17 @@ impl Default for S3Options {
     }
 }
 
+/// What the classic route needs on Redshift: the cluster's role for reading S3, the
+/// jsonpaths file for the logs; and whether to only print the statements.
+#[derive(Debug, Clone, Default)]
+pub struct CopyOptions {
+    pub iam_role_arn: Option<String>,
+    /// `s3://…/log_json_path.json`; default `'auto'`.
+    pub log_jsonpath: Option<String>,
+    /// Print every statement of a Redshift copy-mode load and run none.
+    pub dry_run: bool,
+}
+
 /// Everything a load needs, resolved and validated once.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -152,6 +163,7 @@ pub struct LoadConfig {
     pub song_data: SourceUri,
     pub log_data: SourceUri,
     pub s3: S3Options,
+    pub copy: CopyOptions,
     pub target: Target,
     pub dialect: Dialect,
     pub schema: SchemaName,
@@ -173,6 +185,7 @@ impl LoadConfig {
             song_data,
             log_data,
             s3: S3Options::default(),
+            copy: CopyOptions::default(),
             target,
             dialect: Dialect::Postgres,
             schema: SchemaName::default(),

@@ -21,7 +21,7 @@ pub mod transform;
 
 pub use config::{Dialect, LoadConfig, Mode, SchemaName, Secret, Target};
 pub use error::{Error, Result};
-pub use load::load;
+pub use load::{load, redshift_copy_plan};
 pub use report::Report;
 
 /// Creates the five empty tables in `schema` (replacing any there), as the classic

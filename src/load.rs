@@ -16,10 +16,14 @@ use crate::error::{Error, Result};
 use crate::model::{EventRecord, SongRecord, SongplayRow};
 use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
 use crate::report::{stage, Report, SourceSummary, TableCounts};
-use crate::sink::copy::{self, RawTable, RawWriter};
+use crate::sink::copy::{
+    self, RawTable, RawWriter, RedshiftCopy, READ_REJECTS, REDSHIFT_COUNTS, REDSHIFT_LOAD_ERRORS,
+};
 use crate::sink::insert::{Inserter, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::render;
 use crate::sink::staging::Staging;
 use crate::sink::Database;
+use crate::source::SourceUri;
 use crate::source::{is_object_key, Source};
 use crate::transform::{Catalog, EventFold, ObjectFold};
 use crate::{embedded, Secret};
@@ -30,9 +34,7 @@ const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 /// Runs one load, all or nothing.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
     if config.mode == Mode::Copy && config.dialect == Dialect::Redshift {
-        return Err(Error::Config(
-            "--mode copy into Redshift is not available yet; use --mode client".into(),
-        ));
+        return load_redshift_copy(config).await;
     }
     let started = Instant::now();
     let mut stages = Vec::new();
@@ -96,6 +98,142 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         stages,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The statements a Redshift copy-mode load runs, in order, each with what it does.
+pub fn redshift_copy_plan(config: &LoadConfig) -> Result<Vec<(&'static str, String)>> {
+    let s3_uri = |uri: &SourceUri, flag: &str| match uri {
+        SourceUri::S3 { .. } => Ok(uri.to_string()),
+        SourceUri::Local(_) => Err(Error::Config(format!(
+            "Redshift COPY reads S3: {flag} must be an s3:// URI"
+        ))),
+    };
+    let (song_data, log_data) = (
+        s3_uri(&config.song_data, "--song-data")?,
+        s3_uri(&config.log_data, "--log-data")?,
+    );
+    let iam_role_arn = config.copy.iam_role_arn.as_deref().ok_or_else(|| {
+        Error::Config(
+            "Redshift COPY needs the cluster's IAM role: --iam-role or [IAM_ROLE] ARN in --config"
+                .into(),
+        )
+    })?;
+    let region = config
+        .s3
+        .region
+        .as_deref()
+        .ok_or_else(|| Error::Config("Redshift COPY needs the bucket's --region".into()))?;
+    let copy = RedshiftCopy {
+        target: &config.schema,
+        song_data: &song_data,
+        log_data: &log_data,
+        iam_role_arn,
+        region,
+        log_jsonpath: config.copy.log_jsonpath.as_deref(),
+        max_errors: config.max_errors,
+    };
+    Ok(copy.plan())
+}
+
+/// Copy mode on Redshift: the classic COPY from S3 and INSERT … SELECT, staged and swapped.
+async fn load_redshift_copy(config: &LoadConfig) -> Result<Report> {
+    let started = Instant::now();
+    let plan = redshift_copy_plan(config)?;
+    let database = Database::new(&target_url(&config.target).await?, config.dialect)?;
+    let client = database.connect().await?;
+    let mut rejects = Rejects::new(config.max_errors);
+    let mut stages = Vec::new();
+    let mut failure = None;
+    for (step, sql) in &plan {
+        let began = Instant::now();
+        let done = if *step == READ_REJECTS {
+            read_copy_rejects(&client, &database, &mut rejects).await
+        } else {
+            client
+                .batch_execute(sql)
+                .await
+                .map_err(|e| Error::from(database.error(*step, &e)))
+        };
+        if let Err(err) = done {
+            failure = Some(err);
+            break;
+        }
+        stages.push(stage(step, began.elapsed()));
+    }
+    write_rejects(config.reject_file.as_deref(), &rejects.records)?;
+    if let Some(err) = failure {
+        // COPY fails as a whole past MAXERROR: say which records it refused.
+        let mut refused = Rejects::new(0);
+        let described = read_copy_rejects(&client, &database, &mut refused).await;
+        let drop = database.sql().drop_staging;
+        let _ = client
+            .batch_execute(&render(
+                drop,
+                &[("staging", &config.schema.staging().quoted())],
+            ))
+            .await;
+        return Err(match described {
+            Err(bad @ Error::BadInput { .. }) => bad,
+            _ => err,
+        });
+    }
+    let row = client
+        .query_one(
+            &render(REDSHIFT_COUNTS, &[("staging", &config.schema.quoted())]),
+            &[],
+        )
+        .await
+        .map_err(|e| database.error("count rows", &e))?;
+    let count = |i: usize| row.get::<_, i64>(i) as u64;
+    Ok(Report {
+        mode: "copy",
+        target: database.label().to_string(),
+        schema: config.schema.to_string(),
+        tables: TableCounts {
+            songplays: count(0),
+            users: count(1),
+            songs: count(2),
+            artists: count(3),
+            time: count(4),
+        },
+        songs: SourceSummary {
+            uri: config.song_data.to_string(),
+            ..Default::default()
+        },
+        logs: SourceSummary {
+            uri: config.log_data.to_string(),
+            ..Default::default()
+        },
+        bad_records: rejects.records.len() as u64,
+        reject_file: config
+            .reject_file
+            .clone()
+            .filter(|_| !rejects.records.is_empty()),
+        stages,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Reads what `STL_LOAD_ERRORS` says this session's COPYs rejected.
+async fn read_copy_rejects(
+    client: &tokio_postgres::Client,
+    database: &Database,
+    rejects: &mut Rejects,
+) -> Result<()> {
+    let rows = client
+        .query(REDSHIFT_LOAD_ERRORS, &[])
+        .await
+        .map_err(|e| database.error(READ_REJECTS, &e))?;
+    let bad = rows
+        .iter()
+        .map(|row| BadRecord {
+            key: row.get(0),
+            line: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
+            reason: row.get(2),
+            raw: row.get(3),
+        })
+        .collect();
+    rejects.add(bad)
 }
 
 /// The URL of the target; the embedded PostgreSQL is started (and created) on demand.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sparkify_load::config::{DwhConfig, S3Options};
+use sparkify_load::config::{CopyOptions, DwhConfig, S3Options};
 use sparkify_load::embedded::{self, Server};
 use sparkify_load::generate::{generate, FixtureSpec};
 use sparkify_load::parity::Side;
@@ -146,6 +146,15 @@ struct LoadArgs {
     /// Write the run report as JSON here.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
+    /// Copy mode on Redshift: the cluster's IAM role for reading S3 (default: [IAM_ROLE] ARN).
+    #[arg(long, value_name = "ARN")]
+    iam_role: Option<String>,
+    /// Copy mode on Redshift: the jsonpaths file for the logs (default: [S3] LOG_JSONPATH, else 'auto').
+    #[arg(long, value_name = "URI")]
+    log_jsonpath: Option<String>,
+    /// Copy mode on Redshift: print every statement the load would run, and run none.
+    #[arg(long)]
+    dry_run: bool,
     /// Objects fetched at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
@@ -393,6 +402,17 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
         target,
     );
     config.s3 = s3_options(&args.s3);
+    config.copy = CopyOptions {
+        iam_role_arn: args
+            .iam_role
+            .clone()
+            .or_else(|| from_cfg(|c| c.iam_role_arn.as_ref())),
+        log_jsonpath: args
+            .log_jsonpath
+            .clone()
+            .or_else(|| from_cfg(|c| c.log_jsonpath.as_ref())),
+        dry_run: args.dry_run,
+    };
     config.mode = match args.mode {
         ModeArg::Client => Mode::Client,
         ModeArg::Copy => Mode::Copy,
@@ -406,6 +426,9 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
     config.concurrency = args.concurrency;
     config.progress = !args.quiet && std::io::stderr().is_terminal();
 
+    if config.copy.dry_run {
+        return dry_run(&config);
+    }
     let report = sparkify_load::load(&config).await?;
     println!("{report}");
     if let Some(path) = &args.report {
@@ -531,4 +554,22 @@ fn s3_options(args: &S3Args) -> S3Options {
         attempts: args.s3_attempts,
         ..S3Options::default()
     }
+}
+
+/// Prints the statements of a Redshift copy-mode load.
+fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
+    if config.mode != Mode::Copy || config.dialect != Dialect::Redshift {
+        return Err(Error::Config("--dry-run is for --mode copy into Redshift".into()).into());
+    }
+    let target = match &config.target {
+        Target::Url(url) => Database::new(url, config.dialect)?.label().to_string(),
+        Target::Embedded(_) => unreachable!("the embedded target is PostgreSQL"),
+    };
+    let plan = sparkify_load::redshift_copy_plan(config)?;
+    println!("-- sparkify-load --mode copy on Redshift: a dry run, nothing was run.");
+    println!("-- target {target}, schema {}", config.schema);
+    for (number, (step, sql)) in plan.iter().enumerate() {
+        println!("\n-- {}. {step}\n{}", number + 1, sql.trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -368,3 +368,52 @@ async fn parity_with_sources_loads_both_modes_and_compares_them() {
     );
     assert_eq!(dump_all(&url, "parity_copy").await, expected_tiny_all());
 }
+
+#[test]
+fn redshift_copy_dry_run_prints_the_classic_statements_exactly() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("dwh.cfg");
+    std::fs::write(
+        &cfg,
+        "[CLUSTER]\nHOST=dwhcluster.abc123.us-west-2.redshift.amazonaws.com\nDB_NAME=dwh\nDB_USER=dwhuser\n\
+         DB_PASSWORD=Secr3t-Passw0rd\nDB_PORT=5439\n\n[IAM_ROLE]\nARN='arn:aws:iam::123456789012:role/dwhRole'\n\n\
+         [S3]\nLOG_DATA='s3://udacity-dend/log_data'\nLOG_JSONPATH='s3://udacity-dend/log_json_path.json'\n\
+         SONG_DATA='s3://udacity-dend/song_data'\n",
+    )
+    .unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let args = [
+        "--mode",
+        "copy",
+        "--config",
+        cfg,
+        "--region",
+        "us-west-2",
+        "--dry-run",
+        "--max-errors",
+        "10",
+        "--schema",
+        "dwh",
+    ];
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let expected = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expected/redshift_copy_dry_run.sql"),
+    )
+    .unwrap();
+    assert_eq!(stdout, expected);
+    assert!(!stdout.contains("Secr3t") && !stderr.contains("Secr3t"));
+
+    let out = sparkify_load(
+        &["--mode", "copy", "--config", cfg, "--dry-run"],
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).1.contains("needs the bucket's --region"),
+        "{}",
+        text(&out).1
+    );
+    assert!(text(&out).0.is_empty());
+}

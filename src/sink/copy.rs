@@ -7,8 +7,9 @@ use std::pin::Pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use super::render;
 use super::staging::Staging;
+use super::{render, DialectSql};
+use crate::config::{Dialect, SchemaName};
 use crate::error::TargetError;
 use crate::parse::BadRecord;
 use crate::report::TableCounts;
@@ -19,6 +20,101 @@ const TYPED: &str = include_str!("../../sql/postgres/copy/typed.sql");
 const BAD_RECORDS: &str = include_str!("../../sql/postgres/copy/bad_records.sql");
 const TRANSFORM: &str = include_str!("../../sql/postgres/copy/transform.sql");
 const COUNTS: &str = include_str!("../../sql/postgres/copy/counts.sql");
+
+/// A Redshift copy-mode load: the classic `COPY … FROM 's3://…'` into staging tables, then
+/// the star-schema rules in SQL (`sql/redshift/copy/`).
+pub struct RedshiftCopy<'a> {
+    pub target: &'a SchemaName,
+    pub song_data: &'a str,
+    pub log_data: &'a str,
+    pub iam_role_arn: &'a str,
+    pub region: &'a str,
+    pub log_jsonpath: Option<&'a str>,
+    pub max_errors: u64,
+}
+
+/// The plan's one query: the records COPY rejected, read into the report.
+pub const READ_REJECTS: &str = "read the rejected records";
+pub const REDSHIFT_LOAD_ERRORS: &str = include_str!("../../sql/redshift/copy/load_errors.sql");
+pub const REDSHIFT_COUNTS: &str = include_str!("../../sql/redshift/copy/counts.sql");
+
+impl RedshiftCopy<'_> {
+    /// Every statement of the load, in order, each with what it does.
+    pub fn plan(&self) -> Vec<(&'static str, String)> {
+        let sql = DialectSql::of(Dialect::Redshift);
+        let staging = self.target.staging();
+        let names = [("schema", staging.quoted()), ("staging", staging.quoted())];
+        let on_staging = |template: &str| {
+            render(
+                template,
+                &names
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let max_errors = self.max_errors.min(100_000).to_string();
+        let literals = [
+            ("song_data", sql_literal(self.song_data)),
+            ("log_data", sql_literal(self.log_data)),
+            ("iam_role", sql_literal(self.iam_role_arn)),
+            ("region", sql_literal(self.region)),
+            (
+                "log_jsonpath",
+                sql_literal(self.log_jsonpath.unwrap_or("auto")),
+            ),
+            ("max_errors", max_errors),
+        ];
+        let with_literals = |template: &str| {
+            render(
+                &on_staging(template),
+                &literals
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let swap = render(
+            sql.swap,
+            &[
+                ("create_tables", &sql.create_tables_in(self.target)),
+                ("schema", &self.target.quoted()),
+                ("staging", &staging.quoted()),
+            ],
+        );
+        vec![
+            ("create the staging schema", on_staging(sql.prepare_staging)),
+            (
+                "create the staged star schema",
+                on_staging(sql.create_tables),
+            ),
+            (
+                "create the COPY staging tables",
+                on_staging(include_str!("../../sql/redshift/copy/prepare.sql")),
+            ),
+            (
+                "copy the songs",
+                with_literals(include_str!("../../sql/redshift/copy/copy_songs.sql")),
+            ),
+            (
+                "copy the events",
+                with_literals(include_str!("../../sql/redshift/copy/copy_events.sql")),
+            ),
+            (READ_REJECTS, REDSHIFT_LOAD_ERRORS.to_string()),
+            (
+                "transform in SQL",
+                on_staging(include_str!("../../sql/redshift/copy/transform.sql")),
+            ),
+            ("add keys", on_staging(sql.add_keys)),
+            ("swap in the new tables", swap),
+        ]
+    }
+}
+
+/// A SQL string literal.
+fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
 
 /// The raw table of a tree.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,8 @@
+COPY {staging}.staging_events
+FROM {log_data}
+IAM_ROLE {iam_role}
+REGION {region}
+FORMAT AS JSON {log_jsonpath}
+TIMEFORMAT 'epochmillisecs'
+EMPTYASNULL
+MAXERROR {max_errors};
