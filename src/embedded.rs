@@ -132,6 +132,8 @@ impl Server {
 pub struct AttachedServer {
     pub port: u16,
     child: Child,
+    cluster: Cluster,
+    settings: Vec<(String, String)>,
 }
 
 impl AttachedServer {
@@ -143,21 +145,19 @@ impl AttachedServer {
         cluster.owned_dir(data_dir)?;
         cluster.init()?;
         let port = free_port()?;
-        let log_path = data_dir.with_extension("log");
-        let log = std::fs::File::create(&log_path)
-            .map_err(|e| EmbeddedError(format!("cannot create {}: {e}", log_path.display())))?;
-        let mut command = cluster.command("postgres");
-        command
-            .arg("-D")
-            .arg(data_dir)
-            .args(cluster.server_options(port, settings))
-            .stdout(log.try_clone().map_err(|e| EmbeddedError(e.to_string()))?)
-            .stderr(log);
-        let child = spawn_tied_to_process(command)
-            .map_err(|e| EmbeddedError(format!("cannot start postgres: {e}")))?;
-        let mut server = AttachedServer { port, child };
-        cluster.wait_ready(port, &mut server.child)?;
-        cluster.create_database(port)?;
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = spawn_server(&cluster, port, &settings)?;
+        let mut server = AttachedServer {
+            port,
+            child,
+            cluster,
+            settings,
+        };
+        server.cluster.wait_ready(port, &mut server.child)?;
+        server.cluster.create_database(port)?;
         Ok(server)
     }
 
@@ -173,6 +173,35 @@ impl AttachedServer {
         }
         let _ = self.child.wait();
     }
+
+    /// Stops the server and starts it again on the same data and port.
+    pub fn restart(&mut self) -> Result<()> {
+        self.stop();
+        self.child = spawn_server(&self.cluster, self.port, &self.settings)?;
+        self.cluster.wait_ready(self.port, &mut self.child)
+    }
+}
+
+/// Starts `postgres` on the cluster's data, tied to this process, logging beside it.
+fn spawn_server(cluster: &Cluster, port: u16, settings: &[(String, String)]) -> Result<Child> {
+    let log_path = cluster.data_dir.with_extension("log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| EmbeddedError(format!("cannot open {}: {e}", log_path.display())))?;
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut command = cluster.command("postgres");
+    command
+        .arg("-D")
+        .arg(&cluster.data_dir)
+        .args(cluster.server_options(port, &settings))
+        .stdout(log.try_clone().map_err(|e| EmbeddedError(e.to_string()))?)
+        .stderr(log);
+    spawn_tied_to_process(command).map_err(|e| EmbeddedError(format!("cannot start postgres: {e}")))
 }
 
 impl Drop for AttachedServer {
@@ -182,6 +211,7 @@ impl Drop for AttachedServer {
 }
 
 /// A data directory and the binaries that serve it.
+#[derive(Debug)]
 struct Cluster {
     data_dir: PathBuf,
     bin_dir: PathBuf,
