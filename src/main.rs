@@ -62,6 +62,28 @@ enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Time client mode, copy mode, a row-by-row baseline and the COPY BINARY sink limit in one
+    /// run on one generated data set and one private PostgreSQL.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        songs: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Events the row-by-row baseline runs before extrapolating.
+        #[arg(long, default_value_t = 5_000)]
+        baseline_events: usize,
+        /// Where the data and the server go [default: /dev/shm, else the temp directory].
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Measure client mode alone (peak RSS at scale).
+        #[arg(long)]
+        client_only: bool,
+        /// Append the results to this Markdown file.
+        #[arg(long, value_name = "PATH")]
+        doc: Option<PathBuf>,
+    },
     /// Generate song and log trees with realistic shapes and every awkward case.
     GenFixtures {
         /// The directory to write song_data/ and log_data/ into.
@@ -315,6 +337,44 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Db { action, global }) => db(action, &home(&global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity(args, global)),
+        Some(Command::Bench {
+            songs,
+            events,
+            seed,
+            baseline_events,
+            work_dir,
+            client_only,
+            doc,
+        }) => {
+            let shm = PathBuf::from("/dev/shm");
+            let work_dir = work_dir.unwrap_or_else(|| {
+                if shm.is_dir() {
+                    shm
+                } else {
+                    std::env::temp_dir()
+                }
+            });
+            let spec = sparkify_load::bench::BenchSpec {
+                songs,
+                events,
+                seed,
+                baseline_events,
+                work_dir,
+                client_only,
+            };
+            let report = runtime.block_on(sparkify_load::bench::run(&spec))?;
+            let markdown = report.markdown();
+            println!("{markdown}");
+            if let Some(path) = doc {
+                let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+                text.push_str(&format!(
+                    "\n### `sparkify-load bench --songs {songs} --events {events}`\n\n{markdown}"
+                ));
+                std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -32,7 +32,11 @@ fn hostile_tree() -> (tempfile::TempDir, Vec<String>) {
             "song_id": format!("SO{i}"), "title": text, "artist_id": format!("AR{i}"),
             "artist_name": text, "artist_location": text, "duration": 100.5, "year": 2000,
         });
-        std::fs::write(dir.path().join(format!("song_data/{i}.json")), song.to_string()).unwrap();
+        std::fs::write(
+            dir.path().join(format!("song_data/{i}.json")),
+            song.to_string(),
+        )
+        .unwrap();
         let event = serde_json::json!({
             "artist": text, "song": text, "length": 100.5, "page": "NextSong", "ts": 1_541_105_830_796i64 + i as i64,
             "userId": (i + 1).to_string(), "firstName": text, "lastName": "L", "gender": "F", "level": "free",
@@ -62,11 +66,16 @@ async fn hostile_text_loads_verbatim_in_both_modes_and_bad_escapes_are_refused()
         config.schema = schema.parse().unwrap();
         config.max_errors = 3;
         config.reject_file = Some(tree.path().join(format!("{schema}.jsonl")));
-        let report = load(&config).await.unwrap_or_else(|e| panic!("{schema}: {e}"));
+        let report = load(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{schema}: {e}"));
         assert_eq!(report.bad_records, 3, "{schema}");
         let client = connect(&url).await;
         let titles: Vec<String> = client
-            .query(&format!("SELECT title FROM {schema}.songs ORDER BY song_id"), &[])
+            .query(
+                &format!("SELECT title FROM {schema}.songs ORDER BY song_id"),
+                &[],
+            )
             .await
             .unwrap()
             .iter()
@@ -74,7 +83,10 @@ async fn hostile_text_loads_verbatim_in_both_modes_and_bad_escapes_are_refused()
             .collect();
         assert_eq!(titles, strings, "{schema}");
         let names: Vec<String> = client
-            .query(&format!("SELECT first_name FROM {schema}.users ORDER BY user_id"), &[])
+            .query(
+                &format!("SELECT first_name FROM {schema}.users ORDER BY user_id"),
+                &[],
+            )
             .await
             .unwrap()
             .iter()
@@ -82,15 +94,25 @@ async fn hostile_text_loads_verbatim_in_both_modes_and_bad_escapes_are_refused()
             .collect();
         assert_eq!(names, strings, "{schema}");
         let matched: i64 = client
-            .query_one(&format!("SELECT count(song_id) FROM {schema}.songplays"), &[])
+            .query_one(
+                &format!("SELECT count(song_id) FROM {schema}.songplays"),
+                &[],
+            )
             .await
             .unwrap()
             .get(0);
-        assert_eq!(matched, strings.len() as i64, "{schema}: every play matches its song");
+        assert_eq!(
+            matched,
+            strings.len() as i64,
+            "{schema}: every play matches its song"
+        );
     }
     let client = connect(&url).await;
     let tables: i64 = client
-        .query_one("SELECT count(*) FROM pg_tables WHERE schemaname IN ('client', 'copy')", &[])
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname IN ('client', 'copy')",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
@@ -111,18 +133,27 @@ fn run(args: &[&str], home: &std::path::Path) -> String {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_appear_in_no_output_report_or_reject_file() {
     let home = tempfile::tempdir().unwrap();
-    let url = fresh_database().await.replace("sparkify@", &format!("sparkify:{PASSWORD}@"));
+    let url = fresh_database()
+        .await
+        .replace("sparkify@", &format!("sparkify:{PASSWORD}@"));
     let tiny_dir = tiny();
     let (songs, logs) = (tiny_dir.join("song_data"), tiny_dir.join("log_data"));
     let (songs, logs) = (songs.to_str().unwrap(), logs.to_str().unwrap());
     let (bad_tree, _) = hostile_tree();
-    let (bad_songs, bad_logs) = (bad_tree.path().join("song_data"), bad_tree.path().join("log_data"));
+    let (bad_songs, bad_logs) = (
+        bad_tree.path().join("song_data"),
+        bad_tree.path().join("log_data"),
+    );
     let files = home.path();
     let report = files.join("report.json");
     let rejects = files.join("rejects.jsonl");
@@ -132,30 +163,123 @@ async fn secrets_appear_in_no_output_report_or_reject_file() {
         format!("[CLUSTER]\nHOST=127.0.0.1\nDB_NAME=x\nDB_USER=u\nDB_PASSWORD={PASSWORD}\nDB_PORT=1\n[IAM_ROLE]\nARN=arn:aws:iam::1:role/r\n[S3]\nLOG_DATA=s3://b/l\nSONG_DATA=s3://b/s\n"),
     )
     .unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let unreachable = format!("postgresql://u:{PASSWORD}@127.0.0.1:{closed}/x");
     let endpoint = format!("http://127.0.0.1:{closed}");
-    let (report_s, rejects_s, cfg_s) = (report.to_str().unwrap(), rejects.to_str().unwrap(), cfg.to_str().unwrap());
+    let (report_s, rejects_s, cfg_s) = (
+        report.to_str().unwrap(),
+        rejects.to_str().unwrap(),
+        cfg.to_str().unwrap(),
+    );
     let runs: Vec<Vec<&str>> = vec![
-        vec!["--target", &url, "--song-data", songs, "--log-data", logs, "--report", report_s],
-        vec!["--mode", "copy", "--target", &url, "--song-data", songs, "--log-data", logs],
-        vec!["--target", &url, "--song-data", bad_songs.to_str().unwrap(), "--log-data", bad_logs.to_str().unwrap(), "--max-errors", "3", "--reject-file", rejects_s],
-        vec!["--target", &url, "--song-data", bad_songs.to_str().unwrap(), "--log-data", bad_logs.to_str().unwrap()],
-        vec!["--target", &unreachable, "--song-data", songs, "--log-data", logs],
+        vec![
+            "--target",
+            &url,
+            "--song-data",
+            songs,
+            "--log-data",
+            logs,
+            "--report",
+            report_s,
+        ],
+        vec![
+            "--mode",
+            "copy",
+            "--target",
+            &url,
+            "--song-data",
+            songs,
+            "--log-data",
+            logs,
+        ],
+        vec![
+            "--target",
+            &url,
+            "--song-data",
+            bad_songs.to_str().unwrap(),
+            "--log-data",
+            bad_logs.to_str().unwrap(),
+            "--max-errors",
+            "3",
+            "--reject-file",
+            rejects_s,
+        ],
+        vec![
+            "--target",
+            &url,
+            "--song-data",
+            bad_songs.to_str().unwrap(),
+            "--log-data",
+            bad_logs.to_str().unwrap(),
+        ],
+        vec![
+            "--target",
+            &unreachable,
+            "--song-data",
+            songs,
+            "--log-data",
+            logs,
+        ],
         vec!["--config", cfg_s],
-        vec!["--config", cfg_s, "--mode", "copy", "--dry-run", "--dialect", "redshift"],
-        vec!["--target", &url, "--song-data", "s3://bucket/songs", "--log-data", logs, "--endpoint-url", &endpoint, "--s3-attempts", "1"],
+        vec![
+            "--config",
+            cfg_s,
+            "--mode",
+            "copy",
+            "--dry-run",
+            "--dialect",
+            "redshift",
+        ],
+        vec![
+            "--target",
+            &url,
+            "--song-data",
+            "s3://bucket/songs",
+            "--log-data",
+            logs,
+            "--endpoint-url",
+            &endpoint,
+            "--s3-attempts",
+            "1",
+        ],
         vec!["create-tables", "--target", &url, "--schema", "made"],
         vec!["create-tables", "--target", &unreachable],
-        vec!["parity", "--target", &url, "--schema-a", "public", "--schema-b", "made"],
-        vec!["parity", "--target", &unreachable, "--schema-a", "a", "--schema-b", "b"],
+        vec![
+            "parity",
+            "--target",
+            &url,
+            "--schema-a",
+            "public",
+            "--schema-b",
+            "made",
+        ],
+        vec![
+            "parity",
+            "--target",
+            &unreachable,
+            "--schema-a",
+            "a",
+            "--schema-b",
+            "b",
+        ],
     ];
     for args in &runs {
         let output = run(args, home.path());
-        assert!(!output.contains(PASSWORD) && !output.contains(AWS_SECRET), "{args:?} leaked:\n{output}");
+        assert!(
+            !output.contains(PASSWORD) && !output.contains(AWS_SECRET),
+            "{args:?} leaked:\n{output}"
+        );
     }
     for file in [&report, &rejects] {
         let text = std::fs::read_to_string(file).unwrap();
-        assert!(!text.contains(PASSWORD) && !text.contains(AWS_SECRET), "{}", file.display());
+        assert!(
+            !text.contains(PASSWORD) && !text.contains(AWS_SECRET),
+            "{}",
+            file.display()
+        );
     }
 }

@@ -1,0 +1,1 @@
+COPY {schema}.{table} ({columns}) TO STDOUT (FORMAT binary)
