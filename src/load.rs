@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -526,44 +527,45 @@ where
 {
     let label = source.describe(&key);
     let decoder = ObjectDecoder::<R>::new(&label);
-    let start = Some((decoder, source.chunks(&key).map_err(Error::from).boxed()));
+    let chunks = source.chunks(&key).map_err(Error::from).boxed();
+    // Each step decodes one chunk, knowing whether it is the last (the next one is fetched
+    // first), so that a one-chunk object takes one trip to the CPU pool.
+    let start = Some((decoder, chunks, None::<Bytes>, true));
     futures::stream::try_unfold(start, move |state| {
         let (apply, label) = (apply.clone(), label.clone());
         async move {
-            let Some((mut decoder, mut chunks)) = state else {
+            let Some((mut decoder, mut chunks, held, first)) = state else {
                 return Ok(None);
             };
-            match chunks.try_next().await? {
-                Some(chunk) => {
-                    let bytes = chunk.len() as u64;
-                    let (decoder, value) = on_rayon(move || {
-                        decoder.feed(&chunk);
-                        let decoded = decoder.take();
-                        (decoder, apply(index, &label, decoded))
-                    })
-                    .await;
-                    Ok(Some((
-                        Piece {
-                            bytes,
-                            value,
-                            last: false,
-                        },
-                        Some((decoder, chunks)),
-                    )))
+            let current = if first {
+                chunks.try_next().await?
+            } else {
+                held
+            };
+            let next = match current {
+                Some(_) => chunks.try_next().await?,
+                None => None,
+            };
+            let bytes = current.as_ref().map_or(0, |c| c.len() as u64);
+            let last = next.is_none();
+            let value = on_rayon(move || {
+                if let Some(chunk) = current {
+                    decoder.feed(&chunk);
                 }
-                None => {
-                    let value = on_rayon(move || apply(index, &label, decoder.finish())).await;
-                    bar.inc(1);
-                    Ok(Some((
-                        Piece {
-                            bytes: 0,
-                            value,
-                            last: true,
-                        },
-                        None,
-                    )))
+                if last {
+                    (None, apply(index, &label, decoder.finish()))
+                } else {
+                    let decoded = decoder.take();
+                    (Some(decoder), apply(index, &label, decoded))
                 }
+            })
+            .await;
+            let (decoder, value) = value;
+            if last {
+                bar.inc(1);
             }
+            let state = decoder.map(|decoder| (decoder, chunks, next, false));
+            Ok(Some((Piece { bytes, value, last }, state)))
         }
     })
     .boxed()

@@ -50,7 +50,8 @@ impl LocalSource {
         self.root.join(key)
     }
 
-    /// The file's bytes in chunks of up to [`CHUNK_BYTES`].
+    /// The file's bytes in chunks of up to [`CHUNK_BYTES`]; a small file (most song
+    /// objects) is read whole in one blocking call.
     pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
         let path = self.path_of(key);
         let (uri, key) = (self.root.display().to_string(), key.to_string());
@@ -59,27 +60,58 @@ impl LocalSource {
             key: key.clone(),
             message: e.to_string(),
         };
-        stream::try_unfold(None, move |open: Option<(tokio::fs::File, u64)>| {
+        stream::try_unfold(Reading::Unopened, move |reading| {
             let (path, error) = (path.clone(), error.clone());
             async move {
-                let (mut file, left) = match open {
-                    Some(open) => open,
-                    None => {
-                        let file = tokio::fs::File::open(&path).await.map_err(&error)?;
-                        let size = file.metadata().await.map_err(&error)?.len();
-                        (file, size)
+                let (mut file, left) = match reading {
+                    Reading::Done => return Ok(None),
+                    Reading::Open(file, left) => (file, left),
+                    Reading::Unopened => {
+                        let opened = tokio::task::spawn_blocking(move || open_or_read(&path))
+                            .await
+                            .map_err(|e| error(std::io::Error::other(e)))?
+                            .map_err(&error)?;
+                        match opened {
+                            Opened::Whole(bytes) if bytes.is_empty() => return Ok(None),
+                            Opened::Whole(bytes) => return Ok(Some((bytes, Reading::Done))),
+                            Opened::Large(file, size) => (tokio::fs::File::from_std(file), size),
+                        }
                     }
                 };
-                // Sized to what is left, so small objects do not take a whole chunk each.
                 let mut chunk =
                     bytes::BytesMut::with_capacity((left as usize).clamp(1, CHUNK_BYTES));
                 let read = file.read_buf(&mut chunk).await.map_err(&error)?;
                 let left = left.saturating_sub(read as u64);
-                Ok((read > 0).then(|| (chunk.freeze(), Some((file, left)))))
+                Ok((read > 0).then(|| (chunk.freeze(), Reading::Open(file, left))))
             }
         })
         .boxed()
     }
+}
+
+/// Where a chunked read of a file is.
+enum Reading {
+    Unopened,
+    Open(tokio::fs::File, u64),
+    Done,
+}
+
+/// A file opened for reading: small ones whole, large ones to read in chunks.
+enum Opened {
+    Whole(Bytes),
+    Large(std::fs::File, u64),
+}
+
+fn open_or_read(path: &Path) -> std::io::Result<Opened> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if size as usize > CHUNK_BYTES {
+        return Ok(Opened::Large(file, size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(Opened::Whole(Bytes::from(bytes)))
 }
 
 fn walk(root: &Path) -> Result<Vec<String>, String> {
