@@ -16,7 +16,7 @@ use crate::error::SourceError;
 use crate::error::{Error, Result};
 use crate::model::{EventRecord, SongRecord, SongplayRow};
 use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
-use crate::report::{stage, Report, SourceSummary, TableCounts};
+use crate::report::{peak_rss_mib, stage, Report, SourceSummary, TableCounts};
 use crate::sink::copy::{
     self, RawTable, RawWriter, RedshiftCopy, READ_REJECTS, REDSHIFT_COUNTS, REDSHIFT_LOAD_ERRORS,
 };
@@ -98,6 +98,7 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
             .filter(|_| !rejects.records.is_empty()),
         stages,
         seconds: started.elapsed().as_secs_f64(),
+        peak_rss_mib: peak_rss_mib(),
     })
 }
 
@@ -212,6 +213,7 @@ async fn load_redshift_copy(config: &LoadConfig) -> Result<Report> {
             .filter(|_| !rejects.records.is_empty()),
         stages,
         seconds: started.elapsed().as_secs_f64(),
+        peak_rss_mib: peak_rss_mib(),
     })
 }
 

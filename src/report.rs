@@ -49,12 +49,22 @@ pub struct Report {
     pub reject_file: Option<PathBuf>,
     pub stages: Vec<Stage>,
     pub seconds: f64,
+    /// The loader's peak resident memory (Linux), in MiB.
+    pub peak_rss_mib: Option<f64>,
 }
 
 impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report always serializes")
     }
+}
+
+/// This process's peak resident set so far, from `/proc/self/status` (`VmHWM`).
+pub(crate) fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 pub(crate) fn stage(name: &'static str, took: Duration) -> Stage {
@@ -104,6 +114,9 @@ impl fmt::Display for Report {
                 path.display()
             )?,
             _ => writeln!(f, "  bad records: {}", self.bad_records)?,
+        }
+        if let Some(rss) = self.peak_rss_mib {
+            writeln!(f, "  peak memory: {rss:.0} MiB")?;
         }
         let stages: Vec<String> = self
             .stages
