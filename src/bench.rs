@@ -131,16 +131,12 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
 /// Parses every event and song object, held in memory, on all cores.
 fn measure_parse(data: &Path) -> Result<(u64, f64)> {
     let read = |tree: &str| -> Result<Vec<(String, Vec<u8>)>> {
-        walkdir::WalkDir::new(data.join(tree))
+        json_files(&data.join(tree))
             .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json")
-            })
-            .map(|e| {
+            .map(|path| {
                 Ok((
-                    e.path().display().to_string(),
-                    std::fs::read(e.path()).map_err(io_error("read"))?,
+                    path.display().to_string(),
+                    std::fs::read(&path).map_err(io_error("read"))?,
                 ))
             })
             .collect()
@@ -322,15 +318,8 @@ async fn row_by_row(
     let insert_time = prepare(include_str!("../sql/postgres/bench/insert_time.sql")).await?;
     let failed = |e: tokio_postgres::Error| Error::from(database.error("baseline", &e));
 
-    let mut song_files: Vec<PathBuf> = walkdir::WalkDir::new(data.join("song_data"))
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| e.into_path())
-        .collect();
-    song_files.sort();
     let started = Instant::now();
-    for path in &song_files {
+    for path in &json_files(&data.join("song_data")) {
         let bytes = std::fs::read(path).map_err(io_error("read"))?;
         for (_, s) in decode_object::<SongRecord>("", &bytes).records {
             let Some(song_id) = &s.song_id else { continue };
@@ -358,17 +347,10 @@ async fn row_by_row(
     }
     let songs_took = started.elapsed();
 
-    let mut log_files: Vec<PathBuf> = walkdir::WalkDir::new(data.join("log_data"))
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-        .map(|e| e.into_path())
-        .collect();
-    log_files.sort();
     let mut total_events = 0usize;
     let mut timed_events = 0usize;
     let mut events_took = Duration::ZERO;
-    for path in &log_files {
+    for path in &json_files(&data.join("log_data")) {
         let bytes = std::fs::read(path).map_err(io_error("read"))?;
         let events = decode_object::<EventRecord>("", &bytes).records;
         total_events += events.len();
@@ -429,6 +411,18 @@ async fn row_by_row(
         extrapolated: timed_events < total_events,
         peak_rss_mib: None,
     })
+}
+
+/// The `.json` objects of a generated tree, in key order.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
 }
 
 fn describe_machine(postgres: &str) -> String {
