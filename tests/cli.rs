@@ -417,3 +417,57 @@ fn redshift_copy_dry_run_prints_the_classic_statements_exactly() {
     );
     assert!(text(&out).0.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_measures_every_route_on_the_data_it_generates() {
+    let home = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "--songs",
+        "60",
+        "--events",
+        "900",
+        "--baseline-events",
+        "100",
+        "--work-dir",
+        work.path().to_str().unwrap(),
+    ];
+    let out = sparkify_load(&args, home.path());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for route in [
+        "| client mode |",
+        "| copy mode |",
+        "| row-by-row baseline",
+        "| sink limit: COPY BINARY",
+    ] {
+        assert!(stdout.contains(route), "{route} missing:\n{stdout}");
+    }
+    // The final rows it counts are those a load of the same generated data gives.
+    let data = tempfile::tempdir().unwrap();
+    sparkify_load::generate::generate(
+        data.path(),
+        &sparkify_load::generate::FixtureSpec {
+            songs: 60,
+            events: 900,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let url = fresh_database().await;
+    let t = sparkify_load::load(&config(data.path(), &url))
+        .await
+        .unwrap()
+        .tables;
+    let rows = t.songplays + t.users + t.songs + t.artists + t.time;
+    assert!(
+        stdout.contains(&format!(" {rows} final star-schema rows.")),
+        "{rows}:\n{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "the work directory is cleaned up"
+    );
+}
