@@ -68,11 +68,16 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
 
     /// Takes rows; inserts every full statement's worth now and keeps the rest.
     pub async fn push(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), TargetError> {
-        self.pending.extend(rows);
-        if self.pending.len() >= self.rows_per_statement {
-            let whole = self.pending.len() - self.pending.len() % self.rows_per_statement;
-            let full: Vec<R> = self.pending.drain(..whole).collect();
-            self.insert_now(&full).await?;
+        // One statement's worth at a time, so a long iterator is never held whole.
+        for row in rows {
+            self.pending.push(row);
+            if self.pending.len() == self.rows_per_statement {
+                let full = std::mem::replace(
+                    &mut self.pending,
+                    Vec::with_capacity(self.rows_per_statement),
+                );
+                self.insert_now(&full).await?;
+            }
         }
         Ok(())
     }

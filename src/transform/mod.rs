@@ -56,7 +56,7 @@ impl EventFold {
         self.times.merge(object.times);
     }
 
-    pub fn finish(self) -> (Vec<UserRow>, Vec<TimeRow>) {
+    pub fn finish(self) -> (Vec<UserRow>, impl Iterator<Item = TimeRow> + Send) {
         (self.users.into_rows(), self.times.into_rows())
     }
 }

@@ -19,16 +19,14 @@ impl TimeFold {
         self.seen.extend(other.seen);
     }
 
-    /// The rows, ordered by start time.
-    pub fn into_rows(self) -> Vec<TimeRow> {
+    /// The rows, ordered by start time, made as they are taken: only the distinct times
+    /// are held.
+    pub fn into_rows(self) -> impl Iterator<Item = TimeRow> + Send {
         let mut times: Vec<Timestamp> = self.seen.into_iter().collect();
         times.sort_unstable();
-        times
-            .into_iter()
-            .map(|start_time| TimeRow {
-                start_time,
-                parts: start_time.parts(),
-            })
-            .collect()
+        times.into_iter().map(|start_time| TimeRow {
+            start_time,
+            parts: start_time.parts(),
+        })
     }
 }
