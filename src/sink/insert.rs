@@ -17,7 +17,7 @@ pub const MAX_PARAMS: usize = 32_767;
 pub const MAX_STATEMENT_BYTES: usize = 16 * 1024 * 1024;
 /// Rows per statement unless the column count or the byte cap says fewer; PostgreSQL
 /// ingests fastest at about this size (docs/BENCHMARKS.md).
-pub const DEFAULT_ROWS_PER_STATEMENT: usize = 1_000;
+pub const DEFAULT_ROWS_PER_STATEMENT: usize = 500;
 
 /// A row type of one table, as its INSERT binds it.
 pub trait InsertRow: Send + Sync + 'static {

@@ -1,0 +1,84 @@
+//! Criterion bench of the sink: multi-row INSERTs of songplay rows into a real PostgreSQL
+//! (started by the bench, fsync off), at several rows per statement (rows/s).
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sparkify_load::embedded::AttachedServer;
+use sparkify_load::model::{SongplayRow, Timestamp};
+use sparkify_load::sink::insert::Inserter;
+use sparkify_load::sink::{render, Database, DialectSql};
+use sparkify_load::{Dialect, SchemaName, Secret};
+
+const ROWS: usize = 20_000;
+
+fn rows() -> Vec<SongplayRow> {
+    (0..ROWS)
+        .map(|i| SongplayRow {
+            start_time: Timestamp::from_epoch_millis(1_541_105_830_796 + i as i64).unwrap(),
+            user_id: (i % 97) as i32,
+            level: Some(if i % 3 == 0 { "paid" } else { "free" }.into()),
+            song_id: (i % 5 == 0).then(|| format!("SO{i:016}")),
+            artist_id: (i % 5 == 0).then(|| format!("AR{i:016}")),
+            session_id: Some((i / 12) as i32),
+            location: Some("San Jose-Sunnyvale-Santa Clara, CA".into()),
+            user_agent: Some(
+                "\"Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko)\""
+                    .into(),
+            ),
+        })
+        .collect()
+}
+
+fn insert(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = AttachedServer::start(
+        &dir.path().join("data"),
+        &[("fsync", "off"), ("synchronous_commit", "off")],
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database = Database::new(&Secret::new(server.url()), Dialect::Postgres).unwrap();
+    let schema: SchemaName = "bench_insert".parse().unwrap();
+    let client = runtime.block_on(database.connect()).unwrap();
+    let sql = DialectSql::of(Dialect::Postgres);
+    let create = render(sql.prepare_staging, &[("staging", &schema.quoted())])
+        + &sql.create_tables_in(&schema);
+    runtime.block_on(client.batch_execute(&create)).unwrap();
+    let truncate = render(
+        include_str!("../sql/postgres/bench/truncate.sql"),
+        &[("schema", &schema.quoted())],
+    );
+    let rows = rows();
+
+    let mut group = c.benchmark_group("insert/songplays");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(ROWS as u64));
+    for per_statement in [10, 100, 500, 1_000, 4_095] {
+        group.bench_with_input(
+            BenchmarkId::from_parameter(per_statement),
+            &per_statement,
+            |b, &n| {
+                b.iter_custom(|iterations| {
+                    let mut took = Duration::ZERO;
+                    for _ in 0..iterations {
+                        runtime.block_on(client.batch_execute(&truncate)).unwrap();
+                        let started = Instant::now();
+                        runtime.block_on(async {
+                            let mut inserter = Inserter::new(&client, &database, schema.clone(), n);
+                            inserter.push(rows.iter().cloned()).await.unwrap();
+                            assert_eq!(inserter.finish().await.unwrap(), ROWS as u64);
+                        });
+                        took += started.elapsed();
+                    }
+                    took
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, insert);
+criterion_main!(benches);

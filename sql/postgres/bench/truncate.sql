@@ -1,0 +1,2 @@
+-- Empties the bench's songplays table between measured inserts.
+TRUNCATE {schema}.songplays
