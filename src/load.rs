@@ -18,7 +18,7 @@ use crate::model::{EventRecord, SongRecord, SongplayRow};
 use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
 use crate::report::{peak_rss_mib, stage, Report, SourceSummary, TableCounts};
 use crate::sink::copy::{
-    self, RawTable, RawWriter, RedshiftCopy, READ_REJECTS, REDSHIFT_COUNTS, REDSHIFT_LOAD_ERRORS,
+    self, RawTable, RawWriter, RedshiftCopy, READ_REJECTS, REDSHIFT_LOAD_ERRORS,
 };
 use crate::sink::insert::{Inserter, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::render;
@@ -179,25 +179,12 @@ async fn load_redshift_copy(config: &LoadConfig) -> Result<Report> {
             _ => err,
         });
     }
-    let row = client
-        .query_one(
-            &render(REDSHIFT_COUNTS, &[("staging", &config.schema.quoted())]),
-            &[],
-        )
-        .await
-        .map_err(|e| database.error("count rows", &e))?;
-    let count = |i: usize| row.get::<_, i64>(i) as u64;
+    let tables = copy::count_rows(&client, &database, &config.schema).await?;
     Ok(Report {
         mode: "copy",
         target: database.label().to_string(),
         schema: config.schema.to_string(),
-        tables: TableCounts {
-            songplays: count(0),
-            users: count(1),
-            songs: count(2),
-            artists: count(3),
-            time: count(4),
-        },
+        tables,
         songs: SourceSummary {
             uri: config.song_data.to_string(),
             ..Default::default()

@@ -19,7 +19,6 @@ const COPY_RAW: &str = include_str!("../../sql/postgres/copy/copy_raw.sql");
 const TYPED: &str = include_str!("../../sql/postgres/copy/typed.sql");
 const BAD_RECORDS: &str = include_str!("../../sql/postgres/copy/bad_records.sql");
 const TRANSFORM: &str = include_str!("../../sql/postgres/copy/transform.sql");
-const COUNTS: &str = include_str!("../../sql/postgres/copy/counts.sql");
 
 /// A Redshift copy-mode load: the classic `COPY … FROM 's3://…'` into staging tables, then
 /// the star-schema rules in SQL (`sql/redshift/copy/`).
@@ -36,7 +35,6 @@ pub struct RedshiftCopy<'a> {
 /// The plan's one query: the records COPY rejected, read into the report.
 pub const READ_REJECTS: &str = "read the rejected records";
 pub const REDSHIFT_LOAD_ERRORS: &str = include_str!("../../sql/redshift/copy/load_errors.sql");
-pub const REDSHIFT_COUNTS: &str = include_str!("../../sql/redshift/copy/counts.sql");
 
 impl RedshiftCopy<'_> {
     /// Every statement of the load, in order, each with what it does.
@@ -209,11 +207,23 @@ pub async fn check(staging: &Staging<'_>) -> Result<(Vec<BadRecord>, Vec<BadReco
 /// Fills the five staged tables from the good records; gives their row counts.
 pub async fn transform(staging: &Staging<'_>) -> Result<TableCounts, TargetError> {
     staging.run("transform in SQL", TRANSFORM).await?;
-    let row = staging
-        .client
-        .query_one(&staging.sql(COUNTS), &[])
+    count_rows(staging.client, staging.database, &staging.schema).await
+}
+
+/// Rows in each of the five tables of `schema`.
+pub async fn count_rows(
+    client: &tokio_postgres::Client,
+    database: &super::Database,
+    schema: &SchemaName,
+) -> Result<TableCounts, TargetError> {
+    let sql = render(
+        include_str!("../../sql/counts.sql"),
+        &[("schema", &schema.quoted())],
+    );
+    let row = client
+        .query_one(&sql, &[])
         .await
-        .map_err(|e| staging.database.error("count rows", &e))?;
+        .map_err(|e| database.error("count rows", &e))?;
     let count = |i: usize| row.get::<_, i64>(i) as u64;
     Ok(TableCounts {
         songplays: count(0),
