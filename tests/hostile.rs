@@ -70,29 +70,19 @@ async fn hostile_text_loads_verbatim_in_both_modes_and_bad_escapes_are_refused()
             .await
             .unwrap_or_else(|e| panic!("{schema}: {e}"));
         assert_eq!(report.bad_records, 3, "{schema}");
-        let client = connect(&url).await;
-        let titles: Vec<String> = client
-            .query(
-                &format!("SELECT title FROM {schema}.songs ORDER BY song_id"),
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let titles = texts(
+            &url,
+            &format!("SELECT title FROM {schema}.songs ORDER BY song_id"),
+        )
+        .await;
         assert_eq!(titles, strings, "{schema}");
-        let names: Vec<String> = client
-            .query(
-                &format!("SELECT first_name FROM {schema}.users ORDER BY user_id"),
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let names = texts(
+            &url,
+            &format!("SELECT first_name FROM {schema}.users ORDER BY user_id"),
+        )
+        .await;
         assert_eq!(names, strings, "{schema}");
+        let client = connect(&url).await;
         let matched: i64 = client
             .query_one(
                 &format!("SELECT count(song_id) FROM {schema}.songplays"),

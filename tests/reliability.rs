@@ -47,15 +47,11 @@ async fn tables_of(tree: &Path) -> Vec<Vec<String>> {
 }
 
 async fn tables_in_public(url: &str) -> Vec<String> {
-    let client = connect(url).await;
-    let rows = client
-        .query(
-            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap();
-    rows.iter().map(|r| r.get(0)).collect()
+    texts(
+        url,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -101,12 +101,19 @@ pub async fn dump_all(url: &str, schema: &str) -> Vec<Vec<String>> {
 
 /// Schemas other than the system's and `public`.
 pub async fn schemas(url: &str) -> Vec<String> {
+    texts(url, "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1").await
+}
+
+/// The first column of every row a query gives, as text.
+pub async fn texts(url: &str, sql: &str) -> Vec<String> {
     let client = connect(url).await;
-    let rows = client
-        .query("SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1", &[])
+    client
+        .query(sql, &[])
         .await
-        .unwrap();
-    rows.iter().map(|r| r.get(0)).collect()
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
 }
 
 pub fn fixtures() -> PathBuf {
