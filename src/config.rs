@@ -171,7 +171,7 @@ pub struct LoadConfig {
     pub max_errors: u64,
     /// Where skipped bad records are written, as JSON lines.
     pub reject_file: Option<PathBuf>,
-    /// Objects fetched at once.
+    /// Song objects fetched at once; log objects, a quarter of this.
     pub concurrency: usize,
     /// Progress bars on standard error.
     pub progress: bool,

@@ -11,10 +11,10 @@ use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 
-use crate::config::{Dialect, LoadConfig, Mode, Target};
-use crate::error::SourceError;
+use crate::config::{Dialect, LoadConfig, Mode, SchemaName, Target};
 use crate::error::{Error, Result};
-use crate::model::{EventRecord, SongRecord, SongplayRow};
+use crate::error::{SourceError, TargetError};
+use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
 use crate::report::{peak_rss_mib, stage, Report, SourceSummary, TableCounts};
 use crate::sink::copy::{
@@ -28,9 +28,12 @@ use crate::source::SourceUri;
 use crate::source::{is_object_key, Source};
 use crate::transform::{Catalog, EventFold, ObjectFold};
 use crate::{embedded, Secret};
+use tokio_postgres::Client;
 
 /// Songplay batches in flight between the event stage and the songplays inserter.
 const SONGPLAY_CHANNEL_DEPTH: usize = 16;
+/// Objects up to this size are decoded where they are read, not in the CPU pool.
+const INLINE_DECODE_BYTES: u64 = 16 << 10;
 
 /// Runs one load, all or nothing.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
@@ -283,23 +286,22 @@ async fn fill_staging(
     let (dims_client, plays_client) = tokio::try_join!(database.connect(), database.connect())?;
     let rows = DEFAULT_ROWS_PER_STATEMENT;
 
-    let insert_catalog = async {
+    // Both connections take songplay batches from one queue; the dimensions' connection
+    // joins in once songs and artists are in.
+    let (songplay_tx, songplay_rx) = mpsc::channel::<Vec<SongplayRow>>(SONGPLAY_CHANNEL_DEPTH);
+    let songplay_queue = tokio::sync::Mutex::new(songplay_rx);
+    let insert_catalog_then_songplays = async {
         let mut songs = Inserter::new(&dims_client, database, schema.clone(), rows);
         songs.push(catalog.songs.iter().cloned()).await?;
         let songs = songs.finish().await?;
         let mut artists = Inserter::new(&dims_client, database, schema.clone(), rows);
         artists.push(catalog.artists.iter().cloned()).await?;
-        Ok::<_, Error>((songs, artists.finish().await?))
+        let artists = artists.finish().await?;
+        let songplays =
+            insert_songplays_from(&songplay_queue, &dims_client, database, &schema).await?;
+        Ok::<_, Error>((songs, artists, songplays))
     };
-
-    let (songplay_tx, mut songplay_rx) = mpsc::channel::<Vec<SongplayRow>>(SONGPLAY_CHANNEL_DEPTH);
-    let insert_songplays = async {
-        let mut songplays = Inserter::new(&plays_client, database, schema.clone(), rows);
-        while let Some(batch) = songplay_rx.recv().await {
-            songplays.push(batch).await?;
-        }
-        Ok::<_, Error>(songplays.finish().await?)
-    };
+    let insert_songplays = insert_songplays_from(&songplay_queue, &plays_client, database, &schema);
 
     let events_started = Instant::now();
     let bar = progress.bar("events");
@@ -310,7 +312,8 @@ async fn fill_staging(
     };
     let read_events = async {
         let mut fold = EventFold::default();
-        let mut pieces = read_pieces(logs_source, &ignored_logs, &bar, config.concurrency, {
+        let in_flight = log_objects_in_flight(config.concurrency);
+        let mut pieces = read_pieces(logs_source, &ignored_logs, &bar, in_flight, {
             let catalog = Arc::clone(&catalog);
             move |index, _: &str, decoded: Decoded<EventRecord>| {
                 let folded = ObjectFold::of_events(&catalog, index, &decoded.records);
@@ -344,24 +347,34 @@ async fn fill_staging(
         Ok::<_, Error>(fold)
     };
 
-    let ((songs_rows, artists_rows), songplays_rows, fold) =
-        tokio::try_join!(insert_catalog, insert_songplays, read_events)?;
+    let ((songs_rows, artists_rows, songplays_rows_a), songplays_rows_b, fold) =
+        tokio::try_join!(insert_catalog_then_songplays, insert_songplays, read_events)?;
+    let songplays_rows = songplays_rows_a + songplays_rows_b;
     stages.push(stage("events and inserts", events_started.elapsed()));
     logs.ignored_keys = ignored_logs.into_inner().expect("never poisoned");
 
     let dimensions = Instant::now();
     let (users, times) = on_rayon(move || fold.finish()).await;
-    let insert_users = async {
-        let mut inserter = Inserter::new(&dims_client, database, schema.clone(), rows);
-        inserter.push(users).await?;
-        inserter.finish().await
+    // `time` is the big one: each connection inserts half of it, users go first on one.
+    let (early, late) = times.split_at(times.len() / 2);
+    let insert_users_then_time = async {
+        let mut users_inserter = Inserter::new(&dims_client, database, schema.clone(), rows);
+        users_inserter.push(users).await?;
+        let users = users_inserter.finish().await?;
+        let mut time_inserter = Inserter::new(&dims_client, database, schema.clone(), rows);
+        time_inserter
+            .push(late.iter().map(|&t| TimeRow::at(t)))
+            .await?;
+        Ok::<_, TargetError>((users, time_inserter.finish().await?))
     };
     let insert_time = async {
         let mut inserter = Inserter::new(&plays_client, database, schema.clone(), rows);
-        inserter.push(times).await?;
+        inserter.push(early.iter().map(|&t| TimeRow::at(t))).await?;
         inserter.finish().await
     };
-    let (users_rows, time_rows) = tokio::try_join!(insert_users, insert_time)?;
+    let ((users_rows, time_rows_late), time_rows_early) =
+        tokio::try_join!(insert_users_then_time, insert_time)?;
+    let time_rows = time_rows_late + time_rows_early;
     stages.push(stage("users and time", dimensions.elapsed()));
 
     let tables = TableCounts {
@@ -433,11 +446,15 @@ async fn copy_tree(
     let ignored = Mutex::new(Vec::new());
     let mut summary = SourceSummary::default();
     let mut writer = RawWriter::open(staging, table).await?;
+    let in_flight = match table {
+        RawTable::Songs => config.concurrency,
+        RawTable::Events => log_objects_in_flight(config.concurrency),
+    };
     let mut pieces = read_pieces(
         source,
         &ignored,
         bar,
-        config.concurrency,
+        in_flight,
         |rank, label: &str, decoded: Decoded<RawJson>| (rank, label.to_string(), decoded),
     );
     while let Some(piece) = pieces.try_next().await? {
@@ -465,6 +482,29 @@ struct Piece<T> {
     bytes: u64,
     value: T,
     last: bool,
+}
+
+/// Inserts songplay batches from a queue that other connections share, until it closes.
+async fn insert_songplays_from(
+    queue: &tokio::sync::Mutex<mpsc::Receiver<Vec<SongplayRow>>>,
+    client: &Client,
+    database: &Database,
+    schema: &SchemaName,
+) -> Result<u64> {
+    let mut inserter = Inserter::new(client, database, schema.clone(), DEFAULT_ROWS_PER_STATEMENT);
+    loop {
+        let batch = queue.lock().await.recv().await;
+        let Some(batch) = batch else { break };
+        inserter.push(batch).await?;
+    }
+    Ok(inserter.finish().await?)
+}
+
+/// Log objects read at once: a quarter of the song objects. A log object is a day of
+/// events read chunk by chunk, so a few keep the cores busy and each holds a chunk or two
+/// in memory; song objects are small and many, and need more in flight to hide latency.
+fn log_objects_in_flight(concurrency: usize) -> usize {
+    (concurrency / 4).max(1)
 }
 
 /// Streams the keys of a source, sets aside those that are not objects, and reads up to
@@ -537,7 +577,7 @@ where
             };
             let bytes = current.as_ref().map_or(0, |c| c.len() as u64);
             let last = next.is_none();
-            let value = on_rayon(move || {
+            let work = move || {
                 if let Some(chunk) = current {
                     decoder.feed(&chunk);
                 }
@@ -547,8 +587,14 @@ where
                     let decoded = decoder.take();
                     (Some(decoder), apply(index, &label, decoded))
                 }
-            })
-            .await;
+            };
+            // A small object (a song) decodes in microseconds, less than a trip to the
+            // CPU pool and back costs.
+            let value = if last && bytes <= INLINE_DECODE_BYTES {
+                work()
+            } else {
+                on_rayon(work).await
+            };
             let (decoder, value) = value;
             if last {
                 bar.inc(1);

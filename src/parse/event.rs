@@ -22,7 +22,7 @@ impl Record for EventRecord {
         "userId",
     ];
 
-    fn coerce(f: &[Raw<'_>], _text: &str) -> Result<Self, String> {
+    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, String> {
         let ts = int64("ts", f[11])?.ok_or("ts: missing, null or empty")?;
         let start_time = Timestamp::from_epoch_millis(ts)
             .ok_or_else(|| format!("ts: {ts} is out of range for type timestamp"))?;
@@ -191,10 +191,12 @@ mod tests {
             format!("\u{feff}{PLAY}\r\n{pretty}{PLAY}  {PLAY}\n\n{PLAY}"),
             format!("{PLAY}\n{{\"ts\": 1,\n \"page\": oops,\n \"x\": 1}}\n{PLAY}\n[1, 2]\n42 \"s\"\n{{\"cut\": "),
             format!("{PLAY}\n{}\n", PLAY.replace("Ryan", "Ry\\ud800an")),
+            // Chunks that end inside a multi-byte character.
+            format!("{}\n{PLAY}", PLAY.replace("Ryan", "Ry\u{e9}an \u{1F600}")),
         ];
         for text in &texts {
             let whole = decode_object::<EventRecord>("k", text.as_bytes());
-            for size in [1, 2, 3, 5, 7, 64, 300] {
+            for size in [1, 2, 3, 5, 7, 64, 300, 4096] {
                 let mut decoder = ObjectDecoder::<EventRecord>::new("k");
                 let mut records = Vec::new();
                 let mut bad = Vec::new();

@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
+use smallvec::SmallVec;
 
 pub use coerce::Raw;
 pub use raw::RawJson;
@@ -36,9 +37,10 @@ pub trait Record: Sized + Send {
     /// before [`Record::coerce`]; raw records leave those checks to SQL.
     const CHECKED: bool = true;
 
-    /// Builds the record from the raw text of each field and of the whole record, or says
-    /// why it is bad.
-    fn coerce(fields: &[Raw<'_>], text: &str) -> Result<Self, String>;
+    /// Builds the record from the raw text of each field and the bytes of the whole record,
+    /// or says why it is bad. When [`Record::CHECKED`], the parser has already found every
+    /// key and value to be UTF-8, so the record is too.
+    fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String>;
 }
 
 /// A record that could not be parsed or coerced: where it is, why, and its text.
@@ -74,9 +76,13 @@ pub struct Decoded<R> {
 
 /// Decodes every record of one object held whole.
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
-    let mut decoder = ObjectDecoder::new(key);
-    decoder.feed(bytes);
-    decoder.finish()
+    let mut decoded = Decoded {
+        records: Vec::new(),
+        bad: Vec::new(),
+    };
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    decode_records(key, bytes, 1, true, &mut decoded);
+    decoded
 }
 
 /// Decodes one object fed in chunks as they arrive, holding back only a record that may
@@ -107,10 +113,22 @@ impl<R: Record> ObjectDecoder<R> {
         }
     }
 
-    /// Decodes the records a chunk completes.
+    /// Decodes the records a chunk completes. Only the record left unfinished at the
+    /// chunk's end is copied and held.
     pub fn feed(&mut self, chunk: &[u8]) {
-        self.pending.extend_from_slice(chunk);
-        self.decode(false);
+        if self.pending.is_empty() && (self.started || chunk.len() >= UTF8_BOM.len()) {
+            let chunk = if self.started {
+                chunk
+            } else {
+                self.started = true;
+                chunk.strip_prefix(UTF8_BOM).unwrap_or(chunk)
+            };
+            let consumed = self.decode_from(chunk, false);
+            self.pending.extend_from_slice(&chunk[consumed..]);
+        } else {
+            self.pending.extend_from_slice(chunk);
+            self.decode(false);
+        }
     }
 
     /// Takes the records (good and bad) decoded so far.
@@ -137,15 +155,18 @@ impl<R: Record> ObjectDecoder<R> {
             }
             self.started = true;
         }
-        let consumed = decode_records(
-            &self.key,
-            &self.pending,
-            self.first_line,
-            last,
-            &mut self.decoded,
-        );
-        self.first_line += memchr::memchr_iter(b'\n', &self.pending[..consumed]).count() as u64;
+        let pending = std::mem::take(&mut self.pending);
+        let consumed = self.decode_from(&pending, last);
+        self.pending = pending;
         self.pending.drain(..consumed);
+    }
+
+    /// Decodes `bytes`, which start where the last decoding stopped; gives the bytes
+    /// consumed.
+    fn decode_from(&mut self, bytes: &[u8], last: bool) -> usize {
+        let consumed = decode_records(&self.key, bytes, self.first_line, last, &mut self.decoded);
+        self.first_line += memchr::memchr_iter(b'\n', &bytes[..consumed]).count() as u64;
+        consumed
     }
 }
 
@@ -158,12 +179,32 @@ fn decode_records<R: Record>(
     last: bool,
     out: &mut Decoded<R>,
 ) -> usize {
+    // serde_json checks UTF-8 value by value when reading bytes; text checked once as a
+    // whole (nearly always) is read without that second pass. Positions where reading
+    // starts follow an LF or a whole value, so they are on character boundaries.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => decode_with(key, bytes, first_line, last, out, |pos| {
+            serde_json::Deserializer::from_str(&text[pos..])
+        }),
+        Err(_) => decode_with(key, bytes, first_line, last, out, |pos| {
+            serde_json::Deserializer::from_slice(&bytes[pos..])
+        }),
+    }
+}
+
+fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
+    key: &str,
+    bytes: &'a [u8],
+    first_line: u64,
+    last: bool,
+    out: &mut Decoded<R>,
+    reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,
+) -> usize {
     let mut lines = LineCounter::default();
     let mut line_of = |pos: usize| first_line - 1 + lines.line_at(bytes, pos);
     let mut pos = 0;
     'restart: while pos < bytes.len() {
-        let mut stream =
-            serde_json::Deserializer::from_slice(&bytes[pos..]).into_iter::<Fields<'_, R>>();
+        let mut stream = reader_at(pos).into_iter::<Fields<'a, R>>();
         let base = pos;
         let base_line = line_of(base);
         loop {
@@ -304,7 +345,6 @@ impl<'de, R: Record> Fields<'de, R> {
                 return Err(problem);
             }
         }
-        let text = std::str::from_utf8(text).map_err(|_| "a key is not valid UTF-8".to_string())?;
         R::coerce(&self.slots[..R::FIELDS.len()], text)
     }
 }
@@ -377,7 +417,8 @@ impl<'de, R: Record> Visitor<'de> for FieldsVisitor<R> {
             problem: None,
             record: PhantomData,
         };
-        let mut other_keys: Vec<Cow<'de, [u8]>> = Vec::new();
+        // Records have a handful of unused keys: keep them on the stack.
+        let mut other_keys: SmallVec<[Cow<'de, [u8]>; 8]> = SmallVec::new();
         while let Some(KeyBytes(key)) = map.next_key()? {
             let value: &'de RawValue = map.next_value()?;
             let duplicate = match R::FIELDS.iter().position(|f| f.as_bytes() == &*key) {

@@ -11,8 +11,10 @@ impl Record for RawJson {
     const FIELDS: &'static [&'static str] = &[];
     const CHECKED: bool = false;
 
-    fn coerce(_fields: &[Raw<'_>], text: &str) -> Result<Self, String> {
-        Ok(RawJson(text.to_string()))
+    fn coerce(_fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String> {
+        std::str::from_utf8(record)
+            .map(|text| RawJson(text.to_string()))
+            .map_err(|_| "a key is not valid UTF-8".to_string())
     }
 }
 

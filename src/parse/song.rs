@@ -17,7 +17,7 @@ impl Record for SongRecord {
         "year",
     ];
 
-    fn coerce(f: &[Raw<'_>], _text: &str) -> Result<Self, String> {
+    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, String> {
         Ok(SongRecord {
             song_id: text("song_id", f[0])?,
             title: text("title", f[1])?,

@@ -10,7 +10,7 @@ pub mod songs;
 pub mod time;
 pub mod users;
 
-use crate::model::{EventRecord, Position, SongplayRow, TimeRow, UserRow};
+use crate::model::{EventRecord, Position, SongplayRow, Timestamp, UserRow};
 pub use songs::Catalog;
 
 /// What the events of one object contribute, computed independently of other objects.
@@ -56,7 +56,8 @@ impl EventFold {
         self.times.merge(object.times);
     }
 
-    pub fn finish(self) -> (Vec<UserRow>, impl Iterator<Item = TimeRow> + Send) {
-        (self.users.into_rows(), self.times.into_rows())
+    /// The `users` rows, and the distinct start times that `time` rows are made from.
+    pub fn finish(self) -> (Vec<UserRow>, Vec<Timestamp>) {
+        (self.users.into_rows(), self.times.into_times())
     }
 }

@@ -1,0 +1,38 @@
+-- Suggestions for a user ($1, a user_id) from listeners with a similar history. A
+-- neighbour is another user who played at least one of the same songs; their overlap is
+-- how many distinct songs they share. Each song the user has not played scores the sum
+-- of the overlaps of the neighbours who played it. Highest score first; ties go to more
+-- neighbours, then the title, then the song id.
+WITH heard AS (
+    SELECT DISTINCT user_id, song_id
+    FROM {schema}.songplays
+    WHERE song_id IS NOT NULL
+),
+mine AS (
+    SELECT song_id FROM heard WHERE user_id = $1
+),
+neighbours AS (
+    SELECT h.user_id, count(*) AS overlap
+    FROM heard h
+    JOIN mine m ON m.song_id = h.song_id
+    WHERE h.user_id <> $1
+    GROUP BY h.user_id
+),
+candidates AS (
+    SELECT h.song_id, sum(n.overlap) AS score, count(*) AS neighbours
+    FROM heard h
+    JOIN neighbours n ON n.user_id = h.user_id
+    WHERE h.song_id NOT IN (SELECT song_id FROM mine)
+    GROUP BY h.song_id
+)
+SELECT
+    s.song_id,
+    s.title,
+    a.name AS artist,
+    c.score,
+    c.neighbours
+FROM candidates c
+JOIN {schema}.songs s ON s.song_id = c.song_id
+LEFT JOIN {schema}.artists a ON a.artist_id = s.artist_id
+ORDER BY c.score DESC, c.neighbours DESC, s.title, s.song_id
+LIMIT 10

@@ -1,0 +1,19 @@
+-- The three most played artists at each level (matched plays only): what paid and free
+-- listeners choose. Ties go to the artist's name, then id.
+WITH ranked AS (
+    SELECT
+        p.level,
+        a.artist_id,
+        a.name AS artist,
+        count(*) AS plays,
+        row_number() OVER (
+            PARTITION BY p.level ORDER BY count(*) DESC, a.name, a.artist_id
+        ) AS rank
+    FROM {schema}.songplays p
+    JOIN {schema}.artists a ON a.artist_id = p.artist_id
+    GROUP BY p.level, a.artist_id, a.name
+)
+SELECT level, rank, artist_id, artist, plays
+FROM ranked
+WHERE rank <= 3
+ORDER BY level, rank
