@@ -6,6 +6,7 @@
 //! bytes into typed records, [`transform`] applies the star-schema rules, [`sink`]
 //! inserts and swaps the tables in; [`load()`] runs them together.
 
+pub mod analytics;
 pub mod bench;
 pub mod config;
 pub mod embedded;

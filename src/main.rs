@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sparkify_load::analytics;
 use sparkify_load::config::{CopyOptions, DwhConfig, S3Options};
 use sparkify_load::embedded::{self, Server};
 use sparkify_load::generate::{generate, FixtureSpec};
@@ -100,6 +101,27 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Answer the business questions over a loaded warehouse: tables in the terminal, and
+    /// in --out an HTML page with charts plus every answer as CSV.
+    Report {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Where report.html and the CSV files are written.
+        #[arg(long, value_name = "DIR", default_value = "sparkify-report")]
+        out: PathBuf,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// What to play next: the songs most often played right after a song in a session, or
+    /// suggestions for a user from listeners with a similar history.
+    Next {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        of: NextOf,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
     /// Manage the embedded default PostgreSQL.
     Db {
         #[command(subcommand)]
@@ -107,6 +129,17 @@ enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct NextOf {
+    /// The songs played right after this one (a song_id).
+    #[arg(long, value_name = "SONG_ID")]
+    song: Option<String>,
+    /// Suggestions for this user (a user_id).
+    #[arg(long, value_name = "USER_ID")]
+    user: Option<i32>,
 }
 
 #[derive(Subcommand, Clone, Copy)]
@@ -268,6 +301,8 @@ fn main() -> ExitCode {
             Command::Load { global, .. }
             | Command::CreateTables { global, .. }
             | Command::Parity { global, .. }
+            | Command::Report { global, .. }
+            | Command::Next { global, .. }
             | Command::Db { global, .. },
         ) => global.verbose,
         _ => cli.global.verbose,
@@ -342,6 +377,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Db { action, global }) => db(action, &home(&global)),
+        Some(Command::Report {
+            target,
+            out,
+            global,
+        }) => runtime.block_on(report(target, out, global)),
+        Some(Command::Next { target, of, global }) => runtime.block_on(next(target, of, global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity(args, global)),
         Some(Command::Bench {
             songs,
@@ -523,12 +564,71 @@ async fn create_tables(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let url = match target {
+    sparkify_load::create_tables(&url_of(target)?, dialect, &schema).await?;
+    println!("created songplays, users, songs, artists, time in schema {schema}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The URL of a target, starting the embedded default when it is the one.
+fn url_of(target: Target) -> anyhow::Result<Secret<String>> {
+    Ok(match target {
         Target::Url(url) => url,
         Target::Embedded(home) => Secret::new(Server::ensure_running(&home)?.url()),
+    })
+}
+
+async fn report(args: TargetArgs, out: PathBuf, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    let (target, dialect, schema) = target(&args, &global)?;
+    let database = Database::new(&url_of(target)?, dialect)?;
+    let report = analytics::report(&database, &schema).await?;
+    for answer in &report.answers {
+        println!("{answer}");
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let write = |name: String, text: String| {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
     };
-    sparkify_load::create_tables(&url, dialect, &schema).await?;
-    println!("created songplays, users, songs, artists, time in schema {schema}");
+    let mut charts = 0;
+    for answer in &report.answers {
+        write(format!("{}.csv", answer.query.name), answer.to_csv())?;
+        if let Some(svg) = analytics::chart::of_answer(answer) {
+            write(format!("{}.svg", answer.query.name), svg)?;
+            charts += 1;
+        }
+    }
+    write("report.html".into(), analytics::html::page(&report))?;
+    println!(
+        "wrote {}, {} CSV files and {charts} SVG charts to {}",
+        out.join("report.html").display(),
+        report.answers.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn next(args: TargetArgs, of: NextOf, global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    let (target, dialect, schema) = target(&args, &global)?;
+    let database = Database::new(&url_of(target)?, dialect)?;
+    let client = database.connect().await?;
+    let answer = match (of.song, of.user) {
+        (Some(song), _) => {
+            let mut answer = analytics::NEXT_AFTER_SONG
+                .run(&database, &client, &schema, &[&song])
+                .await?;
+            answer.title = format!("What next, after song {song}");
+            answer
+        }
+        (None, Some(user)) => {
+            let mut answer = analytics::SUGGEST_FOR_USER
+                .run(&database, &client, &schema, &[&user])
+                .await?;
+            answer.title = format!("Suggestions for user {user}");
+            answer
+        }
+        (None, None) => unreachable!("clap requires --song or --user"),
+    };
+    print!("{answer}");
     Ok(ExitCode::SUCCESS)
 }
 

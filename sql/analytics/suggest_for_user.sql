@@ -19,7 +19,7 @@ neighbours AS (
     GROUP BY h.user_id
 ),
 candidates AS (
-    SELECT h.song_id, sum(n.overlap) AS score, count(*) AS neighbours
+    SELECT h.song_id, CAST(sum(n.overlap) AS bigint) AS score, count(*) AS neighbours
     FROM heard h
     JOIN neighbours n ON n.user_id = h.user_id
     WHERE h.song_id NOT IN (SELECT song_id FROM mine)

@@ -1,0 +1,249 @@
+//! The business questions the star schema answers: the documented queries of
+//! `sql/analytics/`, run against a loaded warehouse, with their answers as plain tables
+//! of text for the terminal, CSV and the HTML report.
+
+pub mod chart;
+pub mod html;
+
+use std::fmt;
+
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Row};
+
+use crate::config::SchemaName;
+use crate::error::TargetError;
+use crate::sink::{render, Database};
+
+/// One documented query of `sql/analytics/`.
+#[derive(Debug, Clone, Copy)]
+pub struct Query {
+    /// The file's stem; also the name of its CSV file.
+    pub name: &'static str,
+    pub title: &'static str,
+    sql: &'static str,
+}
+
+macro_rules! query {
+    ($name:literal, $title:literal) => {
+        Query {
+            name: $name,
+            title: $title,
+            sql: include_str!(concat!("../../sql/analytics/", $name, ".sql")),
+        }
+    };
+}
+
+pub const SUMMARY: Query = query!("summary", "The warehouse at a glance");
+pub const TOP_SONGS: Query = query!("top_songs", "Most played songs");
+pub const TOP_ARTISTS: Query = query!("top_artists", "Most played artists");
+pub const TOP_USERS: Query = query!("top_users", "Most active listeners");
+pub const PLAYS_BY_HOUR: Query = query!("plays_by_hour", "Plays by hour of day (UTC)");
+pub const PLAYS_BY_WEEKDAY: Query = query!("plays_by_weekday", "Plays by day of the week");
+pub const PLAYS_BY_REGION: Query = query!("plays_by_region", "Plays by region");
+pub const PAID_VS_FREE: Query = query!("paid_vs_free", "Paid and free listening");
+pub const TOP_ARTISTS_BY_LEVEL: Query = query!(
+    "top_artists_by_level",
+    "Top artists of paid and free listeners"
+);
+pub const LEVEL_CHANGES: Query = query!("level_changes", "Level changes (upgrades and downgrades)");
+/// Takes the song id as `$1`.
+pub const NEXT_AFTER_SONG: Query = query!("next_after_song", "What next, after a song");
+/// Takes the user id as `$1`.
+pub const SUGGEST_FOR_USER: Query = query!("suggest_for_user", "Suggestions for a listener");
+
+/// The queries that take no parameter, in the report's order.
+pub const REPORT_QUERIES: [Query; 10] = [
+    SUMMARY,
+    PLAYS_BY_HOUR,
+    PLAYS_BY_WEEKDAY,
+    PLAYS_BY_REGION,
+    PAID_VS_FREE,
+    TOP_SONGS,
+    TOP_ARTISTS,
+    TOP_USERS,
+    TOP_ARTISTS_BY_LEVEL,
+    LEVEL_CHANGES,
+];
+
+impl Query {
+    /// What the query answers and how: its SQL file's leading comment.
+    pub fn description(&self) -> String {
+        self.sql
+            .lines()
+            .map_while(|line| line.strip_prefix("--"))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The query's SQL for the tables in `schema`.
+    pub fn sql(&self, schema: &SchemaName) -> String {
+        render(self.sql, &[("schema", schema.as_str())])
+    }
+
+    /// Runs the query; every value comes back as text, NULL as `None`.
+    pub async fn run(
+        &self,
+        database: &Database,
+        client: &Client,
+        schema: &SchemaName,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Answer, TargetError> {
+        let step = format!("analytics query {}", self.name);
+        let statement = client
+            .prepare(&self.sql(schema))
+            .await
+            .map_err(|e| database.error(&step, &e))?;
+        let rows = client
+            .query(&statement, params)
+            .await
+            .map_err(|e| database.error(&step, &e))?;
+        let columns = statement.columns();
+        let cells = rows
+            .iter()
+            .map(|row| (0..columns.len()).map(|i| cell_text(row, i)).collect())
+            .collect::<Result<_, _>>()
+            .map_err(|e| database.error(&step, &e))?;
+        Ok(Answer {
+            query: *self,
+            title: self.title.to_string(),
+            columns: columns.iter().map(|c| c.name().to_string()).collect(),
+            rows: cells,
+        })
+    }
+}
+
+/// One value as text, by its column's type; the queries return only these types.
+fn cell_text(row: &Row, i: usize) -> Result<Option<String>, tokio_postgres::Error> {
+    let ty = row.columns()[i].type_();
+    Ok(match *ty {
+        Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| v.to_string()),
+        Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| v.to_string()),
+        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(|v| v.to_string()),
+        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| v.to_string()),
+        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| v.to_string()),
+        Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(|v| v.to_string()),
+        _ => row.try_get::<_, Option<String>>(i)?,
+    })
+}
+
+/// A query's answer: its column names and its rows, every value as text.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub query: Query,
+    /// The query's title, or one that names its parameter.
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Answer {
+    /// The value of `column` in row `row`, if both exist and it is not NULL.
+    pub fn get(&self, row: usize, column: &str) -> Option<&str> {
+        let at = self.columns.iter().position(|c| c == column)?;
+        self.rows.get(row)?.get(at)?.as_deref()
+    }
+
+    /// A numeric column, with NULL (or a missing row) as 0.
+    pub fn number(&self, row: usize, column: &str) -> f64 {
+        self.get(row, column)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// The answer as CSV with a header line; NULL is an empty field.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let write = |writer: &mut csv::Writer<Vec<u8>>, record: Vec<&str>| {
+            writer
+                .write_record(record)
+                .expect("writing CSV into memory cannot fail")
+        };
+        write(
+            &mut writer,
+            self.columns.iter().map(String::as_str).collect(),
+        );
+        for row in &self.rows {
+            write(
+                &mut writer,
+                row.iter().map(|v| v.as_deref().unwrap_or("")).collect(),
+            );
+        }
+        String::from_utf8(writer.into_inner().expect("an in-memory writer"))
+            .expect("CSV of UTF-8 text is UTF-8")
+    }
+}
+
+/// For the terminal: the title and the rows as a Markdown-style table, NULL shown as `∅`.
+impl fmt::Display for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut table = comfy_table::Table::new();
+        table
+            .load_preset(comfy_table::presets::ASCII_MARKDOWN)
+            .set_header(&self.columns);
+        for row in &self.rows {
+            table.add_row(row.iter().map(|v| v.as_deref().unwrap_or("∅")));
+        }
+        writeln!(f, "{}", self.title)?;
+        if self.rows.is_empty() {
+            return writeln!(f, "(no rows)");
+        }
+        writeln!(f, "{table}")
+    }
+}
+
+/// Every answer of the report: the parameterless queries, then "what next" after the most
+/// played song and suggestions for the most active listener (when there are any).
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The target (without its password) and schema the answers come from.
+    pub source: String,
+    pub answers: Vec<Answer>,
+}
+
+impl Report {
+    pub fn answer(&self, query: &Query) -> Option<&Answer> {
+        self.answers.iter().find(|a| a.query.name == query.name)
+    }
+}
+
+/// Runs every query of the report against `schema`.
+pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, TargetError> {
+    let client = database.connect().await?;
+    let mut answers = Vec::new();
+    for query in REPORT_QUERIES {
+        answers.push(query.run(database, &client, schema, &[]).await?);
+    }
+    let first = |query: &Query, column: &str| {
+        answers
+            .iter()
+            .find(|a| a.query.name == query.name)
+            .and_then(|a| a.get(0, column))
+            .map(str::to_string)
+    };
+    let song = first(&TOP_SONGS, "song_id").zip(first(&TOP_SONGS, "title"));
+    let user = first(&TOP_USERS, "user_id").and_then(|u| u.parse::<i32>().ok());
+    let name = [
+        first(&TOP_USERS, "first_name"),
+        first(&TOP_USERS, "last_name"),
+    ];
+    if let Some((song_id, title)) = song {
+        let mut answer = NEXT_AFTER_SONG
+            .run(database, &client, schema, &[&song_id])
+            .await?;
+        answer.title = format!("What next, after the most played song: {title} ({song_id})");
+        answers.push(answer);
+    }
+    if let Some(user_id) = user {
+        let mut answer = SUGGEST_FOR_USER
+            .run(database, &client, schema, &[&user_id])
+            .await?;
+        let name = name.iter().flatten().cloned().collect::<Vec<_>>().join(" ");
+        answer.title = format!("Suggestions for the most active listener: {name} ({user_id})");
+        answers.push(answer);
+    }
+    Ok(Report {
+        source: format!("{} schema {schema}", database.label()),
+        answers,
+    })
+}
