@@ -19,7 +19,7 @@ use crate::generate::{generate, FixtureSpec};
 use crate::model::{ArtistRow, EventRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow};
 use crate::parse::decode_object;
 use crate::sink::insert::InsertRow;
-use crate::sink::{render, Database, DialectSql};
+use crate::sink::{add_keys, render, Database, DialectSql};
 use crate::transform::songplays::NEXT_SONG;
 
 /// What to measure.
@@ -268,11 +268,7 @@ async fn copy_binary_limit(client: &Client, database: &Database) -> Result<(u64,
             .await
             .map_err(|e| database.error("copy in", &e))?;
     }
-    let keys = render(sql.add_keys, &[("schema", &into.quoted())]);
-    client
-        .batch_execute(&keys)
-        .await
-        .map_err(|e| database.error("add keys", &e))?;
+    add_keys(database, [client, &database.connect().await?], &into).await?;
     let measured = Measured {
         name: "sink limit: COPY BINARY of the final rows + keys",
         seconds: started.elapsed().as_secs_f64(),

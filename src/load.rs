@@ -78,7 +78,7 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     };
     written?;
     let keyed = Instant::now();
-    staging.add_keys().await?;
+    staging.add_keys(&database.connect().await?).await?;
     stages.push(stage("keys", keyed.elapsed()));
     let swapped = Instant::now();
     staging.swap().await?;

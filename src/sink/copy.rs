@@ -103,7 +103,8 @@ impl RedshiftCopy<'_> {
                 "transform in SQL",
                 on_staging(include_str!("../../sql/redshift/copy/transform.sql")),
             ),
-            ("add keys", on_staging(sql.add_keys)),
+            ("add keys to songplays", on_staging(sql.add_keys[0])),
+            ("add keys to the dimensions", on_staging(sql.add_keys[1])),
             ("swap in the new tables", swap),
         ]
     }

@@ -87,7 +87,9 @@ fn describe(config: &tokio_postgres::Config) -> String {
 pub struct DialectSql {
     pub create_star_schema: &'static str,
     pub create_tables: &'static str,
-    pub add_keys: &'static str,
+    /// Keys and statistics, once the rows are in: the fact table's and the dimensions',
+    /// two scripts that run at once on two connections.
+    pub add_keys: [&'static str; 2],
     pub drop_tables: &'static str,
     pub prepare_staging: &'static str,
     pub drop_staging: &'static str,
@@ -100,7 +102,10 @@ pub struct DialectSql {
 static POSTGRES: DialectSql = DialectSql {
     create_star_schema: include_str!("../../sql/postgres/create_star_schema.sql"),
     create_tables: include_str!("../../sql/postgres/create_tables.sql"),
-    add_keys: include_str!("../../sql/postgres/add_keys.sql"),
+    add_keys: [
+        include_str!("../../sql/postgres/add_keys_songplays.sql"),
+        include_str!("../../sql/postgres/add_keys_dimensions.sql"),
+    ],
     drop_tables: include_str!("../../sql/postgres/drop_tables.sql"),
     prepare_staging: include_str!("../../sql/postgres/prepare_staging.sql"),
     drop_staging: include_str!("../../sql/postgres/drop_staging.sql"),
@@ -115,7 +120,10 @@ static POSTGRES: DialectSql = DialectSql {
 static REDSHIFT: DialectSql = DialectSql {
     create_star_schema: include_str!("../../sql/redshift/create_star_schema.sql"),
     create_tables: include_str!("../../sql/redshift/create_tables.sql"),
-    add_keys: include_str!("../../sql/redshift/add_keys.sql"),
+    add_keys: [
+        include_str!("../../sql/redshift/add_keys_songplays.sql"),
+        include_str!("../../sql/redshift/add_keys_dimensions.sql"),
+    ],
     drop_tables: include_str!("../../sql/redshift/drop_tables.sql"),
     prepare_staging: include_str!("../../sql/redshift/prepare_staging.sql"),
     drop_staging: include_str!("../../sql/redshift/drop_staging.sql"),
@@ -145,11 +153,40 @@ impl DialectSql {
             &[
                 ("drop_tables", self.drop_tables),
                 ("create_tables", self.create_tables),
-                ("add_keys", self.add_keys),
+                ("add_keys", &self.add_keys.concat()),
                 ("schema", &quoted),
             ],
         )
     }
+}
+
+/// Adds the keys to the tables in `schema`, the two scripts at once on two connections.
+pub async fn add_keys(
+    database: &Database,
+    [first, second]: [&Client; 2],
+    schema: &SchemaName,
+) -> Result<(), TargetError> {
+    let [songplays, dimensions] = database
+        .sql()
+        .add_keys
+        .map(|script| render(script, &[("schema", &schema.quoted())]));
+    futures::try_join!(
+        run_script(database, first, "add keys to songplays", &songplays),
+        run_script(database, second, "add keys to the dimensions", &dimensions)
+    )?;
+    Ok(())
+}
+
+async fn run_script(
+    database: &Database,
+    client: &Client,
+    step: &str,
+    sql: &str,
+) -> Result<(), TargetError> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| database.error(step, &e))
 }
 
 /// Fills `{name}` placeholders; values are quoted identifiers or SQL built from them.

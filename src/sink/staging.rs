@@ -60,9 +60,9 @@ impl<'c> Staging<'c> {
             .map_err(|e| self.database.error(step, &e))
     }
 
-    /// Adds the keys once the rows are in.
-    pub async fn add_keys(&self) -> Result<(), TargetError> {
-        self.run("add keys", self.database.sql().add_keys).await
+    /// Adds the keys once the rows are in, with the help of a second connection.
+    pub async fn add_keys(&self, second: &Client) -> Result<(), TargetError> {
+        super::add_keys(self.database, [self.client, second], &self.schema).await
     }
 
     /// Replaces the target's tables with the staged ones, atomically.

@@ -67,10 +67,10 @@ impl LocalSource {
                     Reading::Done => return Ok(None),
                     Reading::Open(file, left) => (file, left),
                     Reading::Unopened => {
-                        let opened = tokio::task::spawn_blocking(move || open_or_read(&path))
-                            .await
-                            .map_err(|e| error(std::io::Error::other(e)))?
-                            .map_err(&error)?;
+                        // Read where it is asked for, not in the blocking pool: a thread
+                        // hop costs more than reading a small cached file (a song object);
+                        // large files go on to stream through the pool below.
+                        let opened = open_or_read(&path).map_err(&error)?;
                         match opened {
                             Opened::Whole(bytes) if bytes.is_empty() => return Ok(None),
                             Opened::Whole(bytes) => return Ok(Some((bytes, Reading::Done))),

@@ -184,15 +184,18 @@ FROM (SELECT DISTINCT start_time FROM "sparkify_load_staging_dwh".songplays) dis
 
 DROP TABLE "sparkify_load_staging_dwh".song_matches, "sparkify_load_staging_dwh".staging_events, "sparkify_load_staging_dwh".staging_songs;
 
--- 8. add keys
+-- 8. add keys to songplays
 -- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
 ANALYZE "sparkify_load_staging_dwh".songplays;
+
+-- 9. add keys to the dimensions
+-- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
 ANALYZE "sparkify_load_staging_dwh".users;
 ANALYZE "sparkify_load_staging_dwh".songs;
 ANALYZE "sparkify_load_staging_dwh".artists;
 ANALYZE "sparkify_load_staging_dwh".time;
 
--- 9. swap in the new tables
+-- 10. swap in the new tables
 -- Runs in one transaction. Redshift cannot move a table between schemas, so the new
 -- tables are created in the target schema and filled from staging; readers see the
 -- old tables until COMMIT (serializable isolation), then the new ones.
