@@ -1,7 +1,8 @@
 //! `users`: each user's names, gender and level from their latest `NextSong` event.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
+use foldhash::HashMap;
 
 use crate::model::{EventRecord, Position, Timestamp, UserRow};
 
