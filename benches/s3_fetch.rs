@@ -3,7 +3,6 @@
 //! `cargo bench --bench s3_fetch` runs 15,000 objects; under `cargo test` a 300-object smoke run.
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -233,7 +233,7 @@ fn write_songs(
         ];
         let mut text = render_object(&fields, i % 11 == 3, i % 2 == 0);
         if i % 13 == 5 {
-            text.insert_str(0, "\u{feff}");
+            text.insert(0, '\u{feff}');
         }
         if i % 31 == 9 {
             text = text.replace('\n', "\r\n") + "\r\n";

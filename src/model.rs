@@ -76,7 +76,7 @@ impl Timestamp {
             i128::from(millis) * i128::from(MICROS_PER_MILLI) + i128::from(UNIX_EPOCH_MICROS);
         (i128::from(MIN_MICROS)..i128::from(END_MICROS))
             .contains(&micros)
-            .then(|| Timestamp(micros as i64))
+            .then_some(Timestamp(micros as i64))
     }
 
     pub fn micros_since_2000(self) -> i64 {

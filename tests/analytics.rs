@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use sparkify_load::analytics::{self, Answer};
+use sparkify_load::analytics::{self, Query};
 use sparkify_load::sink::Database;
 use sparkify_load::{Dialect, Mode, SchemaName, Secret};
+use tokio_postgres::types::ToSql;
 
 fn analytics_fixture() -> PathBuf {
     fixtures().join("analytics")
@@ -104,12 +105,30 @@ async fn every_query_gives_its_hand_derived_answer_in_both_modes() {
     }
 }
 
-fn rows(answer: &Answer) -> Vec<Vec<&str>> {
-    answer
-        .rows
-        .iter()
-        .map(|row| row.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect())
-        .collect()
+/// A loaded warehouse to ask the parameterized queries.
+struct Warehouse {
+    database: Database,
+    client: tokio_postgres::Client,
+    schema: SchemaName,
+}
+
+impl Warehouse {
+    /// The rows `query` gives for `param`, NULL as `NULL`.
+    async fn ask(&self, query: &Query, param: impl ToSql + Sync) -> Vec<Vec<String>> {
+        let answer = query
+            .run(&self.database, &self.client, &self.schema, &[&param])
+            .await
+            .unwrap();
+        answer
+            .rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|v| v.unwrap_or("NULL".into()))
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 #[tokio::test]
@@ -117,20 +136,17 @@ async fn next_after_a_song_and_suggestions_for_a_user() {
     let url = fresh_database().await;
     loaded(&url, Mode::Client, "public").await;
     let database = Database::new(&Secret::new(url.clone()), Dialect::Postgres).unwrap();
-    let client = database.connect().await.unwrap();
-    let schema: SchemaName = "public".parse().unwrap();
-    let after = |song: &'static str| {
-        let (database, client, schema) = (&database, &client, &schema);
-        async move {
-            analytics::NEXT_AFTER_SONG
-                .run(database, client, schema, &[&song])
-                .await
-                .unwrap()
-        }
+    let warehouse = Warehouse {
+        client: database.connect().await.unwrap(),
+        database,
+        schema: "public".parse().unwrap(),
     };
+    let after = |song: &'static str| warehouse.ask(&analytics::NEXT_AFTER_SONG, song);
+    let suggest = |user: i32| warehouse.ask(&analytics::SUGGEST_FOR_USER, user);
+
     // Alpha is followed by Bravo in three sessions of two users, by Charlie once.
     assert_eq!(
-        rows(&after("SOALPHA00000000001").await),
+        after("SOALPHA00000000001").await,
         [
             ["SOBRAVO00000000002", "Bravo", "Ann", "3", "2"],
             ["SOCHARLIE000000003", "Charlie", "Bob", "1", "1"]
@@ -138,24 +154,15 @@ async fn next_after_a_song_and_suggestions_for_a_user() {
     );
     // Charlie is followed by an unmatched play once (not suggestible) and Alpha once.
     assert_eq!(
-        rows(&after("SOCHARLIE000000003").await),
+        after("SOCHARLIE000000003").await,
         [["SOALPHA00000000001", "Alpha", "Ann", "1", "1"]]
     );
-    assert!(after("SONOSUCHSONG000000").await.rows.is_empty());
+    assert!(after("SONOSUCHSONG000000").await.is_empty());
 
-    let suggest = |user: i32| {
-        let (database, client, schema) = (&database, &client, &schema);
-        async move {
-            analytics::SUGGEST_FOR_USER
-                .run(database, client, schema, &[&user])
-                .await
-                .unwrap()
-        }
-    };
     // Cy shares three songs with Ada and with Ben, one with Di: Delta (Ben, Di) and Echo
     // (Ada, Di) both score 3 + 1.
     assert_eq!(
-        rows(&suggest(3).await),
+        suggest(3).await,
         [
             ["SODELTA00000000004", "Delta", "Cat", "4", "2"],
             ["SOECHO000000000005", "Echo", "Cat", "4", "2"]
@@ -163,13 +170,13 @@ async fn next_after_a_song_and_suggestions_for_a_user() {
     );
     // Di shares Alpha and one more with Ada and with Ben, only Alpha with Cy.
     assert_eq!(
-        rows(&suggest(4).await),
+        suggest(4).await,
         [
             ["SOBRAVO00000000002", "Bravo", "Ann", "5", "3"],
             ["SOCHARLIE000000003", "Charlie", "Bob", "5", "3"]
         ]
     );
-    assert!(suggest(99).await.rows.is_empty());
+    assert!(suggest(99).await.is_empty());
 
     let output = sparkify_load(&["next", "--target", &url, "--user", "3"]);
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -311,7 +311,7 @@ mod tests {
     fn statements_stay_within_the_parameter_cap() {
         assert_eq!(rows_per_statement(8, 1_000), 1_000);
         assert_eq!(rows_per_statement(8, 10_000), 4_095);
-        assert_eq!(rows_per_statement(7, 100_000) * 7 <= MAX_PARAMS, true);
+        assert!(rows_per_statement(7, 100_000) * 7 <= MAX_PARAMS);
         assert_eq!(rows_per_statement(5, 0), 1);
     }
 

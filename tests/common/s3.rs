@@ -128,7 +128,7 @@ impl FaultyService {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         (kind, request).hash(&mut hasher);
-        hasher.finish() % 10 == 0
+        hasher.finish().is_multiple_of(10)
             && self
                 .failed
                 .lock()
