@@ -91,21 +91,25 @@ fn stages(c: &mut Criterion) {
     let catalog = Catalog::new(song_records.clone());
     group.throughput(Throughput::Elements(event_count as u64));
     group.bench_function("events", |b| {
-        b.iter(|| {
-            let folds: Vec<ObjectFold> = events
-                .par_iter()
-                .enumerate()
-                .map(|(i, object)| ObjectFold::of_events(&catalog, i as u32, object))
-                .collect();
-            let mut fold = EventFold::default();
-            let mut plays = 0;
-            for object in folds {
-                plays += object.songplays.len();
-                fold.merge(object);
-            }
-            let (users, times) = fold.finish();
-            (plays, users.len(), times.len())
-        })
+        b.iter_batched(
+            || events.clone(),
+            |events| {
+                let folds: Vec<ObjectFold> = events
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, object)| ObjectFold::of_events(&catalog, i as u32, object))
+                    .collect();
+                let mut fold = EventFold::default();
+                let mut plays = 0;
+                for object in folds {
+                    plays += object.songplays.len();
+                    fold.merge(object);
+                }
+                let (users, times) = fold.finish();
+                (plays, users.len(), times.len())
+            },
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 }

@@ -316,8 +316,9 @@ async fn fill_staging(
         let mut pieces = read_pieces(logs_source, &ignored_logs, &bar, in_flight, {
             let catalog = Arc::clone(&catalog);
             move |index, _: &str, decoded: Decoded<EventRecord>| {
-                let folded = ObjectFold::of_events(&catalog, index, &decoded.records);
-                (decoded.records.len(), decoded.bad, folded)
+                let records = decoded.records.len();
+                let folded = ObjectFold::of_events(&catalog, index, decoded.records);
+                (records, decoded.bad, folded)
             }
         });
         while let Some(piece) = pieces.try_next().await? {

@@ -10,7 +10,7 @@ pub mod songs;
 pub mod time;
 pub mod users;
 
-use crate::model::{EventRecord, Position, SongplayRow, Timestamp, UserRow};
+use crate::model::{EventRecord, SongplayRow, Timestamp, UserRow};
 pub use songs::Catalog;
 
 /// What the events of one object contribute, computed independently of other objects.
@@ -22,18 +22,22 @@ pub struct ObjectFold {
 }
 
 impl ObjectFold {
-    /// Applies the songplays, users and time rules to the events of one object.
-    pub fn of_events(catalog: &Catalog, object: u32, events: &[(u32, EventRecord)]) -> Self {
-        let mut fold = ObjectFold::default();
-        for (line, event) in events {
+    /// Applies the songplays, users and time rules to the events of one object, taking
+    /// their text rather than copying it.
+    pub fn of_events(catalog: &Catalog, object: u32, events: Vec<(u32, EventRecord)>) -> Self {
+        let plays: Vec<(u32, &EventRecord)> = events
+            .iter()
+            .filter(|(_, event)| songplays::is_play(event))
+            .map(|(line, event)| (*line, event))
+            .collect();
+        let users = users::UserFold::of_plays(object, &plays);
+        drop(plays);
+        let mut fold = ObjectFold {
+            users,
+            ..ObjectFold::default()
+        };
+        for (_, event) in events {
             if let Some(row) = songplays::songplay(catalog, event) {
-                fold.users.offer(
-                    Position {
-                        object,
-                        line: *line,
-                    },
-                    event,
-                );
                 fold.times.offer(row.start_time);
                 fold.songplays.push(row);
             }

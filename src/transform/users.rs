@@ -12,41 +12,75 @@ pub struct UserFold {
     latest: HashMap<i32, Latest>,
 }
 
+/// (ts, sessionId, itemInSession): `None` sorts lowest, as SPEC asks of a NULL.
+type Recency = (Timestamp, Option<i32>, Option<i32>);
+
+fn recency(event: &EventRecord) -> Recency {
+    (event.start_time, event.session_id, event.item_in_session)
+}
+
+/// Whether play `a` is later than play `b`; on a tie the earlier position wins.
+fn later(a: (&Recency, Position), b: (&Recency, Position)) -> bool {
+    match a.0.cmp(b.0) {
+        Ordering::Greater => true,
+        Ordering::Less => false,
+        Ordering::Equal => a.1 < b.1,
+    }
+}
+
 #[derive(Debug)]
 struct Latest {
-    /// (ts, sessionId, itemInSession): `None` sorts lowest, as SPEC asks of a NULL.
-    recency: (Timestamp, Option<i32>, Option<i32>),
+    recency: Recency,
     position: Position,
     row: UserRow,
 }
 
 impl Latest {
-    /// Whether `self` is later than `other`; on a tie the earlier position wins.
     fn supersedes(&self, other: &Latest) -> bool {
-        match self.recency.cmp(&other.recency) {
-            Ordering::Greater => true,
-            Ordering::Less => false,
-            Ordering::Equal => self.position < other.position,
-        }
+        later(
+            (&self.recency, self.position),
+            (&other.recency, other.position),
+        )
     }
 }
 
 impl UserFold {
-    /// Considers a songplay event of a known user.
-    pub fn offer(&mut self, position: Position, event: &EventRecord) {
-        let Some(user_id) = event.user_id else { return };
-        let candidate = Latest {
-            recency: (event.start_time, event.session_id, event.item_in_session),
-            position,
-            row: UserRow {
-                user_id,
-                first_name: event.first_name.clone(),
-                last_name: event.last_name.clone(),
-                gender: event.gender.clone(),
-                level: event.level.clone(),
-            },
-        };
-        self.keep_latest(candidate);
+    /// The latest of one object's songplay events for each user. Rows are made for the
+    /// winners only, not copied out of every event.
+    pub fn of_plays(object: u32, plays: &[(u32, &EventRecord)]) -> UserFold {
+        let mut winners: HashMap<i32, (Recency, Position, &EventRecord)> = HashMap::default();
+        for &(line, event) in plays {
+            let Some(user_id) = event.user_id else {
+                continue;
+            };
+            let candidate = (recency(event), Position { object, line }, event);
+            match winners.get_mut(&user_id) {
+                Some(current) if !later((&candidate.0, candidate.1), (&current.0, current.1)) => {}
+                Some(current) => *current = candidate,
+                None => {
+                    winners.insert(user_id, candidate);
+                }
+            }
+        }
+        let latest = winners
+            .into_iter()
+            .map(|(user_id, (recency, position, event))| {
+                let row = UserRow {
+                    user_id,
+                    first_name: event.first_name.clone(),
+                    last_name: event.last_name.clone(),
+                    gender: event.gender.clone(),
+                    level: event.level.clone(),
+                };
+                let latest = Latest {
+                    recency,
+                    position,
+                    row,
+                };
+                (user_id, latest)
+            })
+            .collect();
+        UserFold { latest }
     }
 
     pub fn merge(&mut self, other: UserFold) {
@@ -99,15 +133,7 @@ mod tests {
     fn level_after(offers: &[(u32, u32, EventRecord)]) -> String {
         let mut fold = UserFold::default();
         for (object, line, event) in offers {
-            let mut single = UserFold::default();
-            single.offer(
-                Position {
-                    object: *object,
-                    line: *line,
-                },
-                event,
-            );
-            fold.merge(single);
+            fold.merge(UserFold::of_plays(*object, &[(*line, event)]));
         }
         fold.into_rows()[0].level.clone().unwrap()
     }
