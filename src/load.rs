@@ -10,6 +10,7 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
+use tokio_postgres::Client;
 
 use crate::config::{Dialect, LoadConfig, Mode, SchemaName, Target};
 use crate::error::{Error, Result};
@@ -28,7 +29,6 @@ use crate::source::SourceUri;
 use crate::source::{is_object_key, Source};
 use crate::transform::{Catalog, EventFold, ObjectFold};
 use crate::{embedded, Secret};
-use tokio_postgres::Client;
 
 /// Songplay batches in flight between the event stage and the songplays inserter.
 const SONGPLAY_CHANNEL_DEPTH: usize = 16;

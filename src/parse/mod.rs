@@ -113,16 +113,25 @@ impl<R: Record> ObjectDecoder<R> {
         }
     }
 
-    /// Decodes the records a chunk completes. Only the record left unfinished at the
-    /// chunk's end is copied and held.
-    pub fn feed(&mut self, chunk: &[u8]) {
+    /// Decodes the records a chunk completes. The chunk is decoded where it lies; only the
+    /// record left unfinished at its end is copied and held.
+    pub fn feed(&mut self, mut chunk: &[u8]) {
+        if !self.pending.is_empty() && self.started {
+            // The held record usually ends on the chunk's first line (JSON lines): finish
+            // it alone, so that the rest of the chunk need not be copied after it.
+            let first_line = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |at| at + 1);
+            self.pending.extend_from_slice(&chunk[..first_line]);
+            chunk = &chunk[first_line..];
+            self.decode(false);
+            if chunk.is_empty() {
+                return;
+            }
+        }
         if self.pending.is_empty() && (self.started || chunk.len() >= UTF8_BOM.len()) {
-            let chunk = if self.started {
-                chunk
-            } else {
+            if !self.started {
                 self.started = true;
-                chunk.strip_prefix(UTF8_BOM).unwrap_or(chunk)
-            };
+                chunk = chunk.strip_prefix(UTF8_BOM).unwrap_or(chunk);
+            }
             let consumed = self.decode_from(chunk, false);
             self.pending.extend_from_slice(&chunk[consumed..]);
         } else {
