@@ -545,6 +545,7 @@ async fn load(args: LoadArgs, global: GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(home) = embedded_home {
         if let Some(server) = Server::running(&home)? {
             println!("query it:  psql {}", server.url());
+            println!("answers:   sparkify-load report");
             println!("stop it:   sparkify-load db stop");
         }
     }
