@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
@@ -16,7 +17,7 @@ use crate::config::{Dialect, LoadConfig, Mode, SchemaName, Target};
 use crate::error::{Error, Result};
 use crate::error::{SourceError, TargetError};
 use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
-use crate::parse::{BadRecord, Decoded, ObjectDecoder, RawJson, Record};
+use crate::parse::{decode_object, BadRecord, Decoded, ObjectDecoder, RawJson, Record};
 use crate::report::{peak_rss_mib, stage, Report, SourceSummary, TableCounts};
 use crate::sink::copy::{
     self, RawTable, RawWriter, RedshiftCopy, READ_REJECTS, REDSHIFT_LOAD_ERRORS,
@@ -34,6 +35,9 @@ use crate::{embedded, Secret};
 const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
+/// Small local objects read and decoded per trip to the CPU pool, and such trips at once.
+const LOCAL_OBJECTS_PER_TRIP: usize = 64;
+const LOCAL_BATCHES_IN_FLIGHT: usize = 2;
 
 /// Runs one load, all or nothing.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
@@ -519,13 +523,13 @@ fn read_pieces<'a, R, T, F>(
     bar: &'a ProgressBar,
     concurrency: usize,
     apply: F,
-) -> impl futures::Stream<Item = Result<Piece<T>>> + 'a
+) -> BoxStream<'a, Result<Piece<T>>>
 where
     R: Record + 'static,
     T: Send + 'static,
     F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
 {
-    source
+    let ranked = source
         .keys()
         .map_ok(move |batch| {
             let (objects, others): (Vec<String>, Vec<String>) =
@@ -536,11 +540,63 @@ where
         })
         .try_flatten()
         .enumerate()
-        .map(move |(index, key)| match key {
-            Ok(key) => object_pieces(source, bar, index as u32, key, apply.clone()),
-            Err(err) => futures::stream::once(futures::future::ready(Err(err.into()))).boxed(),
+        .map(|(index, key)| (index as u32, key.map_err(Error::from)));
+    let reads: BoxStream<'a, Result<Read<T>>> = match source {
+        // A trip to the CPU pool per object costs more than reading and decoding a small
+        // local file: small ones go in batches, read and decoded on both cores; a large
+        // one is left to stream chunk by chunk.
+        Source::Local(local) => {
+            let decode = apply.clone();
+            ranked
+                .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
+                .map(move |batch| {
+                    let (local, apply) = (local.clone(), decode.clone());
+                    let read = on_rayon(move || {
+                        batch
+                            .into_par_iter()
+                            .map(|(index, key)| {
+                                let key = key?;
+                                let Some(bytes) = local.read_if_small(&key)? else {
+                                    return Ok(Read::Stream(index, key));
+                                };
+                                let label = local.path_of(&key).display().to_string();
+                                let decoded = decode_object::<R>(&label, &bytes);
+                                Ok(Read::Decoded(Piece {
+                                    bytes: bytes.len() as u64,
+                                    value: apply(index, &label, decoded),
+                                    last: true,
+                                }))
+                            })
+                            .collect::<Vec<_>>()
+                    });
+                    futures::stream::once(read)
+                        .flat_map(futures::stream::iter)
+                        .boxed()
+                })
+                .flatten_unordered(LOCAL_BATCHES_IN_FLIGHT)
+                .boxed()
+        }
+        Source::S3(_) => ranked
+            .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
+            .boxed(),
+    };
+    reads
+        .map(move |read| match read {
+            Ok(Read::Decoded(piece)) => {
+                bar.inc(1);
+                futures::stream::once(futures::future::ready(Ok(piece))).boxed()
+            }
+            Ok(Read::Stream(index, key)) => object_pieces(source, bar, index, key, apply.clone()),
+            Err(err) => futures::stream::once(futures::future::ready(Err(err))).boxed(),
         })
         .flatten_unordered(concurrency.max(1))
+        .boxed()
+}
+
+/// What reading an object gave: a small one, decoded whole, or one to stream.
+enum Read<T> {
+    Decoded(Piece<T>),
+    Stream(u32, String),
 }
 
 fn object_pieces<'a, R, T, F>(

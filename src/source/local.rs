@@ -50,6 +50,20 @@ impl LocalSource {
         self.root.join(key)
     }
 
+    /// The whole file when it is no larger than a chunk (most song objects), else `None`:
+    /// a blocking read, for batches of small objects read in the CPU pool.
+    pub fn read_if_small(&self, key: &str) -> Result<Option<Bytes>, SourceError> {
+        let opened = open_or_read(&self.path_of(key)).map_err(|e| SourceError::Object {
+            uri: self.root.display().to_string(),
+            key: key.to_string(),
+            message: e.to_string(),
+        })?;
+        Ok(match opened {
+            Opened::Whole(bytes) => Some(bytes),
+            Opened::Large(..) => None,
+        })
+    }
+
     /// The file's bytes in chunks of up to [`CHUNK_BYTES`]; a small file (most song
     /// objects) is read whole in one blocking call.
     pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
@@ -67,9 +81,10 @@ impl LocalSource {
                     Reading::Done => return Ok(None),
                     Reading::Open(file, left) => (file, left),
                     Reading::Unopened => {
-                        // Read where it is asked for, not in the blocking pool: a thread
-                        // hop costs more than reading a small cached file (a song object);
-                        // large files go on to stream through the pool below.
+                        // Opened (and a small file read) where it is asked for: a hop to
+                        // the blocking pool costs more. A large file's chunks go through
+                        // the pool below; the loader reads small files in batches instead
+                        // (`read_if_small`).
                         let opened = open_or_read(&path).map_err(&error)?;
                         match opened {
                             Opened::Whole(bytes) if bytes.is_empty() => return Ok(None),
