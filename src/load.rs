@@ -512,11 +512,12 @@ fn log_objects_in_flight(concurrency: usize) -> usize {
     (concurrency / 4).max(1)
 }
 
-/// Streams the keys of a source, sets aside those that are not objects, and reads up to
-/// `concurrency` objects at once as their keys arrive, each chunk by chunk: every chunk is
-/// decoded in the CPU pool and handed to `apply` with the object's rank in key order and
-/// its name.
-/// Pieces of different objects interleave; memory holds `concurrency` chunks, not objects.
+/// Streams the keys of a source, sets aside those that are not objects, and reads the
+/// objects as their keys arrive, handing what each decodes to `apply` with the object's
+/// rank in key order and its name. Up to `concurrency` objects stream at once, chunk by
+/// chunk, each chunk decoded in the CPU pool; small local objects are read and decoded in
+/// batches there instead. Pieces of different objects interleave; memory holds chunks, not
+/// whole objects.
 fn read_pieces<'a, R, T, F>(
     source: &'a Source,
     ignored: &'a Mutex<Vec<String>>,
