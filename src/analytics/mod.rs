@@ -201,12 +201,6 @@ pub struct Report {
     pub answers: Vec<Answer>,
 }
 
-impl Report {
-    pub fn answer(&self, query: &Query) -> Option<&Answer> {
-        self.answers.iter().find(|a| a.query.name == query.name)
-    }
-}
-
 /// Runs every query of the report against `schema`.
 pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, TargetError> {
     let client = database.connect().await?;
