@@ -160,10 +160,12 @@ async fn secrets_appear_in_no_output_report_or_reject_file() {
         .port();
     let unreachable = format!("postgresql://u:{PASSWORD}@127.0.0.1:{closed}/x");
     let endpoint = format!("http://127.0.0.1:{closed}");
-    let (report_s, rejects_s, cfg_s) = (
+    let analytics = files.join("analytics");
+    let (report_s, rejects_s, cfg_s, analytics_s) = (
         report.to_str().unwrap(),
         rejects.to_str().unwrap(),
         cfg.to_str().unwrap(),
+        analytics.to_str().unwrap(),
     );
     let runs: Vec<Vec<&str>> = vec![
         vec![
@@ -256,6 +258,9 @@ async fn secrets_appear_in_no_output_report_or_reject_file() {
             "--schema-b",
             "b",
         ],
+        vec!["report", "--target", &url, "--out", analytics_s],
+        vec!["report", "--target", &unreachable, "--out", analytics_s],
+        vec!["next", "--target", &url, "--user", "10"],
     ];
     for args in &runs {
         let output = run(args, home.path());
@@ -264,7 +269,7 @@ async fn secrets_appear_in_no_output_report_or_reject_file() {
             "{args:?} leaked:\n{output}"
         );
     }
-    for file in [&report, &rejects] {
+    for file in [&report, &rejects, &analytics.join("report.html")] {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(
             !text.contains(PASSWORD) && !text.contains(AWS_SECRET),
