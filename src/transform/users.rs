@@ -28,20 +28,28 @@ fn later(a: (&Recency, Position), b: (&Recency, Position)) -> bool {
     }
 }
 
+/// Holds `candidate` for `user_id` unless the play held already is later; `when` gives a
+/// value's recency and position.
+fn keep_later<V>(
+    held: &mut HashMap<i32, V>,
+    user_id: i32,
+    candidate: V,
+    when: impl Fn(&V) -> (&Recency, Position),
+) {
+    match held.get_mut(&user_id) {
+        Some(current) if !later(when(&candidate), when(current)) => {}
+        Some(current) => *current = candidate,
+        None => {
+            held.insert(user_id, candidate);
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Latest {
     recency: Recency,
     position: Position,
     row: UserRow,
-}
-
-impl Latest {
-    fn supersedes(&self, other: &Latest) -> bool {
-        later(
-            (&self.recency, self.position),
-            (&other.recency, other.position),
-        )
-    }
 }
 
 impl UserFold {
@@ -54,13 +62,7 @@ impl UserFold {
                 continue;
             };
             let candidate = (recency(event), Position { object, line }, event);
-            match winners.get_mut(&user_id) {
-                Some(current) if !later((&candidate.0, candidate.1), (&current.0, current.1)) => {}
-                Some(current) => *current = candidate,
-                None => {
-                    winners.insert(user_id, candidate);
-                }
-            }
+            keep_later(&mut winners, user_id, candidate, |w| (&w.0, w.1));
         }
         let latest = winners
             .into_iter()
@@ -84,18 +86,10 @@ impl UserFold {
     }
 
     pub fn merge(&mut self, other: UserFold) {
-        for candidate in other.latest.into_values() {
-            self.keep_latest(candidate);
-        }
-    }
-
-    fn keep_latest(&mut self, candidate: Latest) {
-        match self.latest.get_mut(&candidate.row.user_id) {
-            Some(current) if !candidate.supersedes(current) => {}
-            Some(current) => *current = candidate,
-            None => {
-                self.latest.insert(candidate.row.user_id, candidate);
-            }
+        for (user_id, candidate) in other.latest {
+            keep_later(&mut self.latest, user_id, candidate, |l| {
+                (&l.recency, l.position)
+            });
         }
     }
 
