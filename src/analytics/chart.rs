@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::Answer;
+use super::{Answer, PAID_VS_FREE, PLAYS_BY_HOUR, PLAYS_BY_REGION, PLAYS_BY_WEEKDAY};
 
 /// The report's colours: blue for plays and for paid listening, orange for free.
 pub const BLUE: RGBColor = RGBColor(0x4C, 0x78, 0xA8);
@@ -26,21 +26,23 @@ pub fn of_answer(answer: &Answer) -> Option<String> {
     };
     let rows = answer.rows.len();
     let svg = match answer.query.name {
-        "plays_by_hour" => bar_chart(&answer.title, "hour (UTC)", "plays", &single("hour", rows)),
-        "plays_by_weekday" => {
+        name if name == PLAYS_BY_HOUR.name => {
+            bar_chart(&answer.title, "hour (UTC)", "plays", &single("hour", rows))
+        }
+        name if name == PLAYS_BY_WEEKDAY.name => {
             let mut bars = single("day_name", rows);
             for bar in &mut bars {
                 bar.label.truncate(3);
             }
             bar_chart(&answer.title, "day", "plays", &bars)
         }
-        "plays_by_region" => bar_chart(
+        name if name == PLAYS_BY_REGION.name => bar_chart(
             &answer.title,
             "region",
             "plays",
             &single("region", rows.min(CHARTED_REGIONS)),
         ),
-        "paid_vs_free" => {
+        name if name == PAID_VS_FREE.name => {
             let mut bars = Vec::new();
             for (metric, column) in [
                 ("plays/user", "plays_per_user"),
