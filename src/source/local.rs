@@ -46,6 +46,16 @@ impl LocalSource {
         .boxed()
     }
 
+    /// How a failed read of `key` is reported.
+    fn object_error(&self, key: &str) -> impl Fn(std::io::Error) -> SourceError + Clone + 'static {
+        let (uri, key) = (self.root.display().to_string(), key.to_string());
+        move |e| SourceError::Object {
+            uri: uri.clone(),
+            key: key.clone(),
+            message: e.to_string(),
+        }
+    }
+
     pub fn path_of(&self, key: &str) -> PathBuf {
         self.root.join(key)
     }
@@ -53,11 +63,7 @@ impl LocalSource {
     /// The whole file when it is no larger than a chunk (most song objects), else `None`:
     /// a blocking read, for batches of small objects read in the CPU pool.
     pub fn read_if_small(&self, key: &str) -> Result<Option<Bytes>, SourceError> {
-        let opened = open_or_read(&self.path_of(key)).map_err(|e| SourceError::Object {
-            uri: self.root.display().to_string(),
-            key: key.to_string(),
-            message: e.to_string(),
-        })?;
+        let opened = open_or_read(&self.path_of(key)).map_err(self.object_error(key))?;
         Ok(match opened {
             Opened::Whole(bytes) => Some(bytes),
             Opened::Large(..) => None,
@@ -68,12 +74,7 @@ impl LocalSource {
     /// objects) is read whole in one blocking call.
     pub fn chunks(&self, key: &str) -> BoxStream<'_, Result<Bytes, SourceError>> {
         let path = self.path_of(key);
-        let (uri, key) = (self.root.display().to_string(), key.to_string());
-        let error = move |e: std::io::Error| SourceError::Object {
-            uri: uri.clone(),
-            key: key.clone(),
-            message: e.to_string(),
-        };
+        let error = self.object_error(key);
         stream::try_unfold(Reading::Unopened, move |reading| {
             let (path, error) = (path.clone(), error.clone());
             async move {
