@@ -578,9 +578,14 @@ fn url_of(target: Target) -> anyhow::Result<Secret<String>> {
     })
 }
 
+/// The loaded warehouse the analytics commands ask: its database and schema.
+fn warehouse(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<(Database, SchemaName)> {
+    let (target, dialect, schema) = target(args, global)?;
+    Ok((Database::new(&url_of(target)?, dialect)?, schema))
+}
+
 async fn report(args: TargetArgs, out: PathBuf, global: GlobalArgs) -> anyhow::Result<ExitCode> {
-    let (target, dialect, schema) = target(&args, &global)?;
-    let database = Database::new(&url_of(target)?, dialect)?;
+    let (database, schema) = warehouse(&args, &global)?;
     let report = analytics::report(&database, &schema).await?;
     for answer in &report.answers {
         println!("{answer}");
@@ -609,8 +614,7 @@ async fn report(args: TargetArgs, out: PathBuf, global: GlobalArgs) -> anyhow::R
 }
 
 async fn next(args: TargetArgs, of: NextOf, global: GlobalArgs) -> anyhow::Result<ExitCode> {
-    let (target, dialect, schema) = target(&args, &global)?;
-    let database = Database::new(&url_of(target)?, dialect)?;
+    let (database, schema) = warehouse(&args, &global)?;
     let client = database.connect().await?;
     let answer = match (of.song, of.user) {
         (Some(song), _) => {
