@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sparkify_load::db::{render, sql, Database, DialectSql};
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::Inserter;
-use sparkify_load::sink::{render, Database, DialectSql};
 use sparkify_load::{Dialect, SchemaName, Secret};
 
 const ROWS: usize = 20_000;
@@ -45,10 +45,7 @@ fn insert(c: &mut Criterion) {
     let create = render(sql.prepare_staging, &[("staging", &schema.quoted())])
         + &sql.create_tables_in(&schema);
     runtime.block_on(client.batch_execute(&create)).unwrap();
-    let truncate = render(
-        include_str!("../sql/postgres/bench/truncate.sql"),
-        &[("schema", &schema.quoted())],
-    );
+    let truncate = render(sql::bench::TRUNCATE, &[("schema", &schema.quoted())]);
     let rows = rows();
 
     let mut group = c.benchmark_group("insert/songplays");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::s3::{Faults, S3Server};
 use futures::{StreamExt, TryStreamExt};
-use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::source::{Source, SourceUri};
 
 async fn fetch_all(server: &S3Server, concurrency: usize) -> (usize, Duration) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
-use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::model::{EventRecord, SongRecord};
 use sparkify_load::parse::decode_object;
 use sparkify_load::transform::{Catalog, EventFold, ObjectFold};

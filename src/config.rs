@@ -1,38 +1,13 @@
-//! The validated settings a load runs with, and the types that keep them safe to print.
+//! The settings of a load: asked for as a [`LoadRequest`], checked once into a
+//! [`LoadConfig`], so that no invalid combination reaches the pipeline.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
+pub use crate::db::Dialect;
+use crate::db::SchemaName;
 use crate::error::Error;
-use crate::source::SourceUri;
-
-/// A value that never prints: `Debug` and `Display` show `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret<T>(T);
-
-impl<T> Secret<T> {
-    pub fn new(value: T) -> Self {
-        Secret(value)
-    }
-
-    /// The value itself, for the one place that must use it.
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl<T> fmt::Display for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+use crate::secret::Secret;
+use crate::source::{S3Options, SourceUri};
 
 /// How a load turns JSON into tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,12 +19,13 @@ pub enum Mode {
     Copy,
 }
 
-/// The SQL dialect of the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Dialect {
-    #[default]
-    Postgres,
-    Redshift,
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Client => "client",
+            Mode::Copy => "copy",
+        }
+    }
 }
 
 /// Where the tables go.
@@ -59,90 +35,6 @@ pub enum Target {
     Url(Secret<String>),
     /// The private PostgreSQL this tool runs itself, with its home directory.
     Embedded(PathBuf),
-}
-
-/// A schema name: lower-case letters, digits and `_`, starting with a letter or `_`,
-/// at most 40 bytes, so that it never needs case-sensitive quoting and leaves room
-/// for the staging schema's prefix within PostgreSQL's 63-byte identifiers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaName(String);
-
-pub const MAX_SCHEMA_LEN: usize = 40;
-
-impl SchemaName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The name as a quoted SQL identifier.
-    pub fn quoted(&self) -> String {
-        format!("\"{}\"", self.0)
-    }
-
-    /// The private schema a load into this schema stages its tables in.
-    pub fn staging(&self) -> SchemaName {
-        SchemaName(format!("sparkify_load_staging_{}", self.0))
-    }
-}
-
-impl Default for SchemaName {
-    fn default() -> Self {
-        SchemaName("public".into())
-    }
-}
-
-impl FromStr for SchemaName {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        let mut bytes = name.bytes();
-        let valid_start = matches!(bytes.next(), Some(b'a'..=b'z' | b'_'));
-        let valid_rest = bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
-        if valid_start && valid_rest && name.len() <= MAX_SCHEMA_LEN && !name.starts_with("pg_") {
-            Ok(SchemaName(name.to_string()))
-        } else {
-            Err(Error::Config(format!(
-                "schema name {name:?} is not allowed: use lower-case letters, digits and _, \
-                 starting with a letter or _, at most {MAX_SCHEMA_LEN} bytes, not pg_*"
-            )))
-        }
-    }
-}
-
-impl fmt::Display for SchemaName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// How S3 sources are reached.
-#[derive(Debug, Clone)]
-pub struct S3Options {
-    /// The bucket's region; default: the AWS default chain, else us-east-1.
-    pub region: Option<String>,
-    /// An S3-compatible endpoint (MinIO, Ceph, R2); addressed path-style.
-    pub endpoint_url: Option<String>,
-    /// Anonymous requests, for public buckets.
-    pub no_sign_request: bool,
-    /// Explicit (access key, secret key); default: the AWS default chain.
-    pub credentials: Option<(String, Secret<String>)>,
-    /// Tries per request (and per body read) before a source error.
-    pub attempts: u32,
-    /// The first retry's backoff ceiling; it doubles per try, with full jitter.
-    pub backoff: std::time::Duration,
-}
-
-impl Default for S3Options {
-    fn default() -> Self {
-        S3Options {
-            region: None,
-            endpoint_url: None,
-            no_sign_request: false,
-            credentials: None,
-            attempts: 5,
-            backoff: std::time::Duration::from_millis(200),
-        }
-    }
 }
 
 /// What the classic route needs on Redshift: the cluster's role for reading S3, the
@@ -156,9 +48,48 @@ pub struct CopyOptions {
     pub dry_run: bool,
 }
 
-/// Everything a load needs, resolved and validated once.
+/// Copy mode into Redshift, checked: the S3 trees the cluster's COPY reads, the role it
+/// reads them with, and their region.
 #[derive(Debug, Clone)]
-pub struct LoadConfig {
+pub struct RedshiftCopySources {
+    pub song_data: String,
+    pub log_data: String,
+    pub iam_role_arn: String,
+    pub region: String,
+}
+
+impl RedshiftCopySources {
+    fn resolve(request: &LoadRequest) -> Result<RedshiftCopySources, Error> {
+        let s3_uri = |uri: &SourceUri, flag: &str| match uri {
+            SourceUri::S3 { .. } => Ok(uri.to_string()),
+            SourceUri::Local(_) => Err(Error::Config(format!(
+                "Redshift COPY reads S3: {flag} must be an s3:// URI"
+            ))),
+        };
+        let iam_role_arn = request.copy.iam_role_arn.clone().ok_or_else(|| {
+            Error::Config(
+                "Redshift COPY needs the cluster's IAM role: --iam-role or [IAM_ROLE] ARN in \
+                 --config"
+                    .into(),
+            )
+        })?;
+        let region = request
+            .s3
+            .region
+            .clone()
+            .ok_or_else(|| Error::Config("Redshift COPY needs the bucket's --region".into()))?;
+        Ok(RedshiftCopySources {
+            song_data: s3_uri(&request.song_data, "--song-data")?,
+            log_data: s3_uri(&request.log_data, "--log-data")?,
+            iam_role_arn,
+            region,
+        })
+    }
+}
+
+/// A load as asked for: every setting, unchecked. [`LoadRequest::resolve`] checks it.
+#[derive(Debug, Clone)]
+pub struct LoadRequest {
     pub mode: Mode,
     pub song_data: SourceUri,
     pub log_data: SourceUri,
@@ -177,10 +108,11 @@ pub struct LoadConfig {
     pub progress: bool,
 }
 
-impl LoadConfig {
-    /// A load of two trees into `target` with every other setting at its default.
+impl LoadRequest {
+    /// A client-mode load of two trees into `target` with every other setting at its
+    /// default.
     pub fn new(song_data: SourceUri, log_data: SourceUri, target: Target) -> Self {
-        LoadConfig {
+        LoadRequest {
             mode: Mode::Client,
             song_data,
             log_data,
@@ -195,162 +127,107 @@ impl LoadConfig {
             progress: false,
         }
     }
+
+    /// Checks the combination and gives the load's settings.
+    pub fn resolve(self) -> Result<LoadConfig, Error> {
+        LoadConfig::resolve(self)
+    }
+}
+
+/// The settings of one load, checked: made only by [`LoadConfig::resolve`].
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    pub(crate) request: LoadRequest,
+    /// Copy mode into Redshift: what the server-side COPY plan reads, checked.
+    pub(crate) redshift_copy: Option<RedshiftCopySources>,
+}
+
+impl LoadConfig {
+    /// Checks a request: the embedded default is PostgreSQL; `--dry-run` is for copy mode
+    /// into Redshift, whose COPY reads S3 with the cluster's role and needs the region.
+    pub fn resolve(request: LoadRequest) -> Result<LoadConfig, Error> {
+        let refuse = |message: &str| Err(Error::Config(message.to_string()));
+        if request.concurrency == 0 {
+            return refuse("--concurrency must be at least 1");
+        }
+        if matches!(request.target, Target::Embedded(_)) && request.dialect == Dialect::Redshift {
+            return refuse(
+                "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
+                 --target (or the cluster of --config)",
+            );
+        }
+        let redshift_copy = match (request.mode, request.dialect) {
+            (Mode::Copy, Dialect::Redshift) => Some(RedshiftCopySources::resolve(&request)?),
+            _ if request.copy.dry_run => {
+                return refuse("--dry-run is for --mode copy into Redshift");
+            }
+            _ => None,
+        };
+        Ok(LoadConfig {
+            request,
+            redshift_copy,
+        })
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.request.mode
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.request.dialect
+    }
+
+    pub fn schema(&self) -> &SchemaName {
+        &self.request.schema
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.request.target
+    }
+
+    /// Whether the load only prints its statements.
+    pub fn dry_run(&self) -> bool {
+        self.request.copy.dry_run
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn request(target: Target) -> LoadRequest {
+        LoadRequest::new(
+            SourceUri::Local("songs".into()),
+            SourceUri::Local("logs".into()),
+            target,
+        )
+    }
+
     #[test]
     fn secrets_never_print() {
-        let secret = Secret::new("postgresql://u:hunter2@h/db".to_string());
-        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
-        let target = Target::Url(secret);
-        assert!(!format!("{target:?}").contains("hunter2"));
+        let target = Target::Url(Secret::new("postgresql://u:hunter2@h/db".to_string()));
+        assert!(!format!("{:?}", request(target)).contains("hunter2"));
     }
 
     #[test]
-    fn schema_names_are_checked() {
-        assert_eq!(
-            "sparkify_2".parse::<SchemaName>().unwrap().quoted(),
-            "\"sparkify_2\""
+    fn invalid_combinations_are_refused() {
+        let mut redshift_on_embedded = request(Target::Embedded("home".into()));
+        redshift_on_embedded.dialect = Dialect::Redshift;
+        redshift_on_embedded.mode = Mode::Copy;
+        redshift_on_embedded.copy.dry_run = true;
+        let err = redshift_on_embedded.resolve().unwrap_err().to_string();
+        assert!(err.contains("the embedded default is PostgreSQL"), "{err}");
+
+        let mut dry_client = request(Target::Url(Secret::new("postgresql://h/db".into())));
+        dry_client.copy.dry_run = true;
+        let err = dry_client.resolve().unwrap_err().to_string();
+        assert!(
+            err.contains("--dry-run is for --mode copy into Redshift"),
+            "{err}"
         );
-        for bad in [
-            "",
-            "Public",
-            "1x",
-            "a-b",
-            "x\"; drop",
-            "pg_catalog",
-            &"a".repeat(41),
-        ] {
-            assert!(bad.parse::<SchemaName>().is_err(), "{bad}");
-        }
-    }
-}
 
-/// The classic pipeline's `dwh.cfg`: the cluster to load into, the IAM role for COPY and
-/// the S3 sources.
-#[derive(Debug, Clone)]
-pub struct DwhConfig {
-    pub host: String,
-    pub db_name: String,
-    pub db_user: String,
-    pub db_password: Secret<String>,
-    pub db_port: u16,
-    pub iam_role_arn: Option<String>,
-    pub log_data: Option<String>,
-    pub log_jsonpath: Option<String>,
-    pub song_data: Option<String>,
-}
-
-impl DwhConfig {
-    pub fn from_file(path: &std::path::Path) -> Result<DwhConfig, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
-        DwhConfig::parse(&text)
-            .map_err(|message| Error::Config(format!("{}: {message}", path.display())))
-    }
-
-    /// Parses the INI text; values may be quoted, as the classic exercise's often are.
-    pub fn parse(text: &str) -> Result<DwhConfig, String> {
-        // As Python's configparser reads it: backslashes and quotes are the value's own.
-        let options = ini::ParseOption {
-            enabled_escape: false,
-            enabled_quote: false,
-            ..Default::default()
-        };
-        let ini = ini::Ini::load_from_str_opt(text, options).map_err(|e| e.to_string())?;
-        let get = |section: &str, key: &str| -> Option<String> {
-            let value = ini.section(Some(section))?.get(key)?.trim();
-            let unquoted = value
-                .strip_prefix('\'')
-                .and_then(|v| v.strip_suffix('\''))
-                .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
-                .unwrap_or(value);
-            (!unquoted.is_empty()).then(|| unquoted.to_string())
-        };
-        let required = |section: &str, key: &str| {
-            get(section, key).ok_or_else(|| format!("[{section}] {key} is missing"))
-        };
-        let port = required("CLUSTER", "DB_PORT")?;
-        Ok(DwhConfig {
-            host: required("CLUSTER", "HOST")?,
-            db_name: required("CLUSTER", "DB_NAME")?,
-            db_user: required("CLUSTER", "DB_USER")?,
-            db_password: Secret::new(required("CLUSTER", "DB_PASSWORD")?),
-            db_port: port
-                .parse()
-                .map_err(|_| format!("[CLUSTER] DB_PORT {port:?} is not a port"))?,
-            iam_role_arn: get("IAM_ROLE", "ARN"),
-            log_data: get("S3", "LOG_DATA"),
-            log_jsonpath: get("S3", "LOG_JSONPATH"),
-            song_data: get("S3", "SONG_DATA"),
-        })
-    }
-
-    /// The cluster as a libpq key-value connection string, TLS required (Redshift needs it).
-    pub fn target_url(&self) -> Secret<String> {
-        let quote = |value: &str| format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"));
-        Secret::new(format!(
-            "host={} port={} dbname={} user={} password={} sslmode=require",
-            quote(&self.host),
-            self.db_port,
-            quote(&self.db_name),
-            quote(&self.db_user),
-            quote(self.db_password.expose())
-        ))
-    }
-}
-
-#[cfg(test)]
-mod dwh_tests {
-    use super::*;
-
-    const CLASSIC: &str = "[CLUSTER]\nHOST=dwhcluster.abc123.us-west-2.redshift.amazonaws.com\nDB_NAME=dwh\nDB_USER=dwhuser\nDB_PASSWORD=Pa'ss\\word1\nDB_PORT=5439\n\n[IAM_ROLE]\nARN='arn:aws:iam::123456789012:role/dwhRole'\n\n[S3]\nLOG_DATA='s3://udacity-dend/log_data'\nLOG_JSONPATH='s3://udacity-dend/log_json_path.json'\nSONG_DATA='s3://udacity-dend/song_data'\n";
-
-    #[test]
-    fn reads_the_classic_file() {
-        let cfg = DwhConfig::parse(CLASSIC).unwrap();
-        assert_eq!(
-            cfg.host,
-            "dwhcluster.abc123.us-west-2.redshift.amazonaws.com"
-        );
-        assert_eq!(
-            (cfg.db_name.as_str(), cfg.db_user.as_str(), cfg.db_port),
-            ("dwh", "dwhuser", 5439)
-        );
-        assert_eq!(
-            cfg.iam_role_arn.as_deref(),
-            Some("arn:aws:iam::123456789012:role/dwhRole")
-        );
-        assert_eq!(
-            cfg.song_data.as_deref(),
-            Some("s3://udacity-dend/song_data")
-        );
-        assert_eq!(
-            cfg.log_jsonpath.as_deref(),
-            Some("s3://udacity-dend/log_json_path.json")
-        );
-        assert!(!format!("{cfg:?}").contains("Pa'ss"));
-    }
-
-    #[test]
-    fn the_target_keeps_an_awkward_password_intact() {
-        let cfg = DwhConfig::parse(CLASSIC).unwrap();
-        let url = cfg.target_url();
-        let parsed: tokio_postgres::Config = url.expose().parse().unwrap();
-        assert_eq!(parsed.get_password(), Some(&b"Pa'ss\\word1"[..]));
-        assert_eq!(parsed.get_ports(), &[5439]);
-        assert_eq!(
-            parsed.get_ssl_mode(),
-            tokio_postgres::config::SslMode::Require
-        );
-    }
-
-    #[test]
-    fn missing_keys_are_named() {
-        let err = DwhConfig::parse("[CLUSTER]\nHOST=h\n").unwrap_err();
-        assert_eq!(err, "[CLUSTER] DB_PORT is missing");
+        let mut no_workers = request(Target::Embedded("home".into()));
+        no_workers.concurrency = 0;
+        assert!(no_workers.resolve().is_err());
     }
 }

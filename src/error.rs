@@ -1,13 +1,21 @@
 //! The library's typed errors: one enum per stage, converted into [`Error`] at the boundary.
+//! Each keeps the error it wraps as its `source`, so a caller can show the whole chain;
+//! its own message is a sentence that names the place and says what to do.
 
 use std::path::PathBuf;
+use std::process::ExitStatus;
+
+use tokio_postgres::error::SqlState;
 
 use crate::parse::BadRecord;
+
+/// Any error of a crate this library calls, kept as a cause.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything a load or a command of this crate can fail with.
 ///
 /// Messages name the place (URI, key, line, table) and never carry a secret: URLs are
-/// stored as [`crate::config::Secret`] and only their redacted form is ever formatted here.
+/// stored as [`crate::Secret`] and only their redacted form is ever formatted here.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid configuration: {0}")]
@@ -32,8 +40,13 @@ pub enum Error {
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
+
+    /// A bug: a worker of the CPU pool panicked. The load stops, nothing is written.
+    #[error("internal error (a bug in sparkify-load; nothing was written): {0}")]
+    Internal(String),
 }
 
 fn bad_input_message(first: &BadRecord, count: u64, max_errors: u64) -> String {
@@ -55,14 +68,22 @@ fn bad_input_message(first: &BadRecord, count: u64, max_errors: u64) -> String {
 /// A source tree or object that cannot be listed or read.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("cannot read source {uri}: {message}")]
-    Unreadable { uri: String, message: String },
-
-    #[error("cannot read object {key} of {uri}: {message}")]
-    Object {
+    /// The tree itself: it is missing, or its listing failed.
+    #[error("cannot read source {uri}: {reason}")]
+    Unreadable {
         uri: String,
-        key: String,
-        message: String,
+        reason: String,
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// One object of the tree; `object` is its whole path or `s3://bucket/key`.
+    #[error("cannot read {object}: {reason}")]
+    Object {
+        object: String,
+        reason: String,
+        #[source]
+        source: Option<BoxError>,
     },
 
     #[error("invalid source URI {uri:?}: {message}")]
@@ -71,26 +92,37 @@ pub enum SourceError {
 
 /// The target database refused, dropped or failed a step of the load.
 #[derive(Debug, thiserror::Error)]
-#[error("target {target}: {step}: {message}")]
+#[error("target {target}: {step}: {summary}")]
 pub struct TargetError {
     /// The redacted URL (no password).
     pub target: String,
     pub step: String,
-    pub message: String,
+    /// The server's message (with its detail), else the client's: what the user sees
+    /// without `-v`.
+    summary: String,
+    #[source]
+    source: tokio_postgres::Error,
 }
 
 impl TargetError {
-    pub fn new(target: &str, step: impl Into<String>, err: &tokio_postgres::Error) -> Self {
+    pub fn new(target: &str, step: impl Into<String>, source: tokio_postgres::Error) -> Self {
         TargetError {
             target: target.to_string(),
             step: step.into(),
-            message: describe_postgres_error(err),
+            summary: summarize(&source),
+            source,
         }
+    }
+
+    /// The server's SQLSTATE, when the server answered with an error.
+    pub fn sqlstate(&self) -> Option<&SqlState> {
+        self.source.code()
     }
 }
 
-/// The server's own message (with its detail) when there is one, else the client's.
-fn describe_postgres_error(err: &tokio_postgres::Error) -> String {
+/// The server's own message (with its detail) when there is one, else the client's with
+/// its causes (e.g. "error connecting to server: Connection refused").
+fn summarize(err: &tokio_postgres::Error) -> String {
     match err.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{} ({})", db.message(), detail),
@@ -111,7 +143,56 @@ fn describe_postgres_error(err: &tokio_postgres::Error) -> String {
 
 /// The private PostgreSQL that the tool runs itself could not be set up or reached.
 #[derive(Debug, thiserror::Error)]
-#[error("embedded PostgreSQL: {0}")]
-pub struct EmbeddedError(pub String);
+pub enum EmbeddedError {
+    #[error(
+        "embedded PostgreSQL: no PostgreSQL server binaries found (initdb, postgres); install \
+         them (apt-get install postgresql), set SPARKIFY_LOAD_PG_BIN, or give --target"
+    )]
+    NoBinaries,
+
+    #[error(
+        "embedded PostgreSQL: running as root needs the unprivileged user {user:?} to run \
+         PostgreSQL; install PostgreSQL (apt-get install postgresql) or run as another user"
+    )]
+    NoServerUser { user: String },
+
+    #[error("embedded PostgreSQL: cannot {what} {}: {source}", .path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("embedded PostgreSQL: cannot run {program}: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("embedded PostgreSQL: {program} failed ({status}): {stderr}")]
+    Command {
+        program: String,
+        status: ExitStatus,
+        stderr: String,
+    },
+
+    #[error("embedded PostgreSQL: postgres exited at start-up ({status}); see {}", .log.display())]
+    Exited { status: ExitStatus, log: PathBuf },
+
+    #[error(
+        "embedded PostgreSQL: postgres did not accept connections within {seconds} s; see {}",
+        .log.display()
+    )]
+    NotReady { seconds: u64, log: PathBuf },
+
+    #[error(
+        "embedded PostgreSQL: the socket path {} is longer than the {max} bytes a Unix socket \
+         allows; choose a shorter --home",
+        .path.display()
+    )]
+    SocketPathTooLong { path: PathBuf, max: usize },
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

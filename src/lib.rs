@@ -4,40 +4,30 @@
 //!
 //! The modules follow the data: [`source`] lists and fetches objects, [`parse`] turns
 //! bytes into typed records, [`transform`] applies the star-schema rules, [`sink`]
-//! inserts and swaps the tables in; [`load()`] runs them together.
+//! inserts and swaps the tables in; [`load()`] runs them together, in client mode or in
+//! one of the two copy-mode routes. [`db`] is how targets are reached and what SQL they
+//! are sent; [`embedded`] is the private PostgreSQL that is the default target.
 
 pub mod analytics;
-pub mod bench;
 pub mod config;
+mod cpu;
+pub mod db;
 pub mod embedded;
 pub mod error;
-pub mod generate;
 mod load;
 pub mod model;
 pub mod parity;
 pub mod parse;
 pub mod report;
+mod secret;
 pub mod sink;
 pub mod source;
 pub mod transform;
 
-pub use config::{Dialect, LoadConfig, Mode, SchemaName, Secret, Target};
+pub use config::{CopyOptions, Dialect, LoadConfig, LoadRequest, Mode, Target};
+pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};
+pub use load::progress::suspend as suspend_progress_bars;
 pub use load::{load, redshift_copy_plan};
 pub use report::Report;
-
-/// Creates the five empty tables in `schema` (replacing any there), as the classic
-/// `create_tables` step does.
-pub async fn create_tables(
-    url: &Secret<String>,
-    dialect: Dialect,
-    schema: &SchemaName,
-) -> Result<()> {
-    let database = sink::Database::new(url, dialect)?;
-    let client = database.connect().await?;
-    client
-        .batch_execute(&database.sql().star_schema_script(schema))
-        .await
-        .map_err(|e| database.error("create tables", &e))?;
-    Ok(())
-}
+pub use secret::Secret;

@@ -7,18 +7,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::config::SchemaName;
+use crate::db::{render, sql, Database, SchemaName};
 use crate::error::Result;
-use crate::sink::{render, Database};
 
 /// The five tables with the query that renders each row as one line of text.
-pub const TABLES: [(&str, &str); 5] = [
-    ("songplays", include_str!("../sql/parity/songplays.sql")),
-    ("users", include_str!("../sql/parity/users.sql")),
-    ("songs", include_str!("../sql/parity/songs.sql")),
-    ("artists", include_str!("../sql/parity/artists.sql")),
-    ("time", include_str!("../sql/parity/time.sql")),
-];
+pub const TABLES: [(&str, &str); 5] = sql::PARITY;
 
 /// How many differing rows a report shows per side and table.
 const EXAMPLES: usize = 5;
@@ -69,7 +62,7 @@ pub async fn table_rows(side: &Side<'_>, table: &str) -> Result<Vec<String>> {
     let rows = client
         .query(&sql, &[])
         .await
-        .map_err(|e| side.database.error(format!("read {table}"), &e))?;
+        .map_err(|e| side.database.error(format!("read {table}"), e))?;
     let mut lines: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
     lines.sort_unstable();
     Ok(lines)

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use common::*;
 use sparkify_load::analytics::{self, Query};
-use sparkify_load::sink::Database;
+use sparkify_load::db::Database;
 use sparkify_load::{Dialect, Mode, SchemaName, Secret};
 use tokio_postgres::types::ToSql;
 
@@ -22,16 +22,12 @@ async fn loaded(url: &str, mode: Mode, schema: &str) {
     let mut config = config(&analytics_fixture(), url);
     config.mode = mode;
     config.schema = schema.parse().unwrap();
-    let report = sparkify_load::load(&config).await.unwrap();
+    let report = load(&config).await.unwrap();
     assert_eq!(report.tables.songplays, 18);
 }
 
 fn sparkify_load(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("the binary runs");
+    let output = run_cli(args, None);
     assert!(
         output.status.success(),
         "{args:?}: {}",

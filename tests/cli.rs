@@ -9,12 +9,7 @@ use std::process::{Command, Output};
 use common::*;
 
 fn sparkify_load(args: &[&str], home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
-        .args(args)
-        .env("SPARKIFY_LOAD_HOME", home)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("the binary runs")
+    run_cli(args, Some(home))
 }
 
 fn text(output: &Output) -> (String, String) {
@@ -57,15 +52,20 @@ async fn the_embedded_default_loads_keeps_its_data_and_stops() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("songplays            11 rows"), "{stdout}");
-    assert!(
-        stdout.contains("query it:  psql postgresql://sparkify@127.0.0.1:"),
-        "{stdout}"
-    );
-
+    let socket_dir = home_path.join("socket");
     let url_out = sparkify_load(&["db", "url"], &home_path);
     let url = text(&url_out).0.trim().to_string();
-    assert!(url.starts_with("postgresql://sparkify@127.0.0.1:"), "{url}");
+    let prefix = format!(
+        "postgresql://sparkify@/sparkify?host={}&port=",
+        socket_dir.display()
+    );
+    assert!(url.starts_with(&prefix), "{url}");
+    assert!(
+        stdout.contains(&format!("query it:  psql '{url}'")),
+        "{stdout}"
+    );
     assert_eq!(dump_all(&url, "public").await, expected_tiny_all());
+    only_the_owner_can_connect(&url, &socket_dir);
 
     // `load` is the same command; the data stays between runs.
     let mut again = vec!["load"];
@@ -86,6 +86,40 @@ async fn the_embedded_default_loads_keeps_its_data_and_stops() {
         expected_tiny_all(),
         "data kept across restarts"
     );
+}
+
+/// The embedded default listens on no TCP port, and its socket's directory lets only its
+/// owner in: psql works as printed for the owner and is refused to another local user.
+fn only_the_owner_can_connect(url: &str, socket_dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let port: u16 = url.rsplit("port=").next().unwrap().parse().unwrap();
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "nothing listens on TCP port {port}"
+    );
+    let mode = std::fs::metadata(socket_dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{}", socket_dir.display());
+
+    let count = ["-tAc", "SELECT count(*) FROM public.songplays"];
+    let owner = Command::new("psql").arg(url).args(count).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&owner.stdout).trim(),
+        "11",
+        "{owner:?}"
+    );
+
+    if !nix::unistd::geteuid().is_root() {
+        skipped("another local user's connection needs root to switch user (runuser)");
+        return;
+    }
+    let other = Command::new("runuser")
+        .args(["-u", "nobody", "--", "psql", url])
+        .args(count)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(!other.status.success(), "another user connected: {stderr}");
+    assert!(stderr.contains("Permission denied"), "{stderr}");
 }
 
 #[tokio::test]
@@ -234,7 +268,7 @@ async fn dwh_cfg_gives_the_s3_sources_and_flags_override_its_cluster() {
     )
     .unwrap();
     let url = fresh_database().await;
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
+    let output = tokio::process::Command::from(cli_command(Some(dir.path())))
         .args([
             "--config",
             cfg.to_str().unwrap(),
@@ -246,7 +280,6 @@ async fn dwh_cfg_gives_the_s3_sources_and_flags_override_its_cluster() {
         .args(["--endpoint-url", &server.endpoint, "-vv"])
         .env("AWS_ACCESS_KEY_ID", common::s3::ACCESS_KEY)
         .env("AWS_SECRET_ACCESS_KEY", common::s3::SECRET_KEY)
-        .env("SPARKIFY_LOAD_HOME", dir.path())
         .output()
         .await
         .unwrap();
@@ -272,7 +305,7 @@ async fn parity_passes_on_equal_schemas_and_names_the_rows_that_differ() {
     for schema in ["a", "b"] {
         let mut config = config(&tiny(), &url);
         config.schema = schema.parse().unwrap();
-        sparkify_load::load(&config).await.unwrap();
+        load(&config).await.unwrap();
     }
     let args = [
         "parity",
@@ -446,9 +479,9 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
     }
     // The final rows it counts are those a load of the same generated data gives.
     let data = tempfile::tempdir().unwrap();
-    sparkify_load::generate::generate(
+    sparkify_fixtures::generate(
         data.path(),
-        &sparkify_load::generate::FixtureSpec {
+        &sparkify_fixtures::FixtureSpec {
             songs: 60,
             events: 900,
             seed: 1,
@@ -456,10 +489,7 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
     )
     .unwrap();
     let url = fresh_database().await;
-    let t = sparkify_load::load(&config(data.path(), &url))
-        .await
-        .unwrap()
-        .tables;
+    let t = load(&config(data.path(), &url)).await.unwrap().tables;
     let rows = t.songplays + t.users + t.songs + t.artists + t.time;
     assert!(
         stdout.contains(&format!(" {rows} final star-schema rows.")),

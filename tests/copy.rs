@@ -4,12 +4,12 @@
 mod common;
 
 use common::*;
-use sparkify_load::generate::{generate, FixtureSpec};
+use sparkify_fixtures::{generate, FixtureSpec};
+use sparkify_load::db::Database;
 use sparkify_load::parity::{parity, Side};
-use sparkify_load::sink::Database;
-use sparkify_load::{load, Dialect, Error, LoadConfig, Mode, Secret};
+use sparkify_load::{Dialect, Error, LoadRequest, Mode, Secret};
 
-fn in_mode(mut config: LoadConfig, mode: Mode, schema: &str) -> LoadConfig {
+fn in_mode(mut config: LoadRequest, mode: Mode, schema: &str) -> LoadRequest {
     config.mode = mode;
     config.schema = schema.parse().unwrap();
     config

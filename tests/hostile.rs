@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-use sparkify_load::{load, Mode};
+use sparkify_load::Mode;
 
 /// Text that must load exactly as decoded from JSON.
 fn hostile_strings() -> Vec<String> {
@@ -113,14 +111,12 @@ const PASSWORD: &str = "pw-Secr3t-4711";
 const AWS_SECRET: &str = "aws-Secr3t-0815";
 
 fn run(args: &[&str], home: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
+    let out = cli_command(Some(home))
         .args(args)
         .arg("-vv")
-        .env("SPARKIFY_LOAD_HOME", home)
         .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
         .env("AWS_REGION", "us-west-2")
-        .env_remove("DATABASE_URL")
         .output()
         .unwrap();
     format!(

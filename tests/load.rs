@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use sparkify_load::generate::{generate, FixtureSpec};
-use sparkify_load::{load, Error};
+use sparkify_fixtures::{generate, FixtureSpec};
+use sparkify_load::Error;
 
 #[tokio::test]
 async fn tiny_fixture_gives_the_hand_derived_tables() {
@@ -278,7 +278,7 @@ async fn a_load_that_fails_midway_leaves_the_old_tables() {
         message.contains("insert into songplays") && message.contains("injected failure"),
         "{message}"
     );
-    assert!(matches!(err, Error::Target(_)));
+    assert!(matches!(err, Error::Target(_)), "{err:?}");
     assert_eq!(dump_all(&url, "public").await, expected_tiny_all());
     assert_eq!(schemas(&url).await, vec!["public"]);
 

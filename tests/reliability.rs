@@ -4,15 +4,15 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::embedded::AttachedServer;
-use sparkify_load::generate::{generate, FixtureSpec};
 
 fn spawn_load(tree: &Path, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_sparkify-load"))
+    cli_command(None)
         .args(["--quiet", "--target", url])
         .arg("--song-data")
         .arg(tree.join("song_data"))
@@ -42,7 +42,7 @@ fn big_tree(seed: u64) -> tempfile::TempDir {
 /// The tables of `tree` as a load gives them, loaded into a database of their own.
 async fn tables_of(tree: &Path) -> Vec<Vec<String>> {
     let url = fresh_database().await;
-    sparkify_load::load(&config(tree, &url)).await.unwrap();
+    load(&config(tree, &url)).await.unwrap();
     dump_all(&url, "public").await
 }
 
@@ -59,7 +59,7 @@ async fn sigkill_at_any_moment_leaves_the_old_tables_or_the_whole_new_ones() {
     let tree = big_tree(21);
     let new_tables = tables_of(tree.path()).await;
     let url = fresh_database().await;
-    sparkify_load::load(&config(&tiny(), &url)).await.unwrap();
+    load(&config(&tiny(), &url)).await.unwrap();
     let old_tables = expected_tiny_all();
 
     // How long a whole load takes here, to spread the kills over it.
@@ -90,7 +90,7 @@ async fn sigkill_at_any_moment_leaves_the_old_tables_or_the_whole_new_ones() {
             kept_old += 1;
         } else {
             // Start again from the old tables.
-            sparkify_load::load(&config(&tiny(), &url)).await.unwrap();
+            load(&config(&tiny(), &url)).await.unwrap();
         }
         assert_eq!(
             tables_in_public(&url).await,
@@ -123,7 +123,7 @@ async fn a_database_restart_mid_load_fails_clearly_and_a_rerun_succeeds() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = AttachedServer::start(&dir.path().join("data"), &[("fsync", "off")]).unwrap();
     let url = server.url();
-    sparkify_load::load(&config(&tiny(), &url)).await.unwrap();
+    load(&config(&tiny(), &url)).await.unwrap();
     let tree = big_tree(23);
 
     let child = spawn_load(tree.path(), &url);

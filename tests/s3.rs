@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use common::s3::{Faults, S3Server};
 use common::*;
-use sparkify_load::source::SourceUri;
-use sparkify_load::{load, Error};
+use sparkify_load::source::{Source, SourceUri};
+use sparkify_load::Error;
 
-fn s3_config(server: &S3Server, bucket: &str, url: &str) -> sparkify_load::LoadConfig {
+fn s3_config(server: &S3Server, bucket: &str, url: &str) -> sparkify_load::LoadRequest {
     let mut config = config(&tiny(), url);
     config.song_data = format!("s3://{bucket}/data/song_data").parse().unwrap();
     config.log_data = format!("s3://{bucket}/data/log_data").parse().unwrap();
@@ -51,9 +51,9 @@ async fn s3_load_equals_the_local_load() {
 #[tokio::test]
 async fn latency_and_faults_give_identical_tables() {
     let dir = tempfile::tempdir().unwrap();
-    sparkify_load::generate::generate(
+    sparkify_fixtures::generate(
         dir.path(),
-        &sparkify_load::generate::FixtureSpec {
+        &sparkify_fixtures::FixtureSpec {
             songs: 150,
             events: 3_000,
             seed: 3,
@@ -119,4 +119,21 @@ async fn missing_bucket_prefix_and_wrong_credentials_are_clear_errors() {
         "{message}"
     );
     assert_eq!(schemas(&url).await, vec!["public"]);
+}
+
+#[tokio::test]
+async fn an_object_error_names_the_object_once() {
+    let server = S3Server::start(Faults::default()).await;
+    server.put_tree("sparkify", "data", &tiny());
+    let uri: SourceUri = "s3://sparkify/data/song_data".parse().unwrap();
+    let source = Source::open(&uri, &server.options()).await;
+    let err = source
+        .get("A/missing.json")
+        .await
+        .expect_err("no such object");
+    assert_eq!(
+        err.to_string(),
+        "cannot read s3://sparkify/data/song_data/A/missing.json: the object does not exist \
+         (NoSuchKey)"
+    );
 }

@@ -7,7 +7,7 @@ use std::os::unix::fs::{chown, PermissionsExt};
 
 use common::*;
 use sparkify_load::embedded::AttachedServer;
-use sparkify_load::{load, Error};
+use sparkify_load::Error;
 
 struct TlsServer {
     server: AttachedServer,
@@ -28,13 +28,17 @@ fn start_tls_server() -> TlsServer {
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     // PostgreSQL reads the key as the user it runs as: `postgres` when the tests run as root.
     let data = dir.path().join("data");
-    if unsafe { libc::geteuid() } == 0 {
-        let user = std::ffi::CString::new("postgres").unwrap();
-        let entry = unsafe { libc::getpwnam(user.as_ptr()) };
-        assert!(!entry.is_null(), "no postgres user");
-        let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
+    if nix::unistd::geteuid().is_root() {
+        let postgres = nix::unistd::User::from_name("postgres")
+            .unwrap()
+            .expect("a postgres user");
         for path in [&certs, &cert, &key] {
-            chown(path, Some(uid), Some(gid)).unwrap();
+            chown(
+                path,
+                Some(postgres.uid.as_raw()),
+                Some(postgres.gid.as_raw()),
+            )
+            .unwrap();
         }
     }
     let (cert_setting, key_setting) = (cert.display().to_string(), key.display().to_string());
@@ -74,7 +78,7 @@ async fn require_and_verify_full_load_over_tls() {
         );
     }
     // The server saw the loader's sessions encrypted: check one of its own.
-    let database = sparkify_load::sink::Database::new(
+    let database = sparkify_load::db::Database::new(
         &sparkify_load::Secret::new(format!("{base}?sslmode=require")),
         sparkify_load::Dialect::Postgres,
     )

@@ -10,9 +10,8 @@ use std::fmt;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Row};
 
-use crate::config::SchemaName;
+use crate::db::{render, sql, Database, SchemaName};
 use crate::error::TargetError;
-use crate::sink::{render, Database};
 
 /// One documented query of `sql/analytics/`.
 #[derive(Debug, Clone, Copy)]
@@ -24,32 +23,50 @@ pub struct Query {
 }
 
 macro_rules! query {
-    ($name:literal, $title:literal) => {
+    ($name:literal, $title:literal, $sql:ident) => {
         Query {
             name: $name,
             title: $title,
-            sql: include_str!(concat!("../../sql/analytics/", $name, ".sql")),
+            sql: sql::analytics::$sql,
         }
     };
 }
 
-pub const SUMMARY: Query = query!("summary", "The warehouse at a glance");
-pub const TOP_SONGS: Query = query!("top_songs", "Most played songs");
-pub const TOP_ARTISTS: Query = query!("top_artists", "Most played artists");
-pub const TOP_USERS: Query = query!("top_users", "Most active listeners");
-pub const PLAYS_BY_HOUR: Query = query!("plays_by_hour", "Plays by hour of day (UTC)");
-pub const PLAYS_BY_WEEKDAY: Query = query!("plays_by_weekday", "Plays by day of the week");
-pub const PLAYS_BY_REGION: Query = query!("plays_by_region", "Plays by region");
-pub const PAID_VS_FREE: Query = query!("paid_vs_free", "Paid and free listening");
+pub const SUMMARY: Query = query!("summary", "The warehouse at a glance", SUMMARY);
+pub const TOP_SONGS: Query = query!("top_songs", "Most played songs", TOP_SONGS);
+pub const TOP_ARTISTS: Query = query!("top_artists", "Most played artists", TOP_ARTISTS);
+pub const TOP_USERS: Query = query!("top_users", "Most active listeners", TOP_USERS);
+pub const PLAYS_BY_HOUR: Query =
+    query!("plays_by_hour", "Plays by hour of day (UTC)", PLAYS_BY_HOUR);
+pub const PLAYS_BY_WEEKDAY: Query = query!(
+    "plays_by_weekday",
+    "Plays by day of the week",
+    PLAYS_BY_WEEKDAY
+);
+pub const PLAYS_BY_REGION: Query = query!("plays_by_region", "Plays by region", PLAYS_BY_REGION);
+pub const PAID_VS_FREE: Query = query!("paid_vs_free", "Paid and free listening", PAID_VS_FREE);
 pub const TOP_ARTISTS_BY_LEVEL: Query = query!(
     "top_artists_by_level",
-    "Top artists of paid and free listeners"
+    "Top artists of paid and free listeners",
+    TOP_ARTISTS_BY_LEVEL
 );
-pub const LEVEL_CHANGES: Query = query!("level_changes", "Level changes (upgrades and downgrades)");
+pub const LEVEL_CHANGES: Query = query!(
+    "level_changes",
+    "Level changes (upgrades and downgrades)",
+    LEVEL_CHANGES
+);
 /// Takes the song id as `$1`.
-pub const NEXT_AFTER_SONG: Query = query!("next_after_song", "What next, after a song");
+pub const NEXT_AFTER_SONG: Query = query!(
+    "next_after_song",
+    "What next, after a song",
+    NEXT_AFTER_SONG
+);
 /// Takes the user id as `$1`.
-pub const SUGGEST_FOR_USER: Query = query!("suggest_for_user", "Suggestions for a listener");
+pub const SUGGEST_FOR_USER: Query = query!(
+    "suggest_for_user",
+    "Suggestions for a listener",
+    SUGGEST_FOR_USER
+);
 
 /// The queries that take no parameter, in the report's order.
 pub const REPORT_QUERIES: [Query; 10] = [
@@ -93,17 +110,17 @@ impl Query {
         let statement = client
             .prepare(&self.sql(schema))
             .await
-            .map_err(|e| database.error(&step, &e))?;
+            .map_err(|e| database.error(&step, e))?;
         let rows = client
             .query(&statement, params)
             .await
-            .map_err(|e| database.error(&step, &e))?;
+            .map_err(|e| database.error(&step, e))?;
         let columns = statement.columns();
         let cells = rows
             .iter()
             .map(|row| (0..columns.len()).map(|i| cell_text(row, i)).collect())
             .collect::<Result<_, _>>()
-            .map_err(|e| database.error(&step, &e))?;
+            .map_err(|e| database.error(&step, e))?;
         Ok(Answer {
             query: *self,
             title: self.title.to_string(),

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
-use super::{render, Database};
-use crate::config::SchemaName;
+use crate::db::{render, Database, SchemaName};
 use crate::error::TargetError;
 use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
 
@@ -102,7 +101,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
                 .client
                 .execute(&statement, &params)
                 .await
-                .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), &e))?;
+                .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), e))?;
             self.inserted += inserted;
             start = end;
         }
@@ -138,7 +137,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         );
         let statement = self.client.prepare(&sql).await.map_err(|e| {
             self.database
-                .error(format!("prepare insert into {}", R::TABLE), &e)
+                .error(format!("prepare insert into {}", R::TABLE), e)
         })?;
         self.prepared.insert(rows, statement.clone());
         Ok(statement)

@@ -3,8 +3,7 @@
 
 use tokio_postgres::Client;
 
-use super::{render, Database};
-use crate::config::SchemaName;
+use crate::db::{render, Database, SchemaName};
 use crate::error::TargetError;
 
 /// The staging schema of one load into `target`, on the connection that holds the
@@ -35,34 +34,31 @@ impl<'c> Staging<'c> {
         staging
             .run("create staging schema", sql.prepare_staging)
             .await?;
-        staging
-            .run("create staging tables", sql.create_tables)
+        let tables = sql.create_tables_in(&staging.schema);
+        database
+            .run(client, "create staging tables", &tables)
             .await?;
+        tracing::info!(staging = %staging.schema, "staging schema created");
         Ok(staging)
     }
 
-    /// A script with `{schema}` and `{staging}` naming the staging schema.
+    /// A script with `{staging}` naming the staging schema.
     pub fn sql(&self, template: &str) -> String {
-        render(
-            template,
-            &[
-                ("schema", &self.schema.quoted()),
-                ("staging", &self.schema.quoted()),
-            ],
-        )
+        render(template, &[("staging", &self.schema.quoted())])
     }
 
     /// Runs a script on the staging schema, on the load's own connection.
     pub async fn run(&self, step: &str, template: &str) -> Result<(), TargetError> {
-        self.client
-            .batch_execute(&self.sql(template))
+        self.database
+            .run(self.client, step, &self.sql(template))
             .await
-            .map_err(|e| self.database.error(step, &e))
     }
 
     /// Adds the keys once the rows are in, with the help of a second connection.
     pub async fn add_keys(&self, second: &Client) -> Result<(), TargetError> {
-        super::add_keys(self.database, [self.client, second], &self.schema).await
+        self.database
+            .add_keys([self.client, second], &self.schema)
+            .await
     }
 
     /// Replaces the target's tables with the staged ones, atomically.
@@ -78,16 +74,21 @@ impl<'c> Staging<'c> {
         );
         if let Err(err) = self.client.batch_execute(&swap).await {
             let _ = self.client.batch_execute("ROLLBACK").await;
-            return Err(self.database.error("swap in the new tables", &err));
+            return Err(self.database.error("swap in the new tables", err));
         }
+        tracing::info!(schema = %self.target, "new tables swapped in");
         Ok(())
     }
 
-    /// Drops the staging schema after a failure; the target's tables are untouched.
+    /// Drops the staging schema after a failure; the target's tables are untouched. A
+    /// staging schema this cannot drop is dropped by the next load into the schema.
     pub async fn abandon(self) {
-        let _ = self
+        let dropped = self
             .run("drop staging schema", self.database.sql().drop_staging)
             .await;
+        if let Err(err) = dropped {
+            tracing::warn!("the staging schema {} is left behind: {err}", self.schema);
+        }
     }
 }
 
@@ -103,14 +104,14 @@ async fn lock(
     let acquired: bool = client
         .query_one(try_lock, &[&target.as_str()])
         .await
-        .map_err(|e| database.error(step, &e))?
+        .map_err(|e| database.error(step, e))?
         .get(0);
     if !acquired {
         tracing::warn!("waiting for another load into schema {target} to finish");
         client
             .query_one(wait_lock, &[&target.as_str()])
             .await
-            .map_err(|e| database.error(step, &e))?;
+            .map_err(|e| database.error(step, e))?;
     }
     Ok(())
 }

@@ -21,10 +21,11 @@ impl LocalSource {
         LocalSource { root }
     }
 
-    fn unreadable(&self, message: impl Into<String>) -> SourceError {
+    fn unreadable(&self, reason: impl Into<String>) -> SourceError {
         SourceError::Unreadable {
             uri: self.root.display().to_string(),
-            message: message.into(),
+            reason: reason.into(),
+            source: None,
         }
     }
 
@@ -48,11 +49,11 @@ impl LocalSource {
 
     /// How a failed read of `key` is reported.
     fn object_error(&self, key: &str) -> impl Fn(std::io::Error) -> SourceError + Clone + 'static {
-        let (uri, key) = (self.root.display().to_string(), key.to_string());
+        let object = self.path_of(key).display().to_string();
         move |e| SourceError::Object {
-            uri: uri.clone(),
-            key: key.clone(),
-            message: e.to_string(),
+            object: object.clone(),
+            reason: e.to_string(),
+            source: Some(Box::new(e)),
         }
     }
 

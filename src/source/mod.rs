@@ -1,9 +1,13 @@
 //! Where objects come from: a local directory tree or an S3 prefix. A source streams
 //! the keys under it in byte order, in batches as they are listed, and fetches one
-//! object's bytes at a time.
+//! object's bytes at a time; [`Source::pieces`] reads a whole tree, decoded, as the loader
+//! wants it.
 
 mod local;
+mod options;
+mod read;
 mod s3;
+mod s3_errors;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -12,8 +16,10 @@ use std::str::FromStr;
 use bytes::Bytes;
 use futures::stream::{BoxStream, TryStreamExt};
 
-use crate::config::S3Options;
 use crate::error::SourceError;
+
+pub use options::S3Options;
+pub use read::Piece;
 
 /// A tree of objects, as the user names it: a local directory (`file:///abs/path` or a
 /// plain path) or `s3://bucket/prefix`.

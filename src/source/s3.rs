@@ -9,13 +9,13 @@ use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{
     Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use rand::Rng;
+use rand::RngExt;
 
-use crate::config::S3Options;
+use super::s3_errors::{describe, Described};
+use super::S3Options;
 use crate::error::SourceError;
 
 /// Listings of sub-prefixes under way at once.
@@ -29,6 +29,8 @@ pub struct S3Source {
     prefix: String,
     attempts: u32,
     backoff: Duration,
+    /// How messages name the endpoint: `--endpoint-url`, else `s3.REGION.amazonaws.com`.
+    endpoint: String,
 }
 
 impl S3Source {
@@ -56,6 +58,7 @@ impl S3Source {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             );
+        let region = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
         if sdk.region().is_none() {
             config = config.region(Region::new("us-east-1"));
         }
@@ -77,6 +80,10 @@ impl S3Source {
             prefix: prefix.to_string(),
             attempts: options.attempts.max(1),
             backoff: options.backoff,
+            endpoint: options
+                .endpoint_url
+                .clone()
+                .unwrap_or_else(|| format!("s3.{region}.amazonaws.com")),
         }
     }
 
@@ -88,10 +95,19 @@ impl S3Source {
         format!("s3://{}/{}{}", self.bucket, self.prefix, key)
     }
 
-    fn unreadable(&self, message: String) -> SourceError {
+    fn unreadable(&self, reason: String) -> SourceError {
         SourceError::Unreadable {
             uri: self.uri(),
-            message,
+            reason,
+            source: None,
+        }
+    }
+
+    fn failed(&self, described: Described) -> SourceError {
+        SourceError::Unreadable {
+            uri: self.uri(),
+            reason: format!("listing failed: {}", described.reason),
+            source: Some(described.source),
         }
     }
 
@@ -148,9 +164,7 @@ impl S3Source {
             .send();
         let (mut keys, mut folders) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                self.unreadable(format!("listing failed: {}", DisplayErrorContext(&e)))
-            })?;
+            let page = page.map_err(|e| self.failed(describe(e, &self.endpoint)))?;
             keys.extend(
                 page.contents()
                     .iter()
@@ -201,8 +215,12 @@ impl S3Source {
                         Ok(response) => reading.body = Some(response.body),
                         Err(e) => {
                             reading.done = true;
-                            let error = self
-                                .object_error(&reading.key, DisplayErrorContext(&e).to_string());
+                            let described = describe(e, &self.endpoint);
+                            let error = self.object_error(
+                                &reading.key,
+                                described.reason,
+                                Some(described.source),
+                            );
                             return Some((Err(error), reading));
                         }
                     }
@@ -220,13 +238,13 @@ impl S3Source {
                         if reading.attempt >= self.attempts {
                             reading.done = true;
                             let message = format!("{failure} (after {} attempts)", reading.attempt);
-                            return Some((Err(self.object_error(&reading.key, message)), reading));
+                            let error = self.object_error(&reading.key, message, Some(Box::new(e)));
+                            return Some((Err(error), reading));
                         }
                         tracing::debug!("resuming s3://{}/{}: {failure}", self.bucket, reading.key);
                         let ceiling =
                             self.backoff.as_millis() as u64 * (1 << reading.attempt.min(6));
-                        let pause =
-                            Duration::from_millis(rand::thread_rng().gen_range(0..=ceiling));
+                        let pause = Duration::from_millis(rand::rng().random_range(0..=ceiling));
                         tokio::time::sleep(pause).await;
                         reading.attempt += 1;
                         reading.body = None;
@@ -237,12 +255,17 @@ impl S3Source {
         .boxed()
     }
 
-    /// `full_key` includes the prefix.
-    fn object_error(&self, key: &str, message: String) -> SourceError {
+    /// The error of one object; `full_key` already includes the prefix.
+    fn object_error(
+        &self,
+        full_key: &str,
+        reason: String,
+        source: Option<crate::error::BoxError>,
+    ) -> SourceError {
         SourceError::Object {
-            uri: format!("s3://{}", self.bucket),
-            key: format!("{}{}", self.prefix, key),
-            message,
+            object: format!("s3://{}/{full_key}", self.bucket),
+            reason,
+            source,
         }
     }
 }

@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use std::io::Write;
+use std::process::{Command, Output};
+
+use sparkify_load::db::Database;
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::parity::{self, Side};
-use sparkify_load::sink::Database;
 use sparkify_load::source::SourceUri;
-use sparkify_load::{Dialect, LoadConfig, SchemaName, Secret, Target};
+use sparkify_load::{Dialect, Error, LoadRequest, Report, SchemaName, Secret, Target};
 
 struct Shared {
     server: AttachedServer,
@@ -40,6 +43,9 @@ pub fn port() -> u16 {
             .expect("the test PostgreSQL starts");
         let port = server.port;
         *SERVER.lock().unwrap() = Some(Shared { server, _dir: dir });
+        // Statics are never dropped: stop the server (and remove its directory) at exit.
+        // SAFETY: `stop_server` is an `extern "C" fn()` that never unwinds (it only locks a
+        // mutex and drops the server), as atexit(3) requires.
         unsafe {
             libc::atexit(stop_server);
         }
@@ -143,14 +149,44 @@ pub fn real_data() -> Option<PathBuf> {
     if dir.join("song_data").is_dir() && dir.join("log_data").is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: the classic data set is not at {}", dir.display());
+        skipped(&format!("the classic data set is not at {}", dir.display()));
         None
     }
 }
 
+/// Says on the test run's output that a test skipped something: written to the process's
+/// standard error itself, which the test harness does not capture.
+pub fn skipped(why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// Checks a request and runs the load.
+pub async fn load(request: &LoadRequest) -> Result<Report, Error> {
+    sparkify_load::load(&request.clone().resolve()?).await
+}
+
+/// The `sparkify-load` binary as a user runs it: no DATABASE_URL from the test's own
+/// environment, and the embedded default's home in `home` when given.
+pub fn cli_command(home: Option<&Path>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sparkify-load"));
+    command.env_remove("DATABASE_URL");
+    if let Some(home) = home {
+        command.env("SPARKIFY_LOAD_HOME", home);
+    }
+    command
+}
+
+/// Runs the binary with `args` and gives what it did.
+pub fn run_cli(args: &[&str], home: Option<&Path>) -> Output {
+    cli_command(home)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 /// A load of `root/song_data` and `root/log_data` into `url`.
-pub fn config(root: &Path, url: &str) -> LoadConfig {
-    LoadConfig::new(
+pub fn config(root: &Path, url: &str) -> LoadRequest {
+    LoadRequest::new(
         SourceUri::Local(root.join("song_data")),
         SourceUri::Local(root.join("log_data")),
         Target::Url(Secret::new(url.to_string())),

@@ -100,8 +100,8 @@ impl S3Server {
         super::copy_tree(tree, &self.root.path().join(bucket).join(prefix));
     }
 
-    pub fn options(&self) -> sparkify_load::config::S3Options {
-        sparkify_load::config::S3Options {
+    pub fn options(&self) -> sparkify_load::source::S3Options {
+        sparkify_load::source::S3Options {
             endpoint_url: Some(self.endpoint.clone()),
             region: Some("us-west-2".into()),
             credentials: Some((

@@ -1,2 +1,0 @@
--- Cleans up after a load that failed.
-DROP SCHEMA IF EXISTS {staging} CASCADE;

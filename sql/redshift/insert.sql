@@ -1,1 +1,0 @@
-INSERT INTO {schema}.{table} ({columns}) VALUES {rows}

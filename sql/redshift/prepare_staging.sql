@@ -1,3 +1,0 @@
--- A fresh private schema for one load; a leftover from a killed load is dropped first.
-DROP SCHEMA IF EXISTS {staging} CASCADE;
-CREATE SCHEMA {staging};

@@ -1,0 +1,268 @@
+//! The command line: every subcommand and flag, as clap derives them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Load the Sparkify song and event JSON into a star-schema warehouse.
+///
+/// Without a subcommand, loads (`sparkify-load --mode client …` is `sparkify-load load
+/// --mode client …`). Without --target or DATABASE_URL, loads into a private PostgreSQL
+/// that the tool starts itself (see `sparkify-load db --help`).
+#[derive(Parser)]
+#[command(
+    name = "sparkify-load",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Load the song and log trees into the star schema (the default command).
+    Load {
+        #[command(flatten)]
+        load: LoadArgs,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Create the five empty tables, replacing any there (the classic create_tables step).
+    CreateTables {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Print the DDL instead of running it.
+        #[arg(long)]
+        print: bool,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Compare two loaded schemas table by table (exit 0 when the same, 1 when not); with
+    /// --song-data and --log-data, first load them in client mode into A and copy mode into B.
+    Parity {
+        #[command(flatten)]
+        args: ParityArgs,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Time client mode, copy mode, a row-by-row baseline and the COPY BINARY sink limit in one
+    /// run on one generated data set and one private PostgreSQL.
+    Bench(BenchArgs),
+    /// Generate song and log trees with realistic shapes and every awkward case.
+    GenFixtures {
+        /// The directory to write song_data/ and log_data/ into.
+        out: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        songs: usize,
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Answer the business questions over a loaded warehouse: tables in the terminal, and
+    /// in --out an HTML page with charts plus every answer as CSV.
+    Report {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Where report.html and the CSV files are written.
+        #[arg(long, value_name = "DIR", default_value = "sparkify-report")]
+        out: PathBuf,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// What to play next: the songs most often played right after a song in a session, or
+    /// suggestions for a user from listeners with a similar history.
+    Next {
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        of: NextOf,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+    /// Manage the embedded default PostgreSQL.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct NextOf {
+    /// The songs played right after this one (a song_id).
+    #[arg(long, value_name = "SONG_ID")]
+    pub song: Option<String>,
+    /// Suggestions for this user (a user_id).
+    #[arg(long, value_name = "USER_ID")]
+    pub user: Option<i32>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+pub(crate) enum DbAction {
+    /// Start it (creating it on first use) and print its URL.
+    Start,
+    /// Print its URL if it is running.
+    Url,
+    /// Say whether it is running.
+    Status,
+    /// Stop it; its data stays for the next start.
+    Stop,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct GlobalArgs {
+    /// Home of the embedded default PostgreSQL.
+    #[arg(long, env = "SPARKIFY_LOAD_HOME", global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// More log output (-v info, -vv debug); secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct TargetArgs {
+    /// The classic dwh.cfg: [CLUSTER] is the target (TLS required), [S3] the sources;
+    /// flags and environment variables override it.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// PostgreSQL or Redshift URL; default: the cluster of --config, else the embedded PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub target: Option<String>,
+    /// The schema the tables live in.
+    #[arg(long, default_value = "public")]
+    pub schema: String,
+    /// The target's SQL dialect; auto picks redshift for *.redshift.amazonaws.com or port 5439.
+    #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
+    pub dialect: DialectArg,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct LoadArgs {
+    /// client: parse and transform here, multi-row INSERT; copy: COPY and SQL transforms.
+    #[arg(long, value_enum, default_value_t = ModeArg::Client)]
+    pub mode: ModeArg,
+    /// The song tree: s3://bucket/prefix, a directory or a file:// URI.
+    #[arg(long, value_name = "URI")]
+    pub song_data: Option<String>,
+    /// The log tree: s3://bucket/prefix, a directory or a file:// URI.
+    #[arg(long, value_name = "URI")]
+    pub log_data: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// Bad records to skip before the load fails (Redshift's MAXERROR).
+    #[arg(long, default_value_t = 0)]
+    pub max_errors: u64,
+    /// Where skipped bad records go, as JSON lines [default with --max-errors > 0:
+    /// sparkify-load-rejects.jsonl].
+    #[arg(long, value_name = "PATH")]
+    pub reject_file: Option<PathBuf>,
+    /// Write the run report as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Copy mode on Redshift: the cluster's IAM role for reading S3 (default: [IAM_ROLE] ARN).
+    #[arg(long, value_name = "ARN")]
+    pub iam_role: Option<String>,
+    /// Copy mode on Redshift: the jsonpaths file for the logs (default: [S3] LOG_JSONPATH, else 'auto').
+    #[arg(long, value_name = "URI")]
+    pub log_jsonpath: Option<String>,
+    /// Copy mode on Redshift: print every statement the load would run, and run none.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Song objects fetched at once; log objects, which are large and read in chunks, a
+    /// quarter of this.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct ParityArgs {
+    /// The database of A (and of B unless --target-b); default: the embedded PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub target: Option<String>,
+    /// The database of B, when it is another.
+    #[arg(long, value_name = "URL")]
+    pub target_b: Option<String>,
+    #[arg(long, value_name = "NAME", default_value = "parity_client")]
+    pub schema_a: String,
+    #[arg(long, value_name = "NAME", default_value = "parity_copy")]
+    pub schema_b: String,
+    /// The song tree to load in both modes first.
+    #[arg(long, value_name = "URI", requires = "log_data")]
+    pub song_data: Option<String>,
+    /// The log tree to load in both modes first.
+    #[arg(long, value_name = "URI", requires = "song_data")]
+    pub log_data: Option<String>,
+    /// Bad records each load may skip.
+    #[arg(long, default_value_t = 0)]
+    pub max_errors: u64,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// Write the comparison as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct S3Args {
+    /// The buckets' region (default: AWS_REGION or the AWS profile, else us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// An S3-compatible endpoint (MinIO, Ceph, R2), addressed path-style.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Send anonymous requests, for public buckets (as the aws CLI's flag).
+    #[arg(long)]
+    pub no_sign_request: bool,
+    /// Tries per S3 request before the load fails.
+    #[arg(long, default_value_t = 5)]
+    pub s3_attempts: u32,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModeArg {
+    Client,
+    Copy,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DialectArg {
+    Auto,
+    Postgres,
+    Redshift,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct BenchArgs {
+    #[arg(long, default_value_t = 100_000)]
+    pub songs: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Events the row-by-row baseline runs before extrapolating.
+    #[arg(long, default_value_t = 5_000)]
+    pub baseline_events: usize,
+    /// Where the data and the server go [default: /dev/shm, else the temp directory].
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Measure client mode alone (peak RSS at scale).
+    #[arg(long)]
+    pub client_only: bool,
+    /// Append the results to this Markdown file.
+    #[arg(long, value_name = "PATH")]
+    pub doc: Option<PathBuf>,
+}

@@ -1,0 +1,76 @@
+//! The bench's results as Markdown: the routes' table and the ratios against the targets.
+
+use std::fmt::Write as _;
+
+use super::BenchReport;
+
+impl BenchReport {
+    fn seconds(&self, name_start: &str) -> Option<f64> {
+        self.routes
+            .iter()
+            .find(|r| r.name.starts_with(name_start))
+            .map(|r| r.seconds)
+    }
+
+    /// The report as Markdown: the table of routes, the ratios against the targets.
+    pub(super) fn markdown(&self) -> String {
+        let mut md = String::new();
+        let s = &self.spec;
+        let _ = writeln!(md, "Data: `gen-fixtures --songs {} --events {} --seed {}`, {:.0} MB of JSON, {} final star-schema rows.", s.songs, s.events, s.seed, self.input_bytes as f64 / 1e6, self.final_rows);
+        let _ = writeln!(md, "Machine: {}.\n", self.machine);
+        let _ = writeln!(
+            md,
+            "| route | wall time | final rows/s | peak RSS |\n| --- | ---: | ---: | ---: |"
+        );
+        for r in &self.routes {
+            let time = if r.extrapolated {
+                format!("{:.1} s (extrapolated)", r.seconds)
+            } else {
+                format!("{:.2} s", r.seconds)
+            };
+            let rss = r
+                .peak_rss_mib
+                .map_or("—".to_string(), |m| format!("{m:.0} MiB"));
+            let _ = writeln!(
+                md,
+                "| {} | {time} | {:.0} | {rss} |",
+                r.name,
+                self.final_rows as f64 / r.seconds
+            );
+        }
+        let verdict = |ok: bool| if ok { "met" } else { "missed" };
+        let _ = writeln!(md, "\n| target | measured | |\n| --- | ---: | --- |");
+        if let (Some(client), Some(baseline), Some(copy), Some(sink)) = (
+            self.seconds("client"),
+            self.seconds("row-by-row"),
+            self.seconds("copy"),
+            self.seconds("sink"),
+        ) {
+            let baseline = baseline / client;
+            let _ = writeln!(
+                md,
+                "| client ≥ 1,000x faster than row-by-row | {baseline:.0}x | {} |",
+                verdict(baseline >= 1000.0)
+            );
+            let copy = copy / client;
+            let _ = writeln!(
+                md,
+                "| client ≥ 4x faster than copy mode | {copy:.1}x | {} |",
+                verdict(copy >= 4.0)
+            );
+            let sink = client / sink;
+            let _ = writeln!(
+                md,
+                "| client ≤ 1.3x the COPY BINARY sink limit | {sink:.2}x | {} |",
+                verdict(sink <= 1.3)
+            );
+        }
+        let _ = writeln!(
+            md,
+            "| parsing ≥ 1 GB/s (all cores, in memory) | {:.2} GB/s | {} |",
+            self.parse_gb_per_s,
+            verdict(self.parse_gb_per_s >= 1.0)
+        );
+        md
+    }
+}

@@ -1,0 +1,269 @@
+//! `sparkify-load bench`: the end-to-end comparison, in one run on one generated data set and
+//! one private PostgreSQL — client mode, copy mode, a row-by-row baseline and the sink's
+//! limit (`COPY … FROM STDIN BINARY` of the finished rows) — with ratios and peak RSS.
+
+mod markdown;
+mod routes;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
+use sparkify_fixtures::{generate, FixtureSpec};
+use sparkify_load::db::Database;
+use sparkify_load::embedded::AttachedServer;
+use sparkify_load::model::{EventRecord, SongRecord};
+use sparkify_load::parse::decode_object;
+use sparkify_load::{Dialect, Secret};
+
+use super::args::BenchArgs;
+use super::write_file;
+
+/// `sparkify-load bench`: measures, prints the Markdown, and appends it to --doc.
+pub(super) async fn run(args: BenchArgs) -> Result<ExitCode> {
+    let work_dir = args.work_dir.unwrap_or_else(|| {
+        let shm = PathBuf::from("/dev/shm");
+        if shm.is_dir() {
+            shm
+        } else {
+            std::env::temp_dir()
+        }
+    });
+    let spec = BenchSpec {
+        songs: args.songs,
+        events: args.events,
+        seed: args.seed,
+        baseline_events: args.baseline_events,
+        work_dir,
+        client_only: args.client_only,
+    };
+    let report = measure(&spec).await?;
+    let markdown = report.markdown();
+    println!("{markdown}");
+    if let Some(path) = args.doc {
+        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.push_str(&format!(
+            "\n### `sparkify-load bench --songs {} --events {}`\n\n{markdown}",
+            spec.songs, spec.events
+        ));
+        write_file(&path, text)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub(super) struct BenchSpec {
+    pub songs: usize,
+    pub events: usize,
+    pub seed: u64,
+    /// Events the row-by-row baseline runs before its time is extrapolated.
+    pub baseline_events: usize,
+    /// Where to generate the data and run the server (a fresh directory below it).
+    pub work_dir: PathBuf,
+    /// Measure client mode and the sink limit alone (for peak RSS at scale).
+    pub client_only: bool,
+}
+
+/// One measured route.
+#[derive(Debug, Clone)]
+pub(super) struct Measured {
+    pub name: &'static str,
+    pub seconds: f64,
+    pub extrapolated: bool,
+    pub peak_rss_mib: Option<f64>,
+}
+
+/// Everything one run measured.
+#[derive(Debug, Clone)]
+pub(super) struct BenchReport {
+    pub spec: BenchSpec,
+    pub machine: String,
+    pub input_bytes: u64,
+    pub final_rows: u64,
+    pub parse_gb_per_s: f64,
+    pub routes: Vec<Measured>,
+}
+
+const SERVER_SETTINGS: &[(&str, &str)] = &[
+    ("fsync", "off"),
+    ("synchronous_commit", "off"),
+    ("full_page_writes", "off"),
+    ("max_wal_size", "4GB"),
+    ("shared_buffers", "1GB"),
+];
+
+/// Runs the whole comparison.
+async fn measure(spec: &BenchSpec) -> Result<BenchReport> {
+    let dir = spec
+        .work_dir
+        .join(format!("sparkify-bench-{}", std::process::id()));
+    let outcome = run_in(spec, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}
+
+async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
+    let data = dir.join("data");
+    eprintln!(
+        "generating {} songs and {} events…",
+        spec.songs, spec.events
+    );
+    generate(
+        &data,
+        &FixtureSpec {
+            songs: spec.songs,
+            events: spec.events,
+            seed: spec.seed,
+        },
+    )?;
+    let server =
+        tokio::task::block_in_place(|| AttachedServer::start(&dir.join("pg"), SERVER_SETTINGS))?;
+    let url = Secret::new(server.url());
+    let database = Database::new(&url, Dialect::Postgres)?;
+
+    eprintln!("client mode…");
+    let client_mode = run_loader(&url, &data, "client", "bench_client")?;
+    let client = database.connect().await?;
+    eprintln!("COPY BINARY of the finished rows…");
+    let (final_rows, sink_limit) = routes::copy_binary_limit(&client, &database).await?;
+    let mut routes = vec![client_mode];
+    if !spec.client_only {
+        eprintln!("copy mode…");
+        routes.push(run_loader(&url, &data, "copy", "bench_copy")?);
+        eprintln!("row-by-row baseline on {} events…", spec.baseline_events);
+        routes.push(routes::row_by_row(&client, &database, &data, spec.baseline_events).await?);
+    }
+    routes.push(sink_limit);
+    eprintln!("parsing in memory…");
+    let (input_bytes, parse_seconds) = measure_parse(&data)?;
+
+    let version: String = client
+        .query_one("SELECT version()", &[])
+        .await
+        .map_err(|e| database.error("version", e))?
+        .get(0);
+    Ok(BenchReport {
+        spec: spec.clone(),
+        machine: describe_machine(&version),
+        input_bytes,
+        final_rows,
+        parse_gb_per_s: input_bytes as f64 / parse_seconds / 1e9,
+        routes,
+    })
+}
+
+/// Parses every event and song object, held in memory, on all cores.
+fn measure_parse(data: &Path) -> Result<(u64, f64)> {
+    let read = |tree: &str| -> Result<Vec<(String, Vec<u8>)>> {
+        json_files(&data.join(tree))
+            .into_iter()
+            .map(|path| {
+                Ok((
+                    path.display().to_string(),
+                    std::fs::read(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                ))
+            })
+            .collect()
+    };
+    let (songs, logs) = (read("song_data")?, read("log_data")?);
+    let bytes: u64 = songs.iter().chain(&logs).map(|(_, b)| b.len() as u64).sum();
+    let started = Instant::now();
+    let records: usize = logs
+        .par_iter()
+        .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
+        .sum::<usize>()
+        + songs
+            .par_iter()
+            .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
+            .sum::<usize>();
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(records > 0, "the generated data holds records");
+    Ok((bytes, seconds))
+}
+
+/// Runs this binary's `load` as a child, for its wall time and peak RSS.
+fn run_loader(url: &Secret<String>, data: &Path, mode: &str, schema: &str) -> Result<Measured> {
+    let exe = std::env::current_exe().with_context(|| "cannot find this program")?;
+    let report_path = data.with_file_name(format!("{schema}-report.json"));
+    let started = Instant::now();
+    let status = Command::new(exe)
+        .args([
+            "load",
+            "--quiet",
+            "--mode",
+            mode,
+            "--schema",
+            schema,
+            "--target",
+            url.expose(),
+        ])
+        .arg("--report")
+        .arg(&report_path)
+        .arg("--song-data")
+        .arg(data.join("song_data"))
+        .arg("--log-data")
+        .arg(data.join("log_data"))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .with_context(|| "cannot run the loader")?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!("the {mode}-mode load failed");
+    }
+    // The loader's own report has its peak RSS; rusage would count this process's at fork.
+    let report = std::fs::read_to_string(&report_path)
+        .with_context(|| format!("cannot read the loader's report {}", report_path.display()))?;
+    let report: serde_json::Value =
+        serde_json::from_str(&report).map_err(|e| anyhow!("the loader's report: {e}"))?;
+    Ok(Measured {
+        name: if mode == "client" {
+            "client mode"
+        } else {
+            "copy mode"
+        },
+        seconds,
+        extrapolated: false,
+        peak_rss_mib: report["peak_rss_mib"].as_f64(),
+    })
+}
+
+/// The `.json` objects of a generated tree, in key order.
+pub(super) fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+fn describe_machine(postgres: &str) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<f64>().ok())
+        })
+        .map_or("?".to_string(), |kib| {
+            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let postgres = postgres.split(" on ").next().unwrap_or(postgres);
+    format!("{cores} cores ({cpu}), {memory} memory; {postgres} on loopback, fsync off")
+}

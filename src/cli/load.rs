@@ -1,0 +1,116 @@
+//! `sparkify-load [load]`: the flags, `dwh.cfg` and the environment resolved into one
+//! checked load, run or (copy mode into Redshift) printed as a dry run.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sparkify_load::db::Database;
+use sparkify_load::embedded::Server;
+use sparkify_load::source::{S3Options, SourceUri};
+use sparkify_load::{CopyOptions, Error, LoadConfig, LoadRequest, Mode, Target};
+
+use super::args::{GlobalArgs, LoadArgs, ModeArg, S3Args};
+use super::dwh::DwhConfig;
+use super::target::resolve;
+use super::write_file;
+
+/// Resolves and runs a load.
+pub(super) async fn run(args: LoadArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let config = resolve_load(&args, global)?;
+    if config.dry_run() {
+        return dry_run(&config);
+    }
+    let report = sparkify_load::load(&config).await?;
+    println!("{report}");
+    if let Some(path) = &args.report {
+        write_file(path, report.to_json())?;
+    }
+    if let Target::Embedded(home) = config.target() {
+        if let Some(server) = Server::running(home)? {
+            println!("query it:  psql '{}'", server.url());
+            println!("answers:   sparkify-load report");
+            println!("stop it:   sparkify-load db stop");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The load the flags ask for, with `dwh.cfg`'s [S3] and [IAM_ROLE] as fallbacks.
+fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConfig> {
+    let resolved = resolve(&args.target, global)?;
+    let dwh = resolved.dwh.as_ref();
+    let from_dwh = |pick: fn(&DwhConfig) -> Option<&String>| dwh.and_then(pick).cloned();
+    let source = |flag: &Option<String>, fallback: Option<String>, name: &str| {
+        let text = flag
+            .clone()
+            .or(fallback)
+            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
+        text.parse::<SourceUri>().map_err(Error::from)
+    };
+    let mut request = LoadRequest::new(
+        source(
+            &args.song_data,
+            from_dwh(|c| c.song_data.as_ref()),
+            "--song-data",
+        )?,
+        source(
+            &args.log_data,
+            from_dwh(|c| c.log_data.as_ref()),
+            "--log-data",
+        )?,
+        resolved.target,
+    );
+    request.mode = match args.mode {
+        ModeArg::Client => Mode::Client,
+        ModeArg::Copy => Mode::Copy,
+    };
+    request.s3 = s3_options(&args.s3);
+    request.copy = CopyOptions {
+        iam_role_arn: args
+            .iam_role
+            .clone()
+            .or_else(|| from_dwh(|c| c.iam_role_arn.as_ref())),
+        log_jsonpath: args
+            .log_jsonpath
+            .clone()
+            .or_else(|| from_dwh(|c| c.log_jsonpath.as_ref())),
+        dry_run: args.dry_run,
+    };
+    request.dialect = resolved.dialect;
+    request.schema = resolved.schema;
+    request.max_errors = args.max_errors;
+    request.reject_file = args
+        .reject_file
+        .clone()
+        .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
+    request.concurrency = args.concurrency;
+    request.progress = !args.quiet && std::io::stderr().is_terminal();
+    Ok(request.resolve()?)
+}
+
+pub(super) fn s3_options(args: &S3Args) -> S3Options {
+    S3Options {
+        region: args.region.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        no_sign_request: args.no_sign_request,
+        attempts: args.s3_attempts,
+        ..S3Options::default()
+    }
+}
+
+/// Prints the statements of a Redshift copy-mode load and runs none.
+fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
+    let (Target::Url(url), Some(plan)) =
+        (config.target(), sparkify_load::redshift_copy_plan(config))
+    else {
+        return Err(Error::Config("--dry-run is for --mode copy into Redshift".into()).into());
+    };
+    let target = Database::new(url, config.dialect())?.label().to_string();
+    println!("-- sparkify-load --mode copy on Redshift: a dry run, nothing was run.");
+    println!("-- target {target}, schema {}", config.schema());
+    for (number, (step, sql)) in plan.iter().enumerate() {
+        println!("\n-- {}. {step}\n{}", number + 1, sql.trim_end());
+    }
+    Ok(ExitCode::SUCCESS)
+}

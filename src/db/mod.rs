@@ -1,0 +1,157 @@
+//! The database layer: how a target is named and reached (TLS included), the SQL of each
+//! dialect, and the few scripts every route runs (keys, row counts). Loads, `parity`,
+//! `report` and `bench` all go through it.
+
+mod schema;
+pub mod sql;
+pub mod tls;
+
+use std::str::FromStr;
+
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use schema::{SchemaName, MAX_SCHEMA_LEN};
+pub use sql::{render, DialectSql};
+
+use crate::error::{Error, TargetError};
+use crate::report::TableCounts;
+use crate::secret::Secret;
+
+/// The SQL dialect of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Postgres,
+    Redshift,
+}
+
+/// A target database: how to connect, and how to name it without its secrets.
+#[derive(Clone)]
+pub struct Database {
+    config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
+    label: String,
+    dialect: Dialect,
+}
+
+impl Database {
+    pub fn new(url: &Secret<String>, dialect: Dialect) -> Result<Database, Error> {
+        let (conninfo, verification) = tls::split_verification(url.expose());
+        let tls = tls::connector(&verification)?;
+        // The parser's messages name options, never their values, so they are safe to show.
+        let config = tokio_postgres::Config::from_str(&conninfo)
+            .map_err(|e| Error::Config(format!("invalid target URL: {e}")))?;
+        let label = describe(&config);
+        Ok(Database {
+            config,
+            tls,
+            label,
+            dialect,
+        })
+    }
+
+    /// `user@host:port/dbname`: how messages and reports name the target.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn sql(&self) -> &'static DialectSql {
+        DialectSql::of(self.dialect)
+    }
+
+    /// The error of a step that failed on this target.
+    pub fn error(&self, step: impl Into<String>, err: tokio_postgres::Error) -> TargetError {
+        TargetError::new(&self.label, step, err)
+    }
+
+    pub async fn connect(&self) -> Result<Client, TargetError> {
+        tracing::debug!(target = %self.label, "connecting");
+        let (client, connection) = self
+            .config
+            .connect(self.tls.clone())
+            .await
+            .map_err(|e| self.error("connect", e))?;
+        tokio::spawn(async move {
+            // A dropped connection surfaces as an error on the client's next query.
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    /// Runs a script (several statements, no results) as one step.
+    pub async fn run(&self, client: &Client, step: &str, sql: &str) -> Result<(), TargetError> {
+        client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| self.error(step, e))
+    }
+
+    /// Adds the keys to the tables in `schema`, the two scripts at once on two connections.
+    pub async fn add_keys(
+        &self,
+        [first, second]: [&Client; 2],
+        schema: &SchemaName,
+    ) -> Result<(), TargetError> {
+        let [songplays, dimensions] = self
+            .sql()
+            .add_keys
+            .map(|script| render(script, &[("schema", &schema.quoted())]));
+        futures::try_join!(
+            self.run(first, "add keys to songplays", &songplays),
+            self.run(second, "add keys to the dimensions", &dimensions)
+        )?;
+        Ok(())
+    }
+
+    /// Rows in each of the five tables of `schema`.
+    pub async fn count_rows(
+        &self,
+        client: &Client,
+        schema: &SchemaName,
+    ) -> Result<TableCounts, TargetError> {
+        let sql = render(sql::COUNTS, &[("schema", &schema.quoted())]);
+        let row = client
+            .query_one(&sql, &[])
+            .await
+            .map_err(|e| self.error("count rows", e))?;
+        let count = |i: usize| row.get::<_, i64>(i) as u64;
+        Ok(TableCounts {
+            songplays: count(0),
+            users: count(1),
+            songs: count(2),
+            artists: count(3),
+            time: count(4),
+        })
+    }
+}
+
+fn describe(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("(default user)");
+    let dbname = config.get_dbname().unwrap_or(user);
+    format!("{user}@{host}:{port}/{dbname}")
+}
+
+/// Creates the five empty tables in `schema` (replacing any there), as the classic
+/// `create_tables` step does.
+pub async fn create_tables(
+    url: &Secret<String>,
+    dialect: Dialect,
+    schema: &SchemaName,
+) -> Result<(), Error> {
+    let database = Database::new(url, dialect)?;
+    let client = database.connect().await?;
+    let script = database.sql().star_schema_script(schema);
+    database.run(&client, "create tables", &script).await?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! `SchemaName`: a target schema's name, checked so that it never needs quoting rules.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A schema name: lower-case letters, digits and `_`, starting with a letter or `_`,
+/// at most 40 bytes, so that it never needs case-sensitive quoting and leaves room
+/// for the staging schema's prefix within PostgreSQL's 63-byte identifiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaName(String);
+
+pub const MAX_SCHEMA_LEN: usize = 40;
+
+impl SchemaName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name as a quoted SQL identifier.
+    pub fn quoted(&self) -> String {
+        format!("\"{}\"", self.0)
+    }
+
+    /// The private schema a load into this schema stages its tables in.
+    pub fn staging(&self) -> SchemaName {
+        SchemaName(format!("sparkify_load_staging_{}", self.0))
+    }
+}
+
+impl Default for SchemaName {
+    fn default() -> Self {
+        SchemaName("public".into())
+    }
+}
+
+impl FromStr for SchemaName {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let mut bytes = name.bytes();
+        let valid_start = matches!(bytes.next(), Some(b'a'..=b'z' | b'_'));
+        let valid_rest = bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_'));
+        if valid_start && valid_rest && name.len() <= MAX_SCHEMA_LEN && !name.starts_with("pg_") {
+            Ok(SchemaName(name.to_string()))
+        } else {
+            Err(Error::Config(format!(
+                "schema name {name:?} is not allowed: use lower-case letters, digits and _, \
+                 starting with a letter or _, at most {MAX_SCHEMA_LEN} bytes, not pg_*"
+            )))
+        }
+    }
+}
+
+impl fmt::Display for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_checked() {
+        assert_eq!(
+            "sparkify_2".parse::<SchemaName>().unwrap().quoted(),
+            "\"sparkify_2\""
+        );
+        for bad in [
+            "",
+            "Public",
+            "1x",
+            "a-b",
+            "x\"; drop",
+            "pg_catalog",
+            &"a".repeat(41),
+        ] {
+            assert!(bad.parse::<SchemaName>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Every SQL file of `sql/`, compiled in here and nowhere else, and the one renderer that
+//! fills their `{placeholders}`.
+
+use crate::db::{Dialect, SchemaName};
+
+/// Includes `sql/<path>`.
+macro_rules! sql_file {
+    ($path:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/", $path))
+    };
+}
+
+/// The SQL of one dialect, with `{placeholders}` for names.
+#[derive(Debug)]
+pub struct DialectSql {
+    pub create_star_schema: &'static str,
+    pub create_tables: &'static str,
+    /// Keys and statistics, once the rows are in: the fact table's and the dimensions',
+    /// two scripts that run at once on two connections.
+    pub add_keys: [&'static str; 2],
+    pub drop_tables: &'static str,
+    pub prepare_staging: &'static str,
+    pub drop_staging: &'static str,
+    pub swap: &'static str,
+    pub insert: &'static str,
+    /// Advisory locking, where the dialect has it: (try, wait).
+    pub lock: Option<(&'static str, &'static str)>,
+}
+
+pub static POSTGRES: DialectSql = DialectSql {
+    create_star_schema: sql_file!("shared/create_star_schema.sql"),
+    create_tables: sql_file!("postgres/create_tables.sql"),
+    add_keys: [
+        sql_file!("postgres/add_keys_songplays.sql"),
+        sql_file!("postgres/add_keys_dimensions.sql"),
+    ],
+    drop_tables: sql_file!("shared/drop_tables.sql"),
+    prepare_staging: sql_file!("shared/prepare_staging.sql"),
+    drop_staging: sql_file!("shared/drop_staging.sql"),
+    swap: sql_file!("postgres/swap.sql"),
+    insert: sql_file!("shared/insert.sql"),
+    lock: Some((
+        sql_file!("postgres/try_lock.sql"),
+        sql_file!("postgres/lock.sql"),
+    )),
+};
+
+pub static REDSHIFT: DialectSql = DialectSql {
+    create_star_schema: sql_file!("shared/create_star_schema.sql"),
+    create_tables: sql_file!("redshift/create_tables.sql"),
+    add_keys: [
+        sql_file!("redshift/add_keys_songplays.sql"),
+        sql_file!("redshift/add_keys_dimensions.sql"),
+    ],
+    drop_tables: sql_file!("shared/drop_tables.sql"),
+    prepare_staging: sql_file!("shared/prepare_staging.sql"),
+    drop_staging: sql_file!("shared/drop_staging.sql"),
+    swap: sql_file!("redshift/swap.sql"),
+    insert: sql_file!("shared/insert.sql"),
+    lock: None,
+};
+
+impl DialectSql {
+    pub fn of(dialect: Dialect) -> &'static DialectSql {
+        match dialect {
+            Dialect::Postgres => &POSTGRES,
+            Dialect::Redshift => &REDSHIFT,
+        }
+    }
+
+    /// The DDL that creates the five tables in `schema`.
+    pub fn create_tables_in(&self, schema: &SchemaName) -> String {
+        render(self.create_tables, &[("schema", &schema.quoted())])
+    }
+
+    /// The `create-tables` script: the empty star schema in `schema`, keys included.
+    pub fn star_schema_script(&self, schema: &SchemaName) -> String {
+        let quoted = schema.quoted();
+        let in_schema = |template: &str| render(template, &[("schema", &quoted)]);
+        render(
+            self.create_star_schema,
+            &[
+                ("drop_tables", &in_schema(self.drop_tables)),
+                ("create_tables", &in_schema(self.create_tables)),
+                ("add_keys", &in_schema(&self.add_keys.concat())),
+                ("schema", &quoted),
+            ],
+        )
+    }
+}
+
+/// Rows in each table of a star schema, in either dialect.
+pub const COUNTS: &str = sql_file!("shared/counts.sql");
+
+/// Copy mode on PostgreSQL: raw records streamed in, then checks and rules in SQL.
+pub mod postgres_copy {
+    pub const PREPARE: &str = sql_file!("postgres/copy/prepare.sql");
+    pub const COPY_RAW: &str = sql_file!("postgres/copy/copy_raw.sql");
+    pub const TYPED: &str = sql_file!("postgres/copy/typed.sql");
+    pub const BAD_RECORDS: &str = sql_file!("postgres/copy/bad_records.sql");
+    pub const TRANSFORM: &str = sql_file!("postgres/copy/transform.sql");
+}
+
+/// Copy mode on Redshift: the classic `COPY … FROM 's3://…'`, then the rules in SQL.
+pub mod redshift_copy {
+    pub const PREPARE: &str = sql_file!("redshift/copy/prepare.sql");
+    pub const COPY_SONGS: &str = sql_file!("redshift/copy/copy_songs.sql");
+    pub const COPY_EVENTS: &str = sql_file!("redshift/copy/copy_events.sql");
+    pub const LOAD_ERRORS: &str = sql_file!("redshift/copy/load_errors.sql");
+    pub const TRANSFORM: &str = sql_file!("redshift/copy/transform.sql");
+}
+
+/// `parity`: each table's rows rendered as one line of text.
+pub const PARITY: [(&str, &str); 5] = [
+    ("songplays", sql_file!("parity/songplays.sql")),
+    ("users", sql_file!("parity/users.sql")),
+    ("songs", sql_file!("parity/songs.sql")),
+    ("artists", sql_file!("parity/artists.sql")),
+    ("time", sql_file!("parity/time.sql")),
+];
+
+/// The documented business questions of `report` and `next`, one file each.
+pub mod analytics {
+    pub const SUMMARY: &str = sql_file!("analytics/summary.sql");
+    pub const TOP_SONGS: &str = sql_file!("analytics/top_songs.sql");
+    pub const TOP_ARTISTS: &str = sql_file!("analytics/top_artists.sql");
+    pub const TOP_USERS: &str = sql_file!("analytics/top_users.sql");
+    pub const PLAYS_BY_HOUR: &str = sql_file!("analytics/plays_by_hour.sql");
+    pub const PLAYS_BY_WEEKDAY: &str = sql_file!("analytics/plays_by_weekday.sql");
+    pub const PLAYS_BY_REGION: &str = sql_file!("analytics/plays_by_region.sql");
+    pub const PAID_VS_FREE: &str = sql_file!("analytics/paid_vs_free.sql");
+    pub const TOP_ARTISTS_BY_LEVEL: &str = sql_file!("analytics/top_artists_by_level.sql");
+    pub const LEVEL_CHANGES: &str = sql_file!("analytics/level_changes.sql");
+    pub const NEXT_AFTER_SONG: &str = sql_file!("analytics/next_after_song.sql");
+    pub const SUGGEST_FOR_USER: &str = sql_file!("analytics/suggest_for_user.sql");
+}
+
+/// `sparkify-load bench`'s routes that are not the loader: the sink limit and the
+/// row-by-row baseline.
+pub mod bench {
+    pub const COPY_OUT: &str = sql_file!("postgres/bench/copy_out.sql");
+    pub const COPY_IN: &str = sql_file!("postgres/bench/copy_in.sql");
+    pub const INSERT_SONG: &str = sql_file!("postgres/bench/insert_song.sql");
+    pub const INSERT_ARTIST: &str = sql_file!("postgres/bench/insert_artist.sql");
+    pub const FIND_SONG: &str = sql_file!("postgres/bench/find_song.sql");
+    pub const INSERT_SONGPLAY: &str = sql_file!("postgres/bench/insert_songplay.sql");
+    pub const INSERT_USER: &str = sql_file!("postgres/bench/insert_user.sql");
+    pub const INSERT_TIME: &str = sql_file!("postgres/bench/insert_time.sql");
+    pub const TRUNCATE: &str = sql_file!("postgres/bench/truncate.sql");
+}
+
+/// Fills a template's `{name}` placeholders (a name is lower-case letters and `_`) in one
+/// pass, so a value is never searched for placeholders itself; any other `{` is text.
+///
+/// A placeholder with no value is refused: the templates are compiled in, so that is a
+/// bug in this crate, and it panics with the name rather than send SQL with a hole in
+/// it. The tests render every template with the names its callers give.
+pub fn render(template: &str, values: &[(&str, &str)]) -> String {
+    let given: usize = values.iter().map(|(_, value)| value.len()).sum();
+    let mut sql = String::with_capacity(template.len() + given);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        sql.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || *b == b'_')
+            .count();
+        if name_len == 0 || !after[name_len..].starts_with('}') {
+            sql.push('{');
+            rest = after;
+            continue;
+        }
+        let name = &after[..name_len];
+        let Some((_, value)) = values.iter().find(|(given, _)| *given == name) else {
+            panic!("a SQL template has the placeholder {{{name}}}, and no value was given for it");
+        };
+        sql.push_str(value);
+        rest = &after[name_len + 1..];
+    }
+    sql.push_str(rest);
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once_and_other_braces_kept() {
+        let sql = render(
+            "SELECT '{1,3}', '{}' FROM {schema}.{table}",
+            &[("schema", "\"{table}\""), ("table", "t")],
+        );
+        assert_eq!(sql, "SELECT '{1,3}', '{}' FROM \"{table}\".t");
+    }
+
+    #[test]
+    #[should_panic(expected = "the placeholder {schema}")]
+    fn a_placeholder_without_a_value_is_refused() {
+        render("SELECT * FROM {schema}.t", &[]);
+    }
+
+    /// Every template renders with the names its callers give it.
+    #[test]
+    fn every_template_renders_with_its_names() {
+        let name = |n: &'static str| (n, "x");
+        let schema = [name("schema")];
+        let staging = [name("staging")];
+        for dialect in [&POSTGRES, &REDSHIFT] {
+            for template in [dialect.create_tables, dialect.drop_tables]
+                .into_iter()
+                .chain(dialect.add_keys)
+            {
+                render(template, &schema);
+            }
+            for template in [dialect.prepare_staging, dialect.drop_staging] {
+                render(template, &staging);
+            }
+            render(
+                dialect.swap,
+                &[name("schema"), name("staging"), name("create_tables")],
+            );
+            render(
+                dialect.insert,
+                &[name("schema"), name("table"), name("columns"), name("rows")],
+            );
+            render(
+                dialect.create_star_schema,
+                &[
+                    name("schema"),
+                    name("drop_tables"),
+                    name("create_tables"),
+                    name("add_keys"),
+                ],
+            );
+        }
+        for template in [
+            postgres_copy::PREPARE,
+            postgres_copy::TYPED,
+            postgres_copy::BAD_RECORDS,
+            postgres_copy::TRANSFORM,
+            redshift_copy::PREPARE,
+            redshift_copy::TRANSFORM,
+        ] {
+            render(template, &staging);
+        }
+        render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
+        for template in [bench::COPY_OUT, bench::COPY_IN] {
+            render(template, &[name("schema"), name("table"), name("columns")]);
+        }
+        for template in [
+            bench::INSERT_SONG,
+            bench::INSERT_ARTIST,
+            bench::FIND_SONG,
+            bench::INSERT_SONGPLAY,
+            bench::INSERT_USER,
+            bench::INSERT_TIME,
+            bench::TRUNCATE,
+        ] {
+            render(template, &schema);
+        }
+        let analytics = [
+            analytics::SUMMARY,
+            analytics::TOP_SONGS,
+            analytics::TOP_ARTISTS,
+            analytics::TOP_USERS,
+            analytics::PLAYS_BY_HOUR,
+            analytics::PLAYS_BY_WEEKDAY,
+            analytics::PLAYS_BY_REGION,
+            analytics::PAID_VS_FREE,
+            analytics::TOP_ARTISTS_BY_LEVEL,
+            analytics::LEVEL_CHANGES,
+            analytics::NEXT_AFTER_SONG,
+            analytics::SUGGEST_FOR_USER,
+        ];
+        for template in PARITY
+            .iter()
+            .map(|(_, sql)| *sql)
+            .chain(analytics)
+            .chain([COUNTS])
+        {
+            render(template, &schema);
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! A PostgreSQL data directory and the machine's binaries that serve it: initdb, start,
+//! readiness, the database, stop; run as the `postgres` user when this process is root.
+
+use std::io;
+use std::net::TcpListener;
+use std::os::unix::fs::{chown, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output};
+use std::sync::{mpsc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::{Pid, User};
+
+use super::{Result, DATABASE, USER};
+use crate::error::EmbeddedError;
+
+const SERVER_USER_WHEN_ROOT: &str = "postgres";
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest path a Unix socket may have (`sun_path` less its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// How clients reach the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listen {
+    /// Only a Unix socket in `socket/` beside the data directory, mode 0700: the embedded
+    /// default, which only its owner may use.
+    PrivateSocket,
+    /// Loopback TCP with trust authentication: throw-away test and benchmark servers.
+    Loopback,
+}
+
+/// A data directory and the binaries that serve it.
+#[derive(Debug)]
+pub(super) struct Cluster {
+    data_dir: PathBuf,
+    bin_dir: PathBuf,
+    listen: Listen,
+    /// (uid, gid) to run as when this process is root.
+    owner: Option<(u32, u32)>,
+}
+
+impl Cluster {
+    /// The embedded default of `home`: data in `home/pgdata`, socket in `home/socket`.
+    pub(super) fn of_home(home: &Path) -> Result<Cluster> {
+        Cluster::new(home.join("pgdata"), Listen::PrivateSocket)
+    }
+
+    pub(super) fn on_loopback(data_dir: PathBuf) -> Result<Cluster> {
+        Cluster::new(data_dir, Listen::Loopback)
+    }
+
+    fn new(data_dir: PathBuf, listen: Listen) -> Result<Cluster> {
+        let owner = if is_root() {
+            Some(user_ids(SERVER_USER_WHEN_ROOT)?)
+        } else {
+            None
+        };
+        Ok(Cluster {
+            data_dir,
+            bin_dir: find_bin_dir()?,
+            listen,
+            owner,
+        })
+    }
+
+    pub(super) fn socket_dir(&self) -> PathBuf {
+        self.data_dir.with_file_name("socket")
+    }
+
+    pub(super) fn is_initialized(&self) -> bool {
+        self.data_dir.join("PG_VERSION").exists()
+    }
+
+    fn command(&self, name: &str) -> Command {
+        let mut command = Command::new(self.bin_dir.join(name));
+        if let Some((uid, gid)) = self.owner {
+            command.uid(uid).gid(gid);
+        }
+        // The server user may not be able to enter the caller's working directory.
+        command.current_dir("/");
+        command
+    }
+
+    /// Creates `dir` (and parents) so that the server's user owns it.
+    pub(super) fn owned_dir(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(io_error("create", dir))?;
+        if let Some((uid, gid)) = self.owner {
+            chown(dir, Some(uid), Some(gid)).map_err(io_error("hand to the postgres user", dir))?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn init(&self) -> Result<()> {
+        // Local (socket) connections trust the socket's directory; TCP ones, where a test
+        // server listens on loopback, are trusted there and refused here.
+        let host_auth = match self.listen {
+            Listen::PrivateSocket => "--auth-host=reject",
+            Listen::Loopback => "--auth-host=trust",
+        };
+        self.run(
+            "initdb",
+            self.command("initdb").arg("-D").arg(&self.data_dir).args([
+                "-U",
+                USER,
+                "--auth-local=trust",
+                host_auth,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]),
+        )
+    }
+
+    /// Starts a server that outlives this process (the embedded default).
+    pub(super) fn start_detached(&self, port: u16, log: &Path) -> Result<()> {
+        let socket_dir = self.socket_dir();
+        self.owned_dir(&socket_dir)?;
+        std::fs::set_permissions(&socket_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_error("restrict", &socket_dir))?;
+        let socket = socket_dir.join(format!(".s.PGSQL.{port}"));
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(EmbeddedError::SocketPathTooLong {
+                path: socket,
+                max: MAX_SOCKET_PATH,
+            });
+        }
+        let options = self.server_options(port, &[("synchronous_commit", "off")]);
+        self.run(
+            "pg_ctl",
+            self.command("pg_ctl")
+                .arg("start")
+                .arg("-D")
+                .arg(&self.data_dir)
+                .arg("-l")
+                .arg(log)
+                .args(["-w", "-t", "60", "-o"])
+                .arg(options.join(" ")),
+        )
+    }
+
+    pub(super) fn is_running(&self) -> Result<bool> {
+        let status = self
+            .command("pg_ctl")
+            .arg("status")
+            .arg("-D")
+            .arg(&self.data_dir)
+            .output()
+            .map_err(|source| EmbeddedError::Spawn {
+                program: "pg_ctl".into(),
+                source,
+            })?;
+        Ok(status.status.success())
+    }
+
+    pub(super) fn stop(&self) -> Result<()> {
+        self.run(
+            "pg_ctl",
+            self.command("pg_ctl")
+                .arg("stop")
+                .arg("-D")
+                .arg(&self.data_dir)
+                .args(["-m", "fast", "-w"]),
+        )
+    }
+
+    /// Command-line options for the server. No socket file for a loopback server (a
+    /// temporary directory's path can exceed a socket path's limit); no TCP for the
+    /// private one.
+    fn server_options(&self, port: u16, settings: &[(&str, &str)]) -> Vec<String> {
+        let (listen_addresses, socket_dirs) = match self.listen {
+            Listen::Loopback => ("127.0.0.1".to_string(), String::new()),
+            // These options pass through pg_ctl's shell: quoted, an empty list stays one
+            // argument and a directory may hold spaces.
+            Listen::PrivateSocket => (
+                "''".to_string(),
+                format!("'{}'", self.socket_dir().display()),
+            ),
+        };
+        let fixed = [
+            ("port", port.to_string()),
+            ("listen_addresses", listen_addresses),
+            ("unix_socket_directories", socket_dirs),
+            ("unix_socket_permissions", "0700".to_string()),
+        ];
+        let extra = settings
+            .iter()
+            .map(|(name, value)| (*name, value.to_string()));
+        fixed
+            .into_iter()
+            .chain(extra)
+            .flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")])
+            .collect()
+    }
+
+    /// `-h` and `-p` for the client programs.
+    fn host_args(&self, port: u16) -> Vec<String> {
+        let host = match self.listen {
+            Listen::Loopback => "127.0.0.1".to_string(),
+            Listen::PrivateSocket => self.socket_dir().display().to_string(),
+        };
+        vec!["-h".into(), host, "-p".into(), port.to_string()]
+    }
+
+    pub(super) fn running_port(&self) -> Option<u16> {
+        let pid_file = std::fs::read_to_string(self.data_dir.join("postmaster.pid")).ok()?;
+        pid_file.lines().nth(3)?.trim().parse().ok()
+    }
+
+    pub(super) fn wait_ready(&self, port: u16, child: &mut Child) -> Result<()> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let log = self.data_dir.with_extension("log");
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(EmbeddedError::Exited { status, log });
+            }
+            let ready = self
+                .command("pg_isready")
+                .arg("-q")
+                .args(self.host_args(port))
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(EmbeddedError::NotReady {
+                    seconds: START_TIMEOUT.as_secs(),
+                    log,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Creates the database unless a start before this one (perhaps cut short) did.
+    pub(super) fn create_database(&self, port: u16) -> Result<()> {
+        let exists = self
+            .command("psql")
+            .args(self.host_args(port))
+            .args(["-U", USER, "-d", "postgres", "-tAc"])
+            .arg(format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"
+            ))
+            .output()
+            .map_err(|source| EmbeddedError::Spawn {
+                program: "psql".into(),
+                source,
+            })?;
+        if exists.status.success() && String::from_utf8_lossy(&exists.stdout).trim() == "1" {
+            return Ok(());
+        }
+        self.run(
+            "createdb",
+            self.command("createdb")
+                .args(self.host_args(port))
+                .args(["-U", USER, DATABASE]),
+        )
+    }
+
+    fn run(&self, program: &str, command: &mut Command) -> Result<()> {
+        let output: Output = command.output().map_err(|source| EmbeddedError::Spawn {
+            program: program.into(),
+            source,
+        })?;
+        if output.status.success() {
+            return Ok(());
+        }
+        Err(EmbeddedError::Command {
+            program: program.into(),
+            status: output.status,
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
+}
+
+fn io_error(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError {
+    let path = path.to_path_buf();
+    move |source| EmbeddedError::Io { what, path, source }
+}
+
+pub(super) fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+fn user_ids(name: &str) -> Result<(u32, u32)> {
+    match User::from_name(name) {
+        Ok(Some(user)) => Ok((user.uid.as_raw(), user.gid.as_raw())),
+        _ => Err(EmbeddedError::NoServerUser { user: name.into() }),
+    }
+}
+
+/// `SPARKIFY_LOAD_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`, else `PATH`.
+fn find_bin_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("SPARKIFY_LOAD_PG_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    if let Some((_, bin)) = versions.pop() {
+        return Ok(bin);
+    }
+    std::env::var_os("PATH")
+        .and_then(|path| std::env::split_paths(&path).find(|dir| dir.join("initdb").exists()))
+        .ok_or(EmbeddedError::NoBinaries)
+}
+
+pub(super) fn free_port() -> Result<u16> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|source| EmbeddedError::Io {
+            what: "find a free port on",
+            path: PathBuf::from("127.0.0.1"),
+            source,
+        })
+}
+
+/// SIGINT is PostgreSQL's fast shutdown: sessions end, data is kept consistent.
+pub(super) fn fast_shutdown(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGINT);
+    }
+    let _ = child.wait();
+}
+
+/// Starts `postgres` on the cluster's data, tied to this process, logging beside it.
+pub(super) fn spawn_server(
+    cluster: &Cluster,
+    port: u16,
+    settings: &[(String, String)],
+) -> Result<Child> {
+    let log_path = cluster.data_dir.with_extension("log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io_error("open", &log_path))?;
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut command = cluster.command("postgres");
+    command
+        .arg("-D")
+        .arg(&cluster.data_dir)
+        .args(cluster.server_options(port, &settings))
+        .stdout(log.try_clone().map_err(io_error("open", &log_path))?)
+        .stderr(log);
+    spawn_tied_to_process(command).map_err(|source| EmbeddedError::Spawn {
+        program: "postgres".into(),
+        source,
+    })
+}
+
+type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
+
+/// Spawns `command` so that it gets SIGINT when this process dies. PR_SET_PDEATHSIG
+/// fires when the *thread* that forked exits, so all such children are forked from one
+/// thread that lives as long as the process.
+fn spawn_tied_to_process(mut command: Command) -> io::Result<Child> {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    // SAFETY: the closure runs in the child between fork and exec, where only
+    // async-signal-safe calls are allowed; prctl(2) is a plain system call that allocates
+    // nothing and takes no lock.
+    unsafe {
+        command
+            .pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(io::Error::from));
+    }
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        std::thread::Builder::new()
+            .name("postgres-spawner".into())
+            .spawn(move || {
+                for (mut command, reply) in rx {
+                    let _ = reply.send(command.spawn());
+                }
+            })
+            .expect("a thread can be spawned");
+        Mutex::new(tx)
+    });
+    let (reply_tx, reply_rx) = mpsc::channel();
+    spawner
+        .lock()
+        .expect("the spawner lock is never poisoned")
+        .send((command, reply_tx))
+        .map_err(|_| io::Error::other("the spawner thread is gone"))?;
+    reply_rx
+        .recv()
+        .map_err(|_| io::Error::other("the spawner thread is gone"))?
+}

@@ -1,0 +1,263 @@
+//! Client mode: songs read and parsed into the catalog; events streamed through it while
+//! songs, artists and songplays are inserted; then users and time. Three stages, each on
+//! the staging schema over two connections.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use futures::TryStreamExt;
+use tokio::sync::mpsc;
+use tokio_postgres::Client;
+
+use super::progress::Progress;
+use super::rejects::Rejects;
+use super::{log_objects_in_flight, Loaded};
+use crate::config::LoadRequest;
+use crate::cpu::on_rayon;
+use crate::db::{Database, SchemaName};
+use crate::error::{Error, Result, TargetError};
+use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
+use crate::parse::Decoded;
+use crate::report::{stage, SourceSummary, TableCounts};
+use crate::sink::insert::{InsertRow, Inserter, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::staging::Staging;
+use crate::source::Source;
+use crate::transform::{Catalog, EventFold, ObjectFold};
+
+/// Songplay batches in flight between the event stage and the songplays inserter.
+const SONGPLAY_CHANNEL_DEPTH: usize = 16;
+
+/// The staging schema and the two connections that fill it.
+struct Sink<'a> {
+    database: &'a Database,
+    schema: SchemaName,
+    /// Songs, artists, users and half of time go here, songplays when it is free.
+    dimensions: Client,
+    /// Songplays, and the other half of time.
+    plays: Client,
+}
+
+impl Sink<'_> {
+    /// Inserts rows of one table over one connection; gives how many.
+    async fn insert<R: InsertRow>(
+        &self,
+        client: &Client,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<u64, TargetError> {
+        let mut inserter = Inserter::new(
+            client,
+            self.database,
+            self.schema.clone(),
+            DEFAULT_ROWS_PER_STATEMENT,
+        );
+        inserter.push(rows).await?;
+        inserter.finish().await
+    }
+}
+
+/// Fills the staged star schema from the two trees.
+pub(super) async fn fill(
+    request: &LoadRequest,
+    database: &Database,
+    staging: &Staging<'_>,
+    (songs_source, logs_source): (&Source, &Source),
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let progress = Progress::new(request.progress);
+    let mut stages = Vec::new();
+
+    let started = Instant::now();
+    let (catalog, songs) = read_songs(request, songs_source, &progress, rejects).await?;
+    stages.push(stage("songs", started.elapsed()));
+    tracing::info!(
+        records = songs.records,
+        objects = songs.objects,
+        "songs read"
+    );
+
+    let (dimensions, plays) = tokio::try_join!(database.connect(), database.connect())?;
+    let sink = Sink {
+        database,
+        schema: staging.schema.clone(),
+        dimensions,
+        plays,
+    };
+    let started = Instant::now();
+    let (counts, fold, logs) =
+        events_and_inserts(request, &sink, catalog, logs_source, &progress, rejects).await?;
+    stages.push(stage("events and inserts", started.elapsed()));
+    tracing::info!(
+        events = logs.records,
+        songplays = counts.songplays,
+        "events read and songplays inserted"
+    );
+
+    let started = Instant::now();
+    let (users, time) = users_and_time(&sink, fold).await?;
+    stages.push(stage("users and time", started.elapsed()));
+    tracing::info!(users, time, "users and time inserted");
+
+    Ok(Loaded {
+        tables: TableCounts {
+            users,
+            time,
+            ..counts
+        },
+        songs,
+        logs,
+        stages,
+    })
+}
+
+/// Reads and parses every song object into the catalog songplays are matched against.
+async fn read_songs(
+    request: &LoadRequest,
+    source: &Source,
+    progress: &Progress,
+    rejects: &mut Rejects,
+) -> Result<(Arc<Catalog>, SourceSummary)> {
+    let bar = progress.bar("songs");
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary {
+        uri: request.song_data.to_string(),
+        ..Default::default()
+    };
+    let mut records: Vec<SongRecord> = Vec::new();
+    let mut pieces = source.pieces(
+        &ignored,
+        &bar,
+        request.concurrency,
+        |_, _: &str, decoded: Decoded<SongRecord>| decoded,
+    );
+    while let Some(piece) = pieces.try_next().await? {
+        summary.bytes += piece.bytes;
+        summary.objects += u64::from(piece.last);
+        summary.records += piece.value.records.len() as u64;
+        rejects.add(piece.value.bad)?;
+        records.extend(piece.value.records.into_iter().map(|(_, record)| record));
+    }
+    drop(pieces);
+    bar.finish();
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    let catalog = Arc::new(on_rayon(move || Catalog::new(records)).await?);
+    Ok((catalog, summary))
+}
+
+/// Streams the events through the catalog while songs and artists, then songplays, are
+/// inserted: both connections take songplay batches from one queue, the dimensions' one
+/// once songs and artists are in. Gives the counts of those three tables and the fold of
+/// users and start times.
+async fn events_and_inserts(
+    request: &LoadRequest,
+    sink: &Sink<'_>,
+    catalog: Arc<Catalog>,
+    source: &Source,
+    progress: &Progress,
+    rejects: &mut Rejects,
+) -> Result<(TableCounts, EventFold, SourceSummary)> {
+    let (songplay_tx, songplay_rx) = mpsc::channel::<Vec<SongplayRow>>(SONGPLAY_CHANNEL_DEPTH);
+    let queue = tokio::sync::Mutex::new(songplay_rx);
+    let catalog_then_songplays = async {
+        let songs = sink
+            .insert(&sink.dimensions, catalog.songs.iter().cloned())
+            .await?;
+        let artists = sink
+            .insert(&sink.dimensions, catalog.artists.iter().cloned())
+            .await?;
+        let songplays = songplays_from(&queue, sink, &sink.dimensions).await?;
+        Ok::<_, Error>((songs, artists, songplays))
+    };
+    let songplays = songplays_from(&queue, sink, &sink.plays);
+
+    let bar = progress.bar("events");
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary {
+        uri: request.log_data.to_string(),
+        ..Default::default()
+    };
+    let read_events = async {
+        let mut fold = EventFold::default();
+        let in_flight = log_objects_in_flight(request.concurrency);
+        let mut pieces = source.pieces(&ignored, &bar, in_flight, {
+            let catalog = Arc::clone(&catalog);
+            move |index, _: &str, decoded: Decoded<EventRecord>| {
+                let records = decoded.records.len();
+                let folded = ObjectFold::of_events(&catalog, index, decoded.records);
+                (records, decoded.bad, folded)
+            }
+        });
+        while let Some(piece) = pieces.try_next().await? {
+            let (records, bad, folded) = piece.value;
+            summary.bytes += piece.bytes;
+            summary.objects += u64::from(piece.last);
+            summary.records += records as u64;
+            rejects.add(bad)?;
+            let ObjectFold {
+                songplays,
+                users,
+                times,
+            } = folded;
+            fold.merge(ObjectFold {
+                songplays: Vec::new(),
+                users,
+                times,
+            });
+            if songplay_tx.send(songplays).await.is_err() {
+                // The inserter has stopped; its own error is the one to report.
+                break;
+            }
+        }
+        drop(pieces);
+        drop(songplay_tx);
+        bar.finish();
+        Ok::<_, Error>(fold)
+    };
+
+    let ((songs, artists, songplays_a), songplays_b, fold) =
+        tokio::try_join!(catalog_then_songplays, songplays, read_events)?;
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    let counts = TableCounts {
+        songplays: songplays_a + songplays_b,
+        songs,
+        artists,
+        ..TableCounts::default()
+    };
+    Ok((counts, fold, summary))
+}
+
+/// Inserts songplay batches from a queue that other connections share, until it closes.
+async fn songplays_from(
+    queue: &tokio::sync::Mutex<mpsc::Receiver<Vec<SongplayRow>>>,
+    sink: &Sink<'_>,
+    client: &Client,
+) -> Result<u64> {
+    let mut inserter = Inserter::new(
+        client,
+        sink.database,
+        sink.schema.clone(),
+        DEFAULT_ROWS_PER_STATEMENT,
+    );
+    loop {
+        let batch = queue.lock().await.recv().await;
+        let Some(batch) = batch else { break };
+        inserter.push(batch).await?;
+    }
+    Ok(inserter.finish().await?)
+}
+
+/// The users (each one's latest level) and the time dimension, once every event is in.
+/// `time` is the big one: each connection inserts half of it, users go first on one.
+async fn users_and_time(sink: &Sink<'_>, fold: EventFold) -> Result<(u64, u64)> {
+    let (users, times) = on_rayon(move || fold.finish()).await?;
+    let (early, late) = times.split_at(times.len() / 2);
+    let users_then_time = async {
+        let users = sink.insert(&sink.dimensions, users).await?;
+        let time = sink
+            .insert(&sink.dimensions, late.iter().map(|&t| TimeRow::at(t)))
+            .await?;
+        Ok::<_, TargetError>((users, time))
+    };
+    let time = sink.insert(&sink.plays, early.iter().map(|&t| TimeRow::at(t)));
+    let ((users, time_late), time_early) = tokio::try_join!(users_then_time, time)?;
+    Ok((users, time_late + time_early))
+}

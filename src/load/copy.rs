@@ -1,0 +1,162 @@
+//! Copy mode on PostgreSQL: each record's raw JSON text streamed with binary `COPY … FROM
+//! STDIN` into staging tables, then every check, coercion and star-schema rule in SQL
+//! (`sql/postgres/copy/`): a second implementation of SPEC, independent of the Rust one.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use futures::TryStreamExt;
+
+use super::progress::Progress;
+use super::rejects::Rejects;
+use super::{log_objects_in_flight, Loaded};
+use crate::config::LoadRequest;
+use crate::db::sql::postgres_copy;
+use crate::error::{Result, TargetError};
+use crate::parse::{BadRecord, Decoded, RawJson};
+use crate::report::{stage, SourceSummary};
+use crate::sink::raw::{RawTable, RawWriter};
+use crate::sink::staging::Staging;
+use crate::source::Source;
+
+/// Raw records into staging tables, then checks and transforms in SQL.
+pub(super) async fn fill(
+    request: &LoadRequest,
+    staging: &Staging<'_>,
+    (songs_source, logs_source): (&Source, &Source),
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let progress = Progress::new(request.progress);
+    let mut stages = Vec::new();
+    staging
+        .run("prepare copy mode", postgres_copy::PREPARE)
+        .await?;
+    let copying = Instant::now();
+    let mut songs = copy_tree(
+        request,
+        staging,
+        songs_source,
+        RawTable::Songs,
+        &progress,
+        rejects,
+    )
+    .await?;
+    let mut logs = copy_tree(
+        request,
+        staging,
+        logs_source,
+        RawTable::Events,
+        &progress,
+        rejects,
+    )
+    .await?;
+    stages.push(stage("copy raw records", copying.elapsed()));
+    tracing::info!(
+        songs = songs.records,
+        events = logs.records,
+        "raw records copied"
+    );
+
+    let checking = Instant::now();
+    let (bad_songs, bad_events) = check(staging).await?;
+    songs.records -= bad_songs.len() as u64;
+    logs.records -= bad_events.len() as u64;
+    rejects.add(bad_songs)?;
+    rejects.add(bad_events)?;
+    stages.push(stage("check in SQL", checking.elapsed()));
+
+    let transforming = Instant::now();
+    staging
+        .run("transform in SQL", postgres_copy::TRANSFORM)
+        .await?;
+    let tables = staging
+        .database
+        .count_rows(staging.client, &staging.schema)
+        .await?;
+    stages.push(stage("transform in SQL", transforming.elapsed()));
+    tracing::info!("star schema built in SQL");
+    Ok(Loaded {
+        tables,
+        songs,
+        logs,
+        stages,
+    })
+}
+
+/// Streams a tree's records, split but not parsed, into its raw table.
+async fn copy_tree(
+    request: &LoadRequest,
+    staging: &Staging<'_>,
+    source: &Source,
+    table: RawTable,
+    progress: &Progress,
+    rejects: &mut Rejects,
+) -> Result<SourceSummary> {
+    let (bar, uri, in_flight) = match table {
+        RawTable::Songs => (
+            progress.bar("songs"),
+            &request.song_data,
+            request.concurrency,
+        ),
+        RawTable::Events => (
+            progress.bar("events"),
+            &request.log_data,
+            log_objects_in_flight(request.concurrency),
+        ),
+    };
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary {
+        uri: uri.to_string(),
+        ..Default::default()
+    };
+    let mut writer = RawWriter::open(staging, table).await?;
+    let mut pieces = source.pieces(
+        &ignored,
+        &bar,
+        in_flight,
+        |rank, label: &str, decoded: Decoded<RawJson>| (rank, label.to_string(), decoded),
+    );
+    while let Some(piece) = pieces.try_next().await? {
+        let (rank, label, decoded) = piece.value;
+        summary.bytes += piece.bytes;
+        summary.objects += u64::from(piece.last);
+        summary.records += decoded.records.len() as u64;
+        rejects.add(decoded.bad)?;
+        for (line, RawJson(record)) in decoded.records {
+            writer
+                .write(staging, &label, rank as i32, line as i32, &record)
+                .await?;
+        }
+    }
+    drop(pieces);
+    bar.finish();
+    writer.finish(staging).await?;
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    Ok(summary)
+}
+
+/// Checks and coerces every raw record; gives the bad ones of the songs and of the events.
+async fn check(staging: &Staging<'_>) -> Result<(Vec<BadRecord>, Vec<BadRecord>), TargetError> {
+    staging
+        .run("check and coerce records", postgres_copy::TYPED)
+        .await?;
+    let rows = staging
+        .client
+        .query(&staging.sql(postgres_copy::BAD_RECORDS), &[])
+        .await
+        .map_err(|e| staging.database.error("read bad records", e))?;
+    let (mut songs, mut events) = (Vec::new(), Vec::new());
+    for row in rows {
+        let bad = BadRecord {
+            key: row.get(1),
+            line: u64::try_from(row.get::<_, i32>(2)).unwrap_or(0),
+            reason: row.get(3),
+            raw: row.get(4),
+        };
+        match row.get::<_, &str>(0) {
+            "songs" => songs.push(bad),
+            _ => events.push(bad),
+        }
+    }
+    Ok((songs, events))
+}

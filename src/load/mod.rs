@@ -1,0 +1,126 @@
+//! A load from start to finish, in one of three routes: client mode ([`client`]) and copy
+//! mode on PostgreSQL ([`copy`]) fill a private staging schema that is keyed and swapped
+//! in here; copy mode on Redshift runs the server-side COPY plan ([`redshift`]). Every
+//! route ends in the one [`Report`] built here.
+
+mod client;
+mod copy;
+pub mod progress;
+mod redshift;
+mod rejects;
+
+use std::time::Instant;
+
+use crate::config::{LoadConfig, Mode, Target};
+use crate::db::Database;
+use crate::embedded;
+use crate::error::{Error, Result};
+use crate::report::{peak_rss_mib, stage, Report, SourceSummary, Stage, TableCounts};
+use crate::secret::Secret;
+use crate::sink::staging::Staging;
+use crate::source::Source;
+use rejects::Rejects;
+
+pub use redshift::redshift_copy_plan;
+
+/// What a route loaded: the tables' rows, what each tree held, where the time went.
+struct Loaded {
+    tables: TableCounts,
+    songs: SourceSummary,
+    logs: SourceSummary,
+    stages: Vec<Stage>,
+}
+
+/// Runs one load, all or nothing.
+pub async fn load(config: &LoadConfig) -> Result<Report> {
+    let started = Instant::now();
+    let request = &config.request;
+    tracing::info!(
+        mode = config.mode().name(),
+        schema = %request.schema,
+        songs = %request.song_data,
+        logs = %request.log_data,
+        "load starts"
+    );
+    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
+    let mut rejects = Rejects::new(request.max_errors);
+    let loaded = match redshift::RedshiftCopy::of(config) {
+        Some(plan) => redshift::load(&plan, &database, &mut rejects, request).await?,
+        None => staged(config, &database, &mut rejects).await?,
+    };
+    let report = Report {
+        mode: config.mode().name(),
+        target: database.label().to_string(),
+        schema: request.schema.to_string(),
+        tables: loaded.tables,
+        songs: loaded.songs,
+        logs: loaded.logs,
+        bad_records: rejects.records.len() as u64,
+        reject_file: request
+            .reject_file
+            .clone()
+            .filter(|_| !rejects.records.is_empty()),
+        stages: loaded.stages,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_rss_mib: peak_rss_mib(),
+    };
+    tracing::info!(seconds = report.seconds, "load done");
+    Ok(report)
+}
+
+/// Client mode, or copy mode on PostgreSQL: the tables are built in a staging schema,
+/// keyed, and swapped into the target schema in one transaction.
+async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects) -> Result<Loaded> {
+    let request = &config.request;
+    let (songs, logs) = tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    );
+    let main = database.connect().await?;
+    let staging = Staging::create(&main, database, &request.schema).await?;
+    let sources = (&songs, &logs);
+    let filled = match config.mode() {
+        Mode::Client => client::fill(request, database, &staging, sources, rejects).await,
+        Mode::Copy => copy::fill(request, &staging, sources, rejects).await,
+    };
+    // The rejects are written before anything is swapped in: a load whose reject file
+    // cannot be written changes nothing.
+    let written = rejects.write(request.reject_file.as_deref());
+    let mut loaded = match (filled, written) {
+        (Ok(loaded), Ok(())) => loaded,
+        (Err(err), _) | (_, Err(err)) => {
+            tracing::info!("load failed; dropping the staging schema");
+            staging.abandon().await;
+            return Err(err);
+        }
+    };
+    let keyed = Instant::now();
+    staging.add_keys(&database.connect().await?).await?;
+    loaded.stages.push(stage("keys", keyed.elapsed()));
+    let swapped = Instant::now();
+    staging.swap().await?;
+    loaded.stages.push(stage("swap", swapped.elapsed()));
+    Ok(loaded)
+}
+
+/// The URL of the target; the embedded PostgreSQL is started (and created) on demand.
+async fn target_url(target: &Target) -> Result<Secret<String>> {
+    match target {
+        Target::Url(url) => Ok(url.clone()),
+        Target::Embedded(home) => {
+            let home = home.clone();
+            let server =
+                tokio::task::spawn_blocking(move || embedded::Server::ensure_running(&home))
+                    .await
+                    .map_err(|e| Error::Internal(format!("starting the embedded server: {e}")))??;
+            Ok(Secret::new(server.url()))
+        }
+    }
+}
+
+/// Log objects read at once: a quarter of the song objects. A log object is a day of
+/// events read chunk by chunk, so a few keep the cores busy and each holds a chunk or two
+/// in memory; song objects are small and many, and need more in flight to hide latency.
+fn log_objects_in_flight(concurrency: usize) -> usize {
+    (concurrency / 4).max(1)
+}

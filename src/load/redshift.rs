@@ -1,0 +1,180 @@
+//! Copy mode on Redshift, the classic pipeline: a plan of statements — `COPY … FROM
+//! 's3://…'` into staging tables, the star-schema rules in SQL (`sql/redshift/copy/`),
+//! keys, swap — that the cluster runs itself, or that `--dry-run` prints.
+
+use std::time::Instant;
+
+use super::rejects::Rejects;
+use super::Loaded;
+use crate::config::{LoadConfig, LoadRequest, RedshiftCopySources};
+use crate::db::sql::{redshift_copy, REDSHIFT};
+use crate::db::{render, Database, SchemaName};
+use crate::error::{Error, Result};
+use crate::parse::BadRecord;
+use crate::report::{stage, SourceSummary};
+use crate::source::SourceUri;
+
+/// The plan's one query: the records COPY rejected, read into the report.
+pub const READ_REJECTS: &str = "read the rejected records";
+
+/// A Redshift copy-mode load: its checked sources and the load's schema and limits.
+pub(super) struct RedshiftCopy<'a> {
+    target: &'a SchemaName,
+    sources: &'a RedshiftCopySources,
+    log_jsonpath: Option<&'a str>,
+    max_errors: u64,
+}
+
+/// Copy mode into Redshift: every statement the cluster runs, in order, each with what it
+/// does; `None` for any other load.
+pub fn redshift_copy_plan(config: &LoadConfig) -> Option<Vec<(&'static str, String)>> {
+    RedshiftCopy::of(config).map(|copy| copy.plan())
+}
+
+impl<'a> RedshiftCopy<'a> {
+    pub(super) fn of(config: &'a LoadConfig) -> Option<RedshiftCopy<'a>> {
+        let request = &config.request;
+        Some(RedshiftCopy {
+            target: &request.schema,
+            sources: config.redshift_copy.as_ref()?,
+            log_jsonpath: request.copy.log_jsonpath.as_deref(),
+            max_errors: request.max_errors,
+        })
+    }
+
+    /// Every statement of the load, in order, each with what it does.
+    pub fn plan(&self) -> Vec<(&'static str, String)> {
+        let staging = self.target.staging().quoted();
+        let on_staging = |template: &str| render(template, &[("staging", &staging)]);
+        let max_errors = self.max_errors.min(100_000).to_string();
+        let with_literals = |template: &str| {
+            render(
+                template,
+                &[
+                    ("staging", &staging),
+                    ("song_data", &sql_literal(&self.sources.song_data)),
+                    ("log_data", &sql_literal(&self.sources.log_data)),
+                    ("iam_role", &sql_literal(&self.sources.iam_role_arn)),
+                    ("region", &sql_literal(&self.sources.region)),
+                    (
+                        "log_jsonpath",
+                        &sql_literal(self.log_jsonpath.unwrap_or("auto")),
+                    ),
+                    ("max_errors", &max_errors),
+                ],
+            )
+        };
+        let in_staging = |template: &str| render(template, &[("schema", &staging)]);
+        let swap = render(
+            REDSHIFT.swap,
+            &[
+                ("create_tables", &REDSHIFT.create_tables_in(self.target)),
+                ("schema", &self.target.quoted()),
+                ("staging", &staging),
+            ],
+        );
+        vec![
+            (
+                "create the staging schema",
+                on_staging(REDSHIFT.prepare_staging),
+            ),
+            (
+                "create the staged star schema",
+                in_staging(REDSHIFT.create_tables),
+            ),
+            (
+                "create the COPY staging tables",
+                on_staging(redshift_copy::PREPARE),
+            ),
+            ("copy the songs", with_literals(redshift_copy::COPY_SONGS)),
+            ("copy the events", with_literals(redshift_copy::COPY_EVENTS)),
+            (READ_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
+            ("transform in SQL", on_staging(redshift_copy::TRANSFORM)),
+            ("add keys to songplays", in_staging(REDSHIFT.add_keys[0])),
+            (
+                "add keys to the dimensions",
+                in_staging(REDSHIFT.add_keys[1]),
+            ),
+            ("swap in the new tables", swap),
+        ]
+    }
+}
+
+/// A SQL string literal.
+fn sql_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Runs the plan on the cluster, staged and swapped.
+pub(super) async fn load(
+    plan: &RedshiftCopy<'_>,
+    database: &Database,
+    rejects: &mut Rejects,
+    request: &LoadRequest,
+) -> Result<Loaded> {
+    let client = database.connect().await?;
+    let mut stages = Vec::new();
+    let mut failure = None;
+    for (step, sql) in &plan.plan() {
+        let began = Instant::now();
+        tracing::info!(step, "running");
+        let done = if *step == READ_REJECTS {
+            read_copy_rejects(&client, database, rejects).await
+        } else {
+            database.run(&client, step, sql).await.map_err(Error::from)
+        };
+        if let Err(err) = done {
+            failure = Some(err);
+            break;
+        }
+        stages.push(stage(step, began.elapsed()));
+    }
+    rejects.write(request.reject_file.as_deref())?;
+    if let Some(err) = failure {
+        // COPY fails as a whole past MAXERROR: say which records it refused.
+        let mut refused = Rejects::new(0);
+        let described = read_copy_rejects(&client, database, &mut refused).await;
+        let drop = render(
+            REDSHIFT.drop_staging,
+            &[("staging", &plan.target.staging().quoted())],
+        );
+        let _ = client.batch_execute(&drop).await;
+        return Err(match described {
+            Err(bad @ Error::BadInput { .. }) => bad,
+            _ => err,
+        });
+    }
+    let tables = database.count_rows(&client, plan.target).await?;
+    let summary = |uri: &SourceUri| SourceSummary {
+        uri: uri.to_string(),
+        ..Default::default()
+    };
+    Ok(Loaded {
+        tables,
+        songs: summary(&request.song_data),
+        logs: summary(&request.log_data),
+        stages,
+    })
+}
+
+/// Reads what `STL_LOAD_ERRORS` says this session's COPYs rejected.
+async fn read_copy_rejects(
+    client: &tokio_postgres::Client,
+    database: &Database,
+    rejects: &mut Rejects,
+) -> Result<()> {
+    let rows = client
+        .query(redshift_copy::LOAD_ERRORS, &[])
+        .await
+        .map_err(|e| database.error(READ_REJECTS, e))?;
+    let bad = rows
+        .iter()
+        .map(|row| BadRecord {
+            key: row.get(0),
+            line: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
+            reason: row.get(2),
+            raw: row.get(3),
+        })
+        .collect();
+    rejects.add(bad)
+}

@@ -1,0 +1,186 @@
+//! A whole tree read and decoded as the loader wants it: keys listed, non-objects set
+//! aside, objects read as their keys arrive and decoded on the CPU pool, chunk by chunk.
+
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use indicatif::ProgressBar;
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
+
+use super::{is_object_key, Source};
+use crate::cpu::on_rayon;
+use crate::error::{Error, SourceError};
+use crate::parse::{decode_object, Decoded, ObjectDecoder, Record};
+
+/// Objects up to this size are decoded where they are read, not in the CPU pool.
+const INLINE_DECODE_BYTES: u64 = 16 << 10;
+/// Small local objects read and decoded per trip to the CPU pool, and such trips at once.
+const LOCAL_OBJECTS_PER_TRIP: usize = 64;
+const LOCAL_BATCHES_IN_FLIGHT: usize = 2;
+
+/// A decoded chunk of one object: its size, what `apply` made of its records, and
+/// whether it ends the object.
+pub struct Piece<T> {
+    pub bytes: u64,
+    pub value: T,
+    pub last: bool,
+}
+
+/// What reading an object gave: a small one, decoded whole, or one to stream.
+enum Read<T> {
+    Decoded(Piece<T>),
+    Stream(u32, String),
+}
+
+impl Source {
+    /// Streams the keys of the source, sets aside those that are not objects (into
+    /// `ignored`), and reads the objects as their keys arrive, handing what each decodes to
+    /// `apply` with the object's rank in key order and its name. Up to `concurrency`
+    /// objects stream at once, chunk by chunk, each chunk decoded in the CPU pool; small
+    /// local objects are read and decoded in batches there instead. Pieces of different
+    /// objects interleave; memory holds chunks, not whole objects.
+    pub fn pieces<'a, R, T, F>(
+        &'a self,
+        ignored: &'a Mutex<Vec<String>>,
+        bar: &'a ProgressBar,
+        concurrency: usize,
+        apply: F,
+    ) -> BoxStream<'a, Result<Piece<T>, Error>>
+    where
+        R: Record + 'static,
+        T: Send + 'static,
+        F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+    {
+        let ranked = self
+            .keys()
+            .map_ok(move |batch| {
+                let (objects, others): (Vec<String>, Vec<String>) =
+                    batch.into_iter().partition(|key| is_object_key(key));
+                ignored.lock().expect("never poisoned").extend(others);
+                bar.inc_length(objects.len() as u64);
+                futures::stream::iter(objects.into_iter().map(Ok::<String, SourceError>))
+            })
+            .try_flatten()
+            .enumerate()
+            .map(|(index, key)| (index as u32, key.map_err(Error::from)));
+        let reads: BoxStream<'a, Result<Read<T>, Error>> = match self {
+            // A trip to the CPU pool per object costs more than reading and decoding a
+            // small local file: small ones go in batches, read and decoded on both cores;
+            // a large one is left to stream chunk by chunk.
+            Source::Local(local) => {
+                let decode = apply.clone();
+                ranked
+                    .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
+                    .map(move |batch| {
+                        let (local, apply) = (local.clone(), decode.clone());
+                        let read = on_rayon(move || {
+                            batch
+                                .into_par_iter()
+                                .map(|(index, key)| {
+                                    let key = key?;
+                                    let Some(bytes) = local.read_if_small(&key)? else {
+                                        return Ok(Read::Stream(index, key));
+                                    };
+                                    let label = local.path_of(&key).display().to_string();
+                                    let decoded = decode_object::<R>(&label, &bytes);
+                                    Ok(Read::Decoded(Piece {
+                                        bytes: bytes.len() as u64,
+                                        value: apply(index, &label, decoded),
+                                        last: true,
+                                    }))
+                                })
+                                .collect::<Vec<_>>()
+                        });
+                        futures::stream::once(read)
+                            .flat_map(|batch| match batch {
+                                Ok(reads) => futures::stream::iter(reads).left_stream(),
+                                Err(err) => futures::stream::iter([Err(err)]).right_stream(),
+                            })
+                            .boxed()
+                    })
+                    .flatten_unordered(LOCAL_BATCHES_IN_FLIGHT)
+                    .boxed()
+            }
+            Source::S3(_) => ranked
+                .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
+                .boxed(),
+        };
+        reads
+            .map(move |read| match read {
+                Ok(Read::Decoded(piece)) => {
+                    bar.inc(1);
+                    futures::stream::once(futures::future::ready(Ok(piece))).boxed()
+                }
+                Ok(Read::Stream(index, key)) => self.object_pieces(bar, index, key, apply.clone()),
+                Err(err) => futures::stream::once(futures::future::ready(Err(err))).boxed(),
+            })
+            .flatten_unordered(concurrency.max(1))
+            .boxed()
+    }
+
+    /// One object, streamed and decoded chunk by chunk.
+    fn object_pieces<'a, R, T, F>(
+        &'a self,
+        bar: &'a ProgressBar,
+        index: u32,
+        key: String,
+        apply: F,
+    ) -> BoxStream<'a, Result<Piece<T>, Error>>
+    where
+        R: Record + 'static,
+        T: Send + 'static,
+        F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+    {
+        let label = self.describe(&key);
+        let decoder = ObjectDecoder::<R>::new(&label);
+        let chunks = self.chunks(&key).map_err(Error::from).boxed();
+        // Each step decodes one chunk, knowing whether it is the last (the next one is
+        // fetched first), so that a one-chunk object takes one trip to the CPU pool.
+        let start = Some((decoder, chunks, None::<Bytes>, true));
+        futures::stream::try_unfold(start, move |state| {
+            let (apply, label) = (apply.clone(), label.clone());
+            async move {
+                let Some((mut decoder, mut chunks, held, first)) = state else {
+                    return Ok(None);
+                };
+                let current = if first {
+                    chunks.try_next().await?
+                } else {
+                    held
+                };
+                let next = match current {
+                    Some(_) => chunks.try_next().await?,
+                    None => None,
+                };
+                let bytes = current.as_ref().map_or(0, |c| c.len() as u64);
+                let last = next.is_none();
+                let work = move || {
+                    if let Some(chunk) = current {
+                        decoder.feed(&chunk);
+                    }
+                    if last {
+                        (None, apply(index, &label, decoder.finish()))
+                    } else {
+                        let decoded = decoder.take();
+                        (Some(decoder), apply(index, &label, decoded))
+                    }
+                };
+                // A small object (a song) decodes in microseconds, less than a trip to the
+                // CPU pool and back costs.
+                let (decoder, value) = if last && bytes <= INLINE_DECODE_BYTES {
+                    work()
+                } else {
+                    on_rayon(work).await?
+                };
+                if last {
+                    bar.inc(1);
+                }
+                let state = decoder.map(|decoder| (decoder, chunks, next, false));
+                Ok(Some((Piece { bytes, value, last }, state)))
+            }
+        })
+        .boxed()
+    }
+}
