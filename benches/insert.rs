@@ -1,5 +1,6 @@
 //! Criterion bench of the sink: multi-row INSERTs of songplay rows into a real PostgreSQL
-//! (started by the bench, fsync off), at several rows per statement (rows/s).
+//! (started by the bench, fsync off), at several rows per statement, with bind parameters
+//! and with literals over the simple query protocol (rows/s).
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +8,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use sparkify_load::db::{render, sql, Database, DialectSql};
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
-use sparkify_load::sink::insert::Inserter;
+use sparkify_load::sink::insert::{Inserter, RowEncoding};
+use sparkify_load::sink::literal::Literals;
 use sparkify_load::{Dialect, SchemaName, Secret};
 
 const ROWS: usize = 20_000;
@@ -52,9 +54,14 @@ fn insert(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(ROWS as u64));
-    for per_statement in [10, 100, 500, 1_000, 4_095] {
+    let literals = runtime.block_on(Literals::of(&database, &client)).unwrap();
+    let cases = [10, 100, 500, 1_000, 4_095]
+        .map(|n| ("bind", n, RowEncoding::Bind))
+        .into_iter()
+        .chain([100, 500, 1_000, 4_095].map(|n| ("literal", n, RowEncoding::Literal(literals))));
+    for (name, per_statement, encoding) in cases {
         group.bench_with_input(
-            BenchmarkId::from_parameter(per_statement),
+            BenchmarkId::new(name, per_statement),
             &per_statement,
             |b, &n| {
                 b.iter_custom(|iterations| {
@@ -63,7 +70,8 @@ fn insert(c: &mut Criterion) {
                         runtime.block_on(client.batch_execute(&truncate)).unwrap();
                         let started = Instant::now();
                         runtime.block_on(async {
-                            let mut inserter = Inserter::new(&client, &database, schema.clone(), n);
+                            let mut inserter =
+                                Inserter::new(&client, &database, schema.clone(), encoding, n);
                             inserter.push(rows.iter().cloned()).await.unwrap();
                             assert_eq!(inserter.finish().await.unwrap(), ROWS as u64);
                         });

@@ -37,12 +37,33 @@ pub enum Target {
     Embedded(PathBuf),
 }
 
+/// How client mode sends rows in its INSERTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertMethod {
+    /// Prepared statements with binary bind parameters: PostgreSQL's fastest INSERT
+    /// (docs/BENCHMARKS.md), the default there.
+    Bind,
+    /// Escaped SQL literals over the simple query protocol: the route loaders use
+    /// against Redshift, the default there (docs/REDSHIFT.md).
+    Literal,
+}
+
+impl InsertMethod {
+    /// The method a dialect loads with unless asked otherwise.
+    pub fn default_for(dialect: Dialect) -> InsertMethod {
+        match dialect {
+            Dialect::Postgres => InsertMethod::Bind,
+            Dialect::Redshift => InsertMethod::Literal,
+        }
+    }
+}
+
 /// What the classic route needs on Redshift: the cluster's role for reading S3, the
 /// jsonpaths file for the logs; and whether to only print the statements.
 #[derive(Debug, Clone, Default)]
 pub struct CopyOptions {
     pub iam_role_arn: Option<String>,
-    /// `s3://…/log_json_path.json`; default `'auto'`.
+    /// `s3://…/log_json_path.json`: required by copy mode on Redshift.
     pub log_jsonpath: Option<String>,
     /// Print every statement of a Redshift copy-mode load and run none.
     pub dry_run: bool,
@@ -56,6 +77,8 @@ pub struct RedshiftCopySources {
     pub log_data: String,
     pub iam_role_arn: String,
     pub region: String,
+    /// The jsonpaths file COPY maps the logs' camelCase keys with.
+    pub log_jsonpath: String,
 }
 
 impl RedshiftCopySources {
@@ -78,11 +101,24 @@ impl RedshiftCopySources {
             .region
             .clone()
             .ok_or_else(|| Error::Config("Redshift COPY needs the bucket's --region".into()))?;
+        // 'auto' matches keys to the lower-case column names case-sensitively: userId,
+        // firstName, sessionId... would never match, and every event would lose its user.
+        let log_jsonpath = request.copy.log_jsonpath.clone().ok_or_else(|| {
+            Error::Config(
+                "Redshift COPY of the logs needs a jsonpaths file: FORMAT AS JSON 'auto' \
+                 matches keys to lower-case column names case-sensitively, so userId, \
+                 firstName, sessionId... would load as NULL. Give --log-jsonpath (or [S3] \
+                 LOG_JSONPATH in --config); the classic one is \
+                 s3://udacity-dend/log_json_path.json"
+                    .into(),
+            )
+        })?;
         Ok(RedshiftCopySources {
             song_data: s3_uri(&request.song_data, "--song-data")?,
             log_data: s3_uri(&request.log_data, "--log-data")?,
             iam_role_arn,
             region,
+            log_jsonpath,
         })
     }
 }
@@ -106,6 +142,8 @@ pub struct LoadRequest {
     pub concurrency: usize,
     /// Progress bars on standard error.
     pub progress: bool,
+    /// Client mode's INSERTs; default: [`InsertMethod::default_for`] the dialect.
+    pub insert: Option<InsertMethod>,
 }
 
 impl LoadRequest {
@@ -125,6 +163,7 @@ impl LoadRequest {
             reject_file: None,
             concurrency: 32,
             progress: false,
+            insert: None,
         }
     }
 
@@ -183,6 +222,13 @@ impl LoadConfig {
 
     pub fn target(&self) -> &Target {
         &self.request.target
+    }
+
+    /// How client mode sends its rows.
+    pub fn insert_method(&self) -> InsertMethod {
+        self.request
+            .insert
+            .unwrap_or_else(|| InsertMethod::default_for(self.request.dialect))
     }
 
     /// Whether the load only prints its statements.

@@ -83,6 +83,25 @@ impl Timestamp {
         self.0
     }
 
+    /// `YYYY-MM-DD HH:MM:SS.ffffff`, with ` BC` for years before 1 AD: the text form that
+    /// PostgreSQL and Redshift both read back as this exact timestamp.
+    pub fn to_sql_text(self) -> String {
+        let days = self.0.div_euclid(MICROS_PER_DAY) + DAYS_1970_TO_2000;
+        let micros = self.0.rem_euclid(MICROS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let (second, fraction) = (micros / 1_000_000, micros % 1_000_000);
+        let (hour, minute, second) = (second / 3_600, second / 60 % 60, second % 60);
+        // Astronomical year 0 is 1 BC.
+        let (year, era) = if year > 0 {
+            (year, "")
+        } else {
+            (1 - year, " BC")
+        };
+        format!(
+            "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{fraction:06}{era}"
+        )
+    }
+
     /// The calendar parts the `time` table stores, as PostgreSQL's `EXTRACT` gives them.
     pub fn parts(self) -> TimeParts {
         let days_since_2000 = self.0.div_euclid(MICROS_PER_DAY);
@@ -244,6 +263,19 @@ mod tests {
 
     fn parts_of(millis: i64) -> TimeParts {
         Timestamp::from_epoch_millis(millis).unwrap().parts()
+    }
+
+    #[test]
+    fn timestamps_as_sql_text() {
+        let text = |millis: i64| Timestamp::from_epoch_millis(millis).unwrap().to_sql_text();
+        assert_eq!(text(1_541_131_030_796), "2018-11-02 03:57:10.796000");
+        assert_eq!(text(-1), "1969-12-31 23:59:59.999000");
+        assert_eq!(text(0), "1970-01-01 00:00:00.000000");
+        // PostgreSQL's first and last milliseconds.
+        assert_eq!(text(-210_866_803_200_000), "4714-11-24 00:00:00.000000 BC");
+        assert_eq!(text(9_224_318_015_999_999), "294276-12-31 23:59:59.999000");
+        // 1 BC, astronomical year 0.
+        assert_eq!(text(-62_167_219_200_000), "0001-01-01 00:00:00.000000 BC");
     }
 
     #[test]

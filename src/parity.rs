@@ -59,11 +59,20 @@ pub async fn table_rows(side: &Side<'_>, table: &str) -> Result<Vec<String>> {
         .expect("a star-schema table");
     let sql = render(template, &[("schema", &side.schema.quoted())]);
     let client = side.database.connect().await?;
-    let rows = client
-        .query(&sql, &[])
-        .await
-        .map_err(|e| side.database.error(format!("read {table}"), e))?;
-    let mut lines: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
+    let rows = side
+        .database
+        .text_rows(&client, &format!("read {table}"), &sql)
+        .await?;
+    // One line per row: the values joined by tabs, NULL as \N.
+    let mut lines: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|value| value.as_deref().unwrap_or("\\N"))
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect();
     lines.sort_unstable();
     Ok(lines)
 }

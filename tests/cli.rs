@@ -229,7 +229,8 @@ fn create_tables_prints_each_dialects_ddl() {
     );
     let ddl = text(&out).0;
     assert!(
-        ddl.contains("song_id     VARCHAR(64) DISTKEY,") && ddl.contains(") DISTSTYLE ALL;"),
+        ddl.contains(") DISTKEY (song_id) SORTKEY (start_time);")
+            && ddl.contains(") DISTSTYLE ALL SORTKEY (user_id);"),
         "{ddl}"
     );
     let out = sparkify_load(
@@ -449,6 +450,33 @@ fn redshift_copy_dry_run_prints_the_classic_statements_exactly() {
         text(&out).1
     );
     assert!(text(&out).0.is_empty());
+
+    // Without a jsonpaths file, 'auto' would load every event without its user: refused.
+    let out = sparkify_load(
+        &[
+            "--mode",
+            "copy",
+            "--target",
+            "postgresql://u@cluster:5439/dwh",
+            "--song-data",
+            "s3://bkt/song_data",
+            "--log-data",
+            "s3://bkt/log_data",
+            "--iam-role",
+            "arn:aws:iam::123456789012:role/dwhRole",
+            "--region",
+            "us-west-2",
+            "--dry-run",
+        ],
+        home.path(),
+    );
+    let stderr = text(&out).1;
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("needs a jsonpaths file")
+            && stderr.contains("s3://udacity-dend/log_json_path.json"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,4 @@
--- One text line per row, every column but songplay_id: doubles in their exact shortest form,
--- timestamps to the millisecond, NULL as \N, fields separated by tabs.
-SELECT concat_ws(E'\t', artist_id, coalesce(name, '\N'), coalesce(location, '\N'),
-       coalesce(latitude::text, '\N'), coalesce(longitude::text, '\N'))
+-- Every column but songplay_id, read as text (the simple query protocol, on both dialects) and
+-- joined by the caller: doubles in the server's exact text form, timestamps to the millisecond.
+SELECT artist_id, name, location, latitude, longitude
 FROM {schema}.artists

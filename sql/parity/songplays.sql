@@ -1,6 +1,5 @@
--- One text line per row, every column but songplay_id: doubles in their exact shortest form,
--- timestamps to the millisecond, NULL as \N, fields separated by tabs.
-SELECT concat_ws(E'\t', to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS'), user_id, coalesce(level, '\N'),
-       coalesce(song_id, '\N'), coalesce(artist_id, '\N'), coalesce(session_id::text, '\N'),
-       coalesce(location, '\N'), coalesce(user_agent, '\N'))
+-- Every column but songplay_id, read as text (the simple query protocol, on both dialects) and
+-- joined by the caller: doubles in the server's exact text form, timestamps to the millisecond.
+SELECT to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS'), user_id, level, song_id, artist_id, session_id,
+       location, user_agent
 FROM {schema}.songplays

@@ -1,5 +1,4 @@
--- One text line per row, every column but songplay_id: doubles in their exact shortest form,
--- timestamps to the millisecond, NULL as \N, fields separated by tabs.
-SELECT concat_ws(E'\t', song_id, coalesce(title, '\N'), coalesce(artist_id, '\N'),
-       coalesce(year::text, '\N'), coalesce(duration::text, '\N'))
+-- Every column but songplay_id, read as text (the simple query protocol, on both dialects) and
+-- joined by the caller: doubles in the server's exact text form, timestamps to the millisecond.
+SELECT song_id, title, artist_id, year, duration
 FROM {schema}.songs

@@ -1,6 +1,4 @@
--- One text line per row, every column but songplay_id: doubles in their exact shortest form,
--- timestamps to the millisecond, NULL as \N, fields separated by tabs.
-SELECT concat_ws(E'\t', to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS'), coalesce(hour::text, '\N'),
-       coalesce(day::text, '\N'), coalesce(week::text, '\N'), coalesce(month::text, '\N'),
-       coalesce(year::text, '\N'), coalesce(weekday::text, '\N'))
+-- Every column but songplay_id, read as text (the simple query protocol, on both dialects) and
+-- joined by the caller: doubles in the server's exact text form, timestamps to the millisecond.
+SELECT to_char(start_time, 'YYYY-MM-DD HH24:MI:SS.MS'), hour, day, week, month, year, weekday
 FROM {schema}.time

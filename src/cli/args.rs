@@ -173,7 +173,8 @@ pub(crate) struct LoadArgs {
     /// Copy mode on Redshift: the cluster's IAM role for reading S3 (default: [IAM_ROLE] ARN).
     #[arg(long, value_name = "ARN")]
     pub iam_role: Option<String>,
-    /// Copy mode on Redshift: the jsonpaths file for the logs (default: [S3] LOG_JSONPATH, else 'auto').
+    /// Copy mode on Redshift: the jsonpaths file for the logs (default: [S3] LOG_JSONPATH;
+    /// required: 'auto' would miss the logs' camelCase keys).
     #[arg(long, value_name = "URI")]
     pub log_jsonpath: Option<String>,
     /// Copy mode on Redshift: print every statement the load would run, and run none.
@@ -186,6 +187,11 @@ pub(crate) struct LoadArgs {
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Client mode's INSERTs: bind (binary bind parameters; the default on PostgreSQL, where
+    /// it is fastest) or literal (escaped SQL literals over the simple query protocol; the
+    /// default on Redshift).
+    #[arg(long, value_enum)]
+    pub insert: Option<InsertArg>,
 }
 
 #[derive(Args, Clone)]
@@ -236,6 +242,12 @@ pub(crate) struct S3Args {
 pub(crate) enum ModeArg {
     Client,
     Copy,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InsertArg {
+    Bind,
+    Literal,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]

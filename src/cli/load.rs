@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
 use sparkify_load::source::{S3Options, SourceUri};
-use sparkify_load::{CopyOptions, Error, LoadConfig, LoadRequest, Mode, Target};
+use sparkify_load::{CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, Mode, Target};
 
-use super::args::{GlobalArgs, LoadArgs, ModeArg, S3Args};
+use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args};
 use super::dwh::DwhConfig;
 use super::target::resolve;
 use super::write_file;
@@ -85,6 +85,10 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         .clone()
         .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
     request.concurrency = args.concurrency;
+    request.insert = args.insert.map(|insert| match insert {
+        InsertArg::Bind => InsertMethod::Bind,
+        InsertArg::Literal => InsertMethod::Literal,
+    });
     request.progress = !args.quiet && std::io::stderr().is_terminal();
     Ok(request.resolve()?)
 }

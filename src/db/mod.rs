@@ -8,7 +8,7 @@ pub mod tls;
 
 use std::str::FromStr;
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use schema::{SchemaName, MAX_SCHEMA_LEN};
@@ -24,6 +24,17 @@ pub enum Dialect {
     #[default]
     Postgres,
     Redshift,
+}
+
+impl Dialect {
+    /// The most bytes a text value may have: Redshift's widest VARCHAR, which counts bytes
+    /// (the DDL gives every text column that width); PostgreSQL's text is unbounded.
+    pub fn text_limit(self) -> Option<usize> {
+        match self {
+            Dialect::Postgres => None,
+            Dialect::Redshift => Some(65_535),
+        }
+    }
 }
 
 /// A target database: how to connect, and how to name it without its secrets.
@@ -91,6 +102,32 @@ impl Database {
             .map_err(|e| self.error(step, e))
     }
 
+    /// The rows of a query, every value as text (`None` for NULL), read through the simple
+    /// query protocol: text results, which Redshift gives as PostgreSQL does, where
+    /// PostgreSQL's binary result formats have never been shown to work on Redshift.
+    pub async fn text_rows(
+        &self,
+        client: &Client,
+        step: &str,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, TargetError> {
+        let messages = client
+            .simple_query(sql)
+            .await
+            .map_err(|e| self.error(step, e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|message| match message {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// Adds the keys to the tables in `schema`, the two scripts at once on two connections.
     pub async fn add_keys(
         &self,
@@ -115,11 +152,12 @@ impl Database {
         schema: &SchemaName,
     ) -> Result<TableCounts, TargetError> {
         let sql = render(sql::COUNTS, &[("schema", &schema.quoted())]);
-        let row = client
-            .query_one(&sql, &[])
-            .await
-            .map_err(|e| self.error("count rows", e))?;
-        let count = |i: usize| row.get::<_, i64>(i) as u64;
+        let rows = self.text_rows(client, "count rows", &sql).await?;
+        let count = |i: usize| {
+            rows.first()
+                .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+                .unwrap_or(0)
+        };
         Ok(TableCounts {
             songplays: count(0),
             users: count(1),

@@ -12,14 +12,15 @@ use tokio_postgres::Client;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::{log_objects_in_flight, Loaded};
-use crate::config::LoadRequest;
+use crate::config::{InsertMethod, LoadConfig, LoadRequest};
 use crate::cpu::on_rayon;
 use crate::db::{Database, SchemaName};
 use crate::error::{Error, Result, TargetError};
 use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::Decoded;
 use crate::report::{stage, SourceSummary, TableCounts};
-use crate::sink::insert::{InsertRow, Inserter, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::insert::{InsertRow, Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::literal::Literals;
 use crate::sink::staging::Staging;
 use crate::source::Source;
 use crate::transform::{Catalog, EventFold, ObjectFold};
@@ -31,6 +32,7 @@ const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 struct Sink<'a> {
     database: &'a Database,
     schema: SchemaName,
+    encoding: RowEncoding,
     /// Songs, artists, users and half of time go here, songplays when it is free.
     dimensions: Client,
     /// Songplays, and the other half of time.
@@ -44,25 +46,31 @@ impl Sink<'_> {
         client: &Client,
         rows: impl IntoIterator<Item = R>,
     ) -> Result<u64, TargetError> {
-        let mut inserter = Inserter::new(
+        let mut inserter = self.inserter(client);
+        inserter.push(rows).await?;
+        inserter.finish().await
+    }
+
+    fn inserter<'c, R: InsertRow>(&'c self, client: &'c Client) -> Inserter<'c, R> {
+        Inserter::new(
             client,
             self.database,
             self.schema.clone(),
+            self.encoding,
             DEFAULT_ROWS_PER_STATEMENT,
-        );
-        inserter.push(rows).await?;
-        inserter.finish().await
+        )
     }
 }
 
 /// Fills the staged star schema from the two trees.
 pub(super) async fn fill(
-    request: &LoadRequest,
+    config: &LoadConfig,
     database: &Database,
     staging: &Staging<'_>,
     (songs_source, logs_source): (&Source, &Source),
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
+    let request = &config.request;
     let progress = Progress::new(request.progress);
     let mut stages = Vec::new();
 
@@ -76,9 +84,14 @@ pub(super) async fn fill(
     );
 
     let (dimensions, plays) = tokio::try_join!(database.connect(), database.connect())?;
+    let encoding = match config.insert_method() {
+        InsertMethod::Bind => RowEncoding::Bind,
+        InsertMethod::Literal => RowEncoding::Literal(Literals::of(database, &dimensions).await?),
+    };
     let sink = Sink {
         database,
         schema: staging.schema.clone(),
+        encoding,
         dimensions,
         plays,
     };
@@ -127,6 +140,7 @@ async fn read_songs(
         &ignored,
         &bar,
         request.concurrency,
+        request.dialect.text_limit(),
         |_, _: &str, decoded: Decoded<SongRecord>| decoded,
     );
     while let Some(piece) = pieces.try_next().await? {
@@ -178,7 +192,8 @@ async fn events_and_inserts(
     let read_events = async {
         let mut fold = EventFold::default();
         let in_flight = log_objects_in_flight(request.concurrency);
-        let mut pieces = source.pieces(&ignored, &bar, in_flight, {
+        let text_limit = request.dialect.text_limit();
+        let mut pieces = source.pieces(&ignored, &bar, in_flight, text_limit, {
             let catalog = Arc::clone(&catalog);
             move |index, _: &str, decoded: Decoded<EventRecord>| {
                 let records = decoded.records.len();
@@ -231,12 +246,7 @@ async fn songplays_from(
     sink: &Sink<'_>,
     client: &Client,
 ) -> Result<u64> {
-    let mut inserter = Inserter::new(
-        client,
-        sink.database,
-        sink.schema.clone(),
-        DEFAULT_ROWS_PER_STATEMENT,
-    );
+    let mut inserter = sink.inserter(client);
     loop {
         let batch = queue.lock().await.recv().await;
         let Some(batch) = batch else { break };

@@ -110,10 +110,12 @@ async fn copy_tree(
         ..Default::default()
     };
     let mut writer = RawWriter::open(staging, table).await?;
+    // Raw records keep no text of their own: the SQL checks the rest.
     let mut pieces = source.pieces(
         &ignored,
         &bar,
         in_flight,
+        None,
         |rank, label: &str, decoded: Decoded<RawJson>| (rank, label.to_string(), decoded),
     );
     while let Some(piece) = pieces.try_next().await? {

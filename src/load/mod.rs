@@ -80,7 +80,7 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
     let staging = Staging::create(&main, database, &request.schema).await?;
     let sources = (&songs, &logs);
     let filled = match config.mode() {
-        Mode::Client => client::fill(request, database, &staging, sources, rejects).await,
+        Mode::Client => client::fill(config, database, &staging, sources, rejects).await,
         Mode::Copy => copy::fill(request, &staging, sources, rejects).await,
     };
     // The rejects are written before anything is swapped in: a load whose reject file

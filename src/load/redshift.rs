@@ -14,14 +14,16 @@ use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary};
 use crate::source::SourceUri;
 
-/// The plan's one query: the records COPY rejected, read into the report.
-pub const READ_REJECTS: &str = "read the rejected records";
+/// The plan's queries: the records the COPY just run rejected, read into the report.
+const READ_SONG_REJECTS: &str = "read the songs COPY rejected";
+const READ_EVENT_REJECTS: &str = "read the events COPY rejected";
+/// COPY's largest MAXERROR.
+const MAX_COPY_ERRORS: u64 = 100_000;
 
 /// A Redshift copy-mode load: its checked sources and the load's schema and limits.
 pub(super) struct RedshiftCopy<'a> {
     target: &'a SchemaName,
     sources: &'a RedshiftCopySources,
-    log_jsonpath: Option<&'a str>,
     max_errors: u64,
 }
 
@@ -37,7 +39,6 @@ impl<'a> RedshiftCopy<'a> {
         Some(RedshiftCopy {
             target: &request.schema,
             sources: config.redshift_copy.as_ref()?,
-            log_jsonpath: request.copy.log_jsonpath.as_deref(),
             max_errors: request.max_errors,
         })
     }
@@ -46,7 +47,9 @@ impl<'a> RedshiftCopy<'a> {
     pub fn plan(&self) -> Vec<(&'static str, String)> {
         let staging = self.target.staging().quoted();
         let on_staging = |template: &str| render(template, &[("staging", &staging)]);
-        let max_errors = self.max_errors.min(100_000).to_string();
+        // COPY fails once it meets MAXERROR errors or more, where --max-errors N skips up
+        // to N: N + 1, within COPY's cap.
+        let max_errors = (self.max_errors + 1).min(MAX_COPY_ERRORS).to_string();
         let with_literals = |template: &str| {
             render(
                 template,
@@ -56,10 +59,7 @@ impl<'a> RedshiftCopy<'a> {
                     ("log_data", &sql_literal(&self.sources.log_data)),
                     ("iam_role", &sql_literal(&self.sources.iam_role_arn)),
                     ("region", &sql_literal(&self.sources.region)),
-                    (
-                        "log_jsonpath",
-                        &sql_literal(self.log_jsonpath.unwrap_or("auto")),
-                    ),
+                    ("log_jsonpath", &sql_literal(&self.sources.log_jsonpath)),
                     ("max_errors", &max_errors),
                 ],
             )
@@ -87,8 +87,9 @@ impl<'a> RedshiftCopy<'a> {
                 on_staging(redshift_copy::PREPARE),
             ),
             ("copy the songs", with_literals(redshift_copy::COPY_SONGS)),
+            (READ_SONG_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
             ("copy the events", with_literals(redshift_copy::COPY_EVENTS)),
-            (READ_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
+            (READ_EVENT_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
             ("transform in SQL", on_staging(redshift_copy::TRANSFORM)),
             ("add keys to songplays", in_staging(REDSHIFT.add_keys[0])),
             (
@@ -118,7 +119,7 @@ pub(super) async fn load(
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
-        let done = if *step == READ_REJECTS {
+        let done = if [READ_SONG_REJECTS, READ_EVENT_REJECTS].contains(step) {
             read_copy_rejects(&client, database, rejects).await
         } else {
             database.run(&client, step, sql).await.map_err(Error::from)
@@ -131,6 +132,9 @@ pub(super) async fn load(
     }
     rejects.write(request.reject_file.as_deref())?;
     if let Some(err) = failure {
+        // A failed statement inside the swap's transaction leaves it aborted: end it
+        // before asking anything else (outside one, ROLLBACK only warns).
+        let _ = client.batch_execute("ROLLBACK").await;
         // COPY fails as a whole past MAXERROR: say which records it refused.
         let mut refused = Rejects::new(0);
         let described = read_copy_rejects(&client, database, &mut refused).await;
@@ -157,23 +161,32 @@ pub(super) async fn load(
     })
 }
 
-/// Reads what `STL_LOAD_ERRORS` says this session's COPYs rejected.
+/// Reads what `STL_LOAD_ERRORS` says the session's last COPY rejected: filtered on that
+/// COPY's own query id (`pg_last_copy_id()`), never on the session's pid, which a later
+/// session may be given again.
 async fn read_copy_rejects(
     client: &tokio_postgres::Client,
     database: &Database,
     rejects: &mut Rejects,
 ) -> Result<()> {
-    let rows = client
-        .query(redshift_copy::LOAD_ERRORS, &[])
-        .await
-        .map_err(|e| database.error(READ_REJECTS, e))?;
+    let rows = database
+        .text_rows(
+            client,
+            "read the records COPY rejected",
+            redshift_copy::LOAD_ERRORS,
+        )
+        .await?;
     let bad = rows
-        .iter()
-        .map(|row| BadRecord {
-            key: row.get(0),
-            line: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
-            reason: row.get(2),
-            raw: row.get(3),
+        .into_iter()
+        .map(|row| {
+            let mut values = row.into_iter().map(Option::unwrap_or_default);
+            let mut next = || values.next().unwrap_or_default();
+            BadRecord {
+                key: next(),
+                line: next().parse().unwrap_or(0),
+                reason: next(),
+                raw: next(),
+            }
         })
         .collect();
     rejects.add(bad)

@@ -43,6 +43,23 @@ impl Record for EventRecord {
             user_id: int32("userId", f[13])?,
         })
     }
+
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("artist", self.artist.as_deref()),
+            ("firstName", self.first_name.as_deref()),
+            ("gender", self.gender.as_deref()),
+            ("lastName", self.last_name.as_deref()),
+            ("level", self.level.as_deref()),
+            ("location", self.location.as_deref()),
+            ("page", Some(self.page.as_str())),
+            ("song", self.song.as_deref()),
+            ("userAgent", self.user_agent.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(field, text)| Some((field, text?)))
+        .collect()
+    }
 }
 
 #[cfg(test)]
@@ -55,6 +72,23 @@ mod tests {
     fn decode(text: &str) -> (Vec<(u32, EventRecord)>, Vec<BadRecord>) {
         let decoded = decode_object::<EventRecord>("log_data/x.json", text.as_bytes());
         (decoded.records, decoded.bad)
+    }
+
+    #[test]
+    fn text_longer_than_a_bounded_target_holds_is_a_bad_record() {
+        let long = "é".repeat(40);
+        let line = PLAY.replace("Sehr kosmisch", &long);
+        let decoded =
+            crate::parse::decode_object_within::<EventRecord>("k.json", line.as_bytes(), Some(79));
+        assert!(decoded.records.is_empty());
+        assert_eq!(
+            decoded.bad[0].reason,
+            "song: 80 bytes of text, more than the target's VARCHAR(79) holds"
+        );
+        assert_eq!(decoded.bad[0].raw, line);
+        let fits =
+            crate::parse::decode_object_within::<EventRecord>("k.json", line.as_bytes(), Some(80));
+        assert_eq!(fits.records.len(), 1);
     }
 
     #[test]

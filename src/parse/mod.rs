@@ -37,6 +37,24 @@ pub trait Record: Sized + Send {
     /// or says why it is bad. When [`Record::CHECKED`], the parser has already found every
     /// key and value to be UTF-8, so the record is too.
     fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String>;
+
+    /// The record's text values, by field name, for a target whose text is bounded.
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        Vec::new()
+    }
+}
+
+/// Why a record's text does not fit a target that holds at most `limit` bytes of it.
+fn text_too_long<R: Record>(record: &R, limit: Option<usize>) -> Option<String> {
+    let limit = limit?;
+    let (field, text) = record
+        .texts()
+        .into_iter()
+        .find(|(_, text)| text.len() > limit)?;
+    Some(format!(
+        "{field}: {} bytes of text, more than the target's VARCHAR({limit}) holds",
+        text.len()
+    ))
 }
 
 /// A record that could not be parsed or coerced: where it is, why, and its text.
@@ -72,12 +90,23 @@ pub struct Decoded<R> {
 
 /// Decodes every record of one object held whole.
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
+    decode_object_within(key, bytes, None)
+}
+
+/// Decodes every record of one object held whole, for a target that holds at most
+/// `text_limit` bytes in a text value (Redshift's VARCHAR): a record with a longer text is
+/// bad.
+pub fn decode_object_within<R: Record>(
+    key: &str,
+    bytes: &[u8],
+    text_limit: Option<usize>,
+) -> Decoded<R> {
     let mut decoded = Decoded {
         records: Vec::new(),
         bad: Vec::new(),
     };
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    decode_records(key, bytes, 1, true, &mut decoded);
+    decode_records(key, bytes, 1, true, text_limit, &mut decoded);
     decoded
 }
 
@@ -92,6 +121,8 @@ pub struct ObjectDecoder<R> {
     first_line: u64,
     /// Whether a leading BOM has been looked for.
     started: bool,
+    /// The most bytes a text value may have, where the target bounds it.
+    text_limit: Option<usize>,
     decoded: Decoded<R>,
 }
 
@@ -102,11 +133,18 @@ impl<R: Record> ObjectDecoder<R> {
             pending: Vec::new(),
             first_line: 1,
             started: false,
+            text_limit: None,
             decoded: Decoded {
                 records: Vec::new(),
                 bad: Vec::new(),
             },
         }
+    }
+
+    /// Makes a record bad whose text values are longer than `limit` bytes.
+    pub fn with_text_limit(mut self, limit: Option<usize>) -> Self {
+        self.text_limit = limit;
+        self
     }
 
     /// Decodes the records a chunk completes. The chunk is decoded where it lies; only the
@@ -169,7 +207,14 @@ impl<R: Record> ObjectDecoder<R> {
     /// Decodes `bytes`, which start where the last decoding stopped; gives the bytes
     /// consumed.
     fn decode_from(&mut self, bytes: &[u8], last: bool) -> usize {
-        let consumed = decode_records(&self.key, bytes, self.first_line, last, &mut self.decoded);
+        let consumed = decode_records(
+            &self.key,
+            bytes,
+            self.first_line,
+            last,
+            self.text_limit,
+            &mut self.decoded,
+        );
         self.first_line += memchr::memchr_iter(b'\n', &bytes[..consumed]).count() as u64;
         consumed
     }
@@ -182,16 +227,17 @@ fn decode_records<R: Record>(
     bytes: &[u8],
     first_line: u64,
     last: bool,
+    text_limit: Option<usize>,
     out: &mut Decoded<R>,
 ) -> usize {
     // serde_json checks UTF-8 value by value when reading bytes; text checked once as a
     // whole (nearly always) is read without that second pass. Positions where reading
     // starts follow an LF or a whole value, so they are on character boundaries.
     match std::str::from_utf8(bytes) {
-        Ok(text) => decode_with(key, bytes, first_line, last, out, |pos| {
+        Ok(text) => decode_with(key, bytes, first_line, last, text_limit, out, |pos| {
             serde_json::Deserializer::from_str(&text[pos..])
         }),
-        Err(_) => decode_with(key, bytes, first_line, last, out, |pos| {
+        Err(_) => decode_with(key, bytes, first_line, last, text_limit, out, |pos| {
             serde_json::Deserializer::from_slice(&bytes[pos..])
         }),
     }
@@ -202,6 +248,7 @@ fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
     bytes: &'a [u8],
     first_line: u64,
     last: bool,
+    text_limit: Option<usize>,
     out: &mut Decoded<R>,
     reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,
 ) -> usize {
@@ -227,7 +274,13 @@ fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
                         return start;
                     }
                     let text = &bytes[start..end];
-                    match fields.into_record(text) {
+                    let record = fields.into_record(text).and_then(|record| {
+                        match text_too_long(&record, text_limit) {
+                            Some(reason) => Err(reason),
+                            None => Ok(record),
+                        }
+                    });
+                    match record {
                         Ok(record) => out.records.push((line as u32, record)),
                         Err(reason) => out.bad.push(bad_record(key, line, reason, text)),
                     }

@@ -30,6 +30,19 @@ impl Record for SongRecord {
             year: int32("year", f[8])?,
         })
     }
+
+    fn texts(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("song_id", &self.song_id),
+            ("title", &self.title),
+            ("artist_id", &self.artist_id),
+            ("artist_name", &self.artist_name),
+            ("artist_location", &self.artist_location),
+        ]
+        .into_iter()
+        .filter_map(|(field, text)| Some((field, text.as_deref()?)))
+        .collect()
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,25 @@
-//! Multi-row `INSERT … VALUES (…),(…)` with bind parameters, sized to Redshift's limits
-//! so that one sink serves PostgreSQL and Redshift alike.
+//! Multi-row `INSERT … VALUES (…),(…)`, sized to Redshift's limits, in one of two forms:
+//! bind parameters over the extended protocol (PostgreSQL's fastest INSERT), or literals
+//! over the simple query protocol (Redshift's; see [`super::literal`]).
 
 use std::collections::HashMap;
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Statement};
+use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
+use super::literal::Literals;
 use crate::db::{render, Database, SchemaName};
 use crate::error::TargetError;
 use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
+
+/// How rows travel in an INSERT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowEncoding {
+    /// Prepared statements with binary bind parameters.
+    Bind,
+    /// SQL literals in the statement's text, sent over the simple query protocol.
+    Literal(Literals),
+}
 
 /// Bind parameters in one statement: Redshift's cap (the wire protocol allows 65,535).
 pub const MAX_PARAMS: usize = 32_767;
@@ -26,6 +37,9 @@ pub trait InsertRow: Send + Sync + 'static {
 
     fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>);
 
+    /// `(value, …)`: the row as SQL literals.
+    fn write_literals(&self, literals: &Literals, out: &mut String);
+
     /// An upper bound on the bytes the row's values take in a statement.
     fn statement_bytes(&self) -> usize;
 }
@@ -40,6 +54,7 @@ pub struct Inserter<'c, R> {
     client: &'c Client,
     database: &'c Database,
     schema: SchemaName,
+    encoding: RowEncoding,
     rows_per_statement: usize,
     pending: Vec<R>,
     prepared: HashMap<usize, Statement>,
@@ -51,6 +66,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         client: &'c Client,
         database: &'c Database,
         schema: SchemaName,
+        encoding: RowEncoding,
         requested_rows: usize,
     ) -> Self {
         let rows_per_statement = rows_per_statement(R::COLUMNS.len(), requested_rows);
@@ -58,6 +74,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
             client,
             database,
             schema,
+            encoding,
             rows_per_statement,
             pending: Vec::with_capacity(rows_per_statement),
             prepared: HashMap::new(),
@@ -89,6 +106,68 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
     }
 
     async fn insert_now(&mut self, rows: &[R]) -> Result<(), TargetError> {
+        match self.encoding {
+            RowEncoding::Bind => self.insert_bound(rows).await,
+            RowEncoding::Literal(literals) => self.insert_literal(rows, &literals).await,
+        }
+    }
+
+    /// Statements of literal rows, each within the row and byte caps, over the simple
+    /// query protocol.
+    async fn insert_literal(&mut self, rows: &[R], literals: &Literals) -> Result<(), TargetError> {
+        let head = render(
+            self.database.sql().insert,
+            &[
+                ("schema", &self.schema.quoted()),
+                ("table", R::TABLE),
+                ("columns", &R::COLUMNS.join(", ")),
+                ("rows", ""),
+            ],
+        );
+        let head = head.trim_end();
+        let (mut sql, mut row) = (String::new(), String::new());
+        let mut in_statement = 0;
+        for (index, record) in rows.iter().enumerate() {
+            row.clear();
+            record.write_literals(literals, &mut row);
+            let full = in_statement == self.rows_per_statement
+                || sql.len() + row.len() + 1 > MAX_STATEMENT_BYTES;
+            if full && in_statement > 0 {
+                self.execute_literal(&sql).await?;
+                in_statement = 0;
+            }
+            if in_statement == 0 {
+                sql.clear();
+                sql.push_str(head);
+                sql.push(' ');
+            } else {
+                sql.push(',');
+            }
+            sql.push_str(&row);
+            in_statement += 1;
+            if index + 1 == rows.len() {
+                self.execute_literal(&sql).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn execute_literal(&mut self, sql: &str) -> Result<(), TargetError> {
+        let messages = self
+            .client
+            .simple_query(sql)
+            .await
+            .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), e))?;
+        for message in messages {
+            if let SimpleQueryMessage::CommandComplete(rows) = message {
+                self.inserted += rows;
+            }
+        }
+        Ok(())
+    }
+
+    /// Prepared statements of bound rows, each within the parameter and byte caps.
+    async fn insert_bound(&mut self, rows: &[R]) -> Result<(), TargetError> {
         let mut start = 0;
         while start < rows.len() {
             let end = self.statement_end(rows, start);
@@ -202,6 +281,19 @@ impl InsertRow for SongplayRow {
         ]);
     }
 
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.timestamp(self.start_time)
+                .int(Some(self.user_id))
+                .text(self.level.as_deref())
+                .text(self.song_id.as_deref())
+                .text(self.artist_id.as_deref())
+                .int(self.session_id)
+                .text(self.location.as_deref())
+                .text(self.user_agent.as_deref());
+        });
+    }
+
     fn statement_bytes(&self) -> usize {
         16 + text_bytes(&self.level)
             + text_bytes(&self.song_id)
@@ -226,6 +318,16 @@ impl InsertRow for UserRow {
         ]);
     }
 
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.int(Some(self.user_id))
+                .text(self.first_name.as_deref())
+                .text(self.last_name.as_deref())
+                .text(self.gender.as_deref())
+                .text(self.level.as_deref());
+        });
+    }
+
     fn statement_bytes(&self) -> usize {
         4 + text_bytes(&self.first_name)
             + text_bytes(&self.last_name)
@@ -248,6 +350,16 @@ impl InsertRow for SongRow {
         ]);
     }
 
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(Some(&self.song_id))
+                .text(self.title.as_deref())
+                .text(self.artist_id.as_deref())
+                .int(self.year)
+                .double(self.duration);
+        });
+    }
+
     fn statement_bytes(&self) -> usize {
         12 + self.song_id.len() + text_bytes(&self.title) + text_bytes(&self.artist_id)
     }
@@ -266,6 +378,16 @@ impl InsertRow for ArtistRow {
             &self.latitude,
             &self.longitude,
         ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(Some(&self.artist_id))
+                .text(self.name.as_deref())
+                .text(self.location.as_deref())
+                .double(self.latitude)
+                .double(self.longitude);
+        });
     }
 
     fn statement_bytes(&self) -> usize {
@@ -295,6 +417,18 @@ impl InsertRow for TimeRow {
             &self.parts.year,
             &self.parts.weekday,
         ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.timestamp(self.start_time)
+                .int(Some(self.parts.hour))
+                .int(Some(self.parts.day))
+                .int(Some(self.parts.week))
+                .int(Some(self.parts.month))
+                .int(Some(self.parts.year))
+                .int(Some(self.parts.weekday));
+        });
     }
 
     fn statement_bytes(&self) -> usize {

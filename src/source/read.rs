@@ -12,7 +12,7 @@ use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use super::{is_object_key, Source};
 use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
-use crate::parse::{decode_object, Decoded, ObjectDecoder, Record};
+use crate::parse::{decode_object_within, Decoded, ObjectDecoder, Record};
 
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
@@ -40,12 +40,14 @@ impl Source {
     /// `apply` with the object's rank in key order and its name. Up to `concurrency`
     /// objects stream at once, chunk by chunk, each chunk decoded in the CPU pool; small
     /// local objects are read and decoded in batches there instead. Pieces of different
-    /// objects interleave; memory holds chunks, not whole objects.
+    /// objects interleave; memory holds chunks, not whole objects. A record whose text is
+    /// longer than `text_limit` bytes is bad.
     pub fn pieces<'a, R, T, F>(
         &'a self,
         ignored: &'a Mutex<Vec<String>>,
         bar: &'a ProgressBar,
         concurrency: usize,
+        text_limit: Option<usize>,
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
@@ -84,7 +86,8 @@ impl Source {
                                         return Ok(Read::Stream(index, key));
                                     };
                                     let label = local.path_of(&key).display().to_string();
-                                    let decoded = decode_object::<R>(&label, &bytes);
+                                    let decoded =
+                                        decode_object_within::<R>(&label, &bytes, text_limit);
                                     Ok(Read::Decoded(Piece {
                                         bytes: bytes.len() as u64,
                                         value: apply(index, &label, decoded),
@@ -113,7 +116,9 @@ impl Source {
                     bar.inc(1);
                     futures::stream::once(futures::future::ready(Ok(piece))).boxed()
                 }
-                Ok(Read::Stream(index, key)) => self.object_pieces(bar, index, key, apply.clone()),
+                Ok(Read::Stream(index, key)) => {
+                    self.object_pieces(bar, index, key, text_limit, apply.clone())
+                }
                 Err(err) => futures::stream::once(futures::future::ready(Err(err))).boxed(),
             })
             .flatten_unordered(concurrency.max(1))
@@ -126,6 +131,7 @@ impl Source {
         bar: &'a ProgressBar,
         index: u32,
         key: String,
+        text_limit: Option<usize>,
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
@@ -134,7 +140,7 @@ impl Source {
         F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
     {
         let label = self.describe(&key);
-        let decoder = ObjectDecoder::<R>::new(&label);
+        let decoder = ObjectDecoder::<R>::new(&label).with_text_limit(text_limit);
         let chunks = self.chunks(&key).map_err(Error::from).boxed();
         // Each step decodes one chunk, knowing whether it is the last (the next one is
         // fetched first), so that a one-chunk object takes one trip to the CPU pool.

@@ -16,58 +16,105 @@ use sparkify_load::parity::{self, Side};
 use sparkify_load::source::SourceUri;
 use sparkify_load::{Dialect, Error, LoadRequest, Report, SchemaName, Secret, Target};
 
+pub mod hostile;
+pub mod s3;
+
+/// The PostgreSQL servers a test binary may start, one of each at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// PostgreSQL as it comes (fsync off, for speed).
+    Standard,
+    /// With `standard_conforming_strings = off`: it reads a backslash inside `'…'` as an
+    /// escape, as Redshift does. A stand-in for that one rule, not for Redshift.
+    RedshiftLiterals,
+}
+
+impl Flavour {
+    fn settings(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Flavour::Standard => &[("fsync", "off"), ("full_page_writes", "off")],
+            Flavour::RedshiftLiterals => &[
+                ("fsync", "off"),
+                ("full_page_writes", "off"),
+                ("standard_conforming_strings", "off"),
+                ("escape_string_warning", "off"),
+            ],
+        }
+    }
+}
+
 struct Shared {
+    flavour: Flavour,
     server: AttachedServer,
     _dir: tempfile::TempDir,
 }
 
-static SERVER: Mutex<Option<Shared>> = Mutex::new(None);
-static PORT: OnceLock<u16> = OnceLock::new();
+static SERVERS: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
+static AT_EXIT: OnceLock<()> = OnceLock::new();
 static NEXT_DATABASE: AtomicUsize = AtomicUsize::new(0);
 
-extern "C" fn stop_server() {
-    if let Ok(mut shared) = SERVER.lock() {
-        shared.take();
+extern "C" fn stop_servers() {
+    if let Ok(mut servers) = SERVERS.lock() {
+        servers.clear();
     }
 }
 
-/// The port of this binary's server, started on first use.
-pub fn port() -> u16 {
-    *PORT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("sparkify-test-pg")
-            .tempdir()
-            .expect("a temp dir");
-        let data = dir.path().join("data");
-        let server = AttachedServer::start(&data, &[("fsync", "off"), ("full_page_writes", "off")])
-            .expect("the test PostgreSQL starts");
-        let port = server.port;
-        *SERVER.lock().unwrap() = Some(Shared { server, _dir: dir });
-        // Statics are never dropped: stop the server (and remove its directory) at exit.
-        // SAFETY: `stop_server` is an `extern "C" fn()` that never unwinds (it only locks a
-        // mutex and drops the server), as atexit(3) requires.
+/// The port of this binary's server of a flavour, started on first use.
+pub fn port_of(flavour: Flavour) -> u16 {
+    let mut servers = SERVERS.lock().unwrap();
+    if let Some(shared) = servers.iter().find(|s| s.flavour == flavour) {
+        return shared.server.port;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("sparkify-test-pg")
+        .tempdir()
+        .expect("a temp dir");
+    let server = AttachedServer::start(&dir.path().join("data"), flavour.settings())
+        .expect("the test PostgreSQL starts");
+    let port = server.port;
+    servers.push(Shared {
+        flavour,
+        server,
+        _dir: dir,
+    });
+    AT_EXIT.get_or_init(|| {
+        // Statics are never dropped: stop the servers (and remove their directories) at
+        // exit.
+        // SAFETY: `stop_servers` is an `extern "C" fn()` that never unwinds (it only locks
+        // a mutex and drops the servers), as atexit(3) requires.
         unsafe {
-            libc::atexit(stop_server);
+            libc::atexit(stop_servers);
         }
-        port
-    })
+    });
+    port
 }
 
-/// The URL of the server's default database (for admin work).
+/// The port of this binary's standard server.
+pub fn port() -> u16 {
+    port_of(Flavour::Standard)
+}
+
+/// The URL of the standard server's default database (for admin work).
 pub fn admin_url() -> String {
     sparkify_load::embedded::url(port())
 }
 
-/// A new, empty database on the shared server; its URL.
+/// A new, empty database on the standard server; its URL.
 pub async fn fresh_database() -> String {
+    fresh_database_on(Flavour::Standard).await
+}
+
+/// A new, empty database on the server of a flavour; its URL.
+pub async fn fresh_database_on(flavour: Flavour) -> String {
+    let port = port_of(flavour);
     let n = NEXT_DATABASE.fetch_add(1, Ordering::SeqCst);
     let name = format!("test_{}_{n}", std::process::id());
-    let admin = connect(&admin_url()).await;
+    let admin = connect(&sparkify_load::embedded::url(port)).await;
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    format!("postgresql://sparkify@127.0.0.1:{}/{name}", port())
+    format!("postgresql://sparkify@127.0.0.1:{port}/{name}")
 }
 
 pub async fn connect(url: &str) -> tokio_postgres::Client {
@@ -205,4 +252,3 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
-pub mod s3;

@@ -1,34 +1,35 @@
 -- Copy mode on Redshift, step 1: staging tables that COPY fills, typed as SPEC's columns so
--- that COPY's own coercion applies. Column order follows the jsonpaths file.
+-- that COPY's own coercion applies; text as wide as the star schema's, so that COPY itself
+-- refuses text Redshift cannot hold. Column order follows the jsonpaths file.
 CREATE TABLE {staging}.staging_events (
-    artist          VARCHAR(4096),
-    auth            VARCHAR(64),
-    first_name      VARCHAR(1024),
-    gender          VARCHAR(16),
+    artist          VARCHAR(65535),
+    auth            VARCHAR(65535),
+    first_name      VARCHAR(65535),
+    gender          VARCHAR(65535),
     item_in_session INTEGER,
-    last_name       VARCHAR(1024),
+    last_name       VARCHAR(65535),
     length          DOUBLE PRECISION,
-    level           VARCHAR(16),
-    location        VARCHAR(1024),
-    method          VARCHAR(16),
-    page            VARCHAR(64),
+    level           VARCHAR(65535),
+    location        VARCHAR(65535),
+    method          VARCHAR(65535),
+    page            VARCHAR(65535),
     registration    DOUBLE PRECISION,
     session_id      INTEGER,
-    song            VARCHAR(4096),
+    song            VARCHAR(65535),
     status          INTEGER,
     ts              BIGINT,
-    user_agent      VARCHAR(2048),
+    user_agent      VARCHAR(65535),
     user_id         INTEGER
 );
 CREATE TABLE {staging}.staging_songs (
     num_songs        INTEGER,
-    artist_id        VARCHAR(64),
+    artist_id        VARCHAR(65535),
     artist_latitude  DOUBLE PRECISION,
     artist_longitude DOUBLE PRECISION,
-    artist_location  VARCHAR(4096),
-    artist_name      VARCHAR(4096),
-    song_id          VARCHAR(64),
-    title            VARCHAR(4096),
+    artist_location  VARCHAR(65535),
+    artist_name      VARCHAR(65535),
+    song_id          VARCHAR(65535),
+    title            VARCHAR(65535),
     duration         DOUBLE PRECISION,
     year             INTEGER
 );
