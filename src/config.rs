@@ -182,8 +182,8 @@ pub struct LoadConfig {
 }
 
 impl LoadConfig {
-    /// Checks a request: the embedded default is PostgreSQL; `--dry-run` is for copy mode
-    /// into Redshift, whose COPY reads S3 with the cluster's role and needs the region.
+    /// Checks a request: the embedded default is PostgreSQL; `--dry-run` is for loads into
+    /// Redshift; copy mode there reads S3 with the cluster's role and needs the region.
     pub fn resolve(request: LoadRequest) -> Result<LoadConfig, Error> {
         let refuse = |message: &str| Err(Error::Config(message.to_string()));
         if request.concurrency == 0 {
@@ -197,8 +197,8 @@ impl LoadConfig {
         }
         let redshift_copy = match (request.mode, request.dialect) {
             (Mode::Copy, Dialect::Redshift) => Some(RedshiftCopySources::resolve(&request)?),
-            _ if request.copy.dry_run => {
-                return refuse("--dry-run is for --mode copy into Redshift");
+            (_, Dialect::Postgres) if request.copy.dry_run => {
+                return refuse("--dry-run is for loads into Redshift");
             }
             _ => None,
         };
@@ -268,7 +268,7 @@ mod tests {
         dry_client.copy.dry_run = true;
         let err = dry_client.resolve().unwrap_err().to_string();
         assert!(
-            err.contains("--dry-run is for --mode copy into Redshift"),
+            err.contains("--dry-run is for loads into Redshift"),
             "{err}"
         );
 

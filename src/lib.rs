@@ -28,6 +28,6 @@ pub use config::{CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, Mo
 pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
-pub use load::{load, redshift_copy_plan};
+pub use load::{client_dry_run, load, redshift_copy_plan};
 pub use report::Report;
 pub use secret::Secret;

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::*;
-use sparkify_load::analytics::{self, Query};
+use sparkify_load::analytics::{self, Param, Query};
 use sparkify_load::db::Database;
 use sparkify_load::{Dialect, Mode, SchemaName, Secret};
-use tokio_postgres::types::ToSql;
 
 fn analytics_fixture() -> PathBuf {
     fixtures().join("analytics")
@@ -110,9 +109,9 @@ struct Warehouse {
 
 impl Warehouse {
     /// The rows `query` gives for `param`, NULL as `NULL`.
-    async fn ask(&self, query: &Query, param: impl ToSql + Sync) -> Vec<Vec<String>> {
+    async fn ask(&self, query: &Query, param: Param<'_>) -> Vec<Vec<String>> {
         let answer = query
-            .run(&self.database, &self.client, &self.schema, &[&param])
+            .run(&self.database, &self.client, &self.schema, Some(param))
             .await
             .unwrap();
         answer
@@ -137,8 +136,8 @@ async fn next_after_a_song_and_suggestions_for_a_user() {
         database,
         schema: "public".parse().unwrap(),
     };
-    let after = |song: &'static str| warehouse.ask(&analytics::NEXT_AFTER_SONG, song);
-    let suggest = |user: i32| warehouse.ask(&analytics::SUGGEST_FOR_USER, user);
+    let after = |song: &'static str| warehouse.ask(&analytics::NEXT_AFTER_SONG, Param::Text(song));
+    let suggest = |user: i32| warehouse.ask(&analytics::SUGGEST_FOR_USER, Param::Int(user));
 
     // Alpha is followed by Bravo in three sessions of two users, by Charlie once.
     assert_eq!(

@@ -164,3 +164,66 @@ fn literal_inserts_parse_and_read_back_as_their_values() {
         );
     }
 }
+
+fn client_load(root: &std::path::Path) -> LoadRequest {
+    let mut request = LoadRequest::new(
+        SourceUri::Local(root.join("song_data")),
+        SourceUri::Local(root.join("log_data")),
+        Target::Url(Secret::new("postgresql://u:Secr3t@cluster:5439/dwh".into())),
+    );
+    request.dialect = Dialect::Redshift;
+    request.copy.dry_run = true;
+    request
+}
+
+#[tokio::test]
+async fn every_statement_of_a_client_load_into_redshift_parses() {
+    let config = client_load(&common::tiny()).resolve().unwrap();
+    let plan = sparkify_load::client_dry_run(&config).await.unwrap();
+    let mut inserts = 0;
+    for (step, sql) in &plan {
+        assert!(sql.trim_end().ends_with(';'), "{step}");
+        assert!(!sql.contains("Secr3t"));
+        let statements = parse(&without_clauses_sqlparser_lacks(sql));
+        if step.starts_with("insert into") {
+            assert!(matches!(&statements[..], [Statement::Insert(_)]), "{step}");
+            inserts += 1;
+        }
+    }
+    assert_eq!(inserts, 5, "the first INSERT of each table");
+    let (step, songplays) = &plan[4];
+    assert_eq!(
+        step,
+        "insert into songplays: 11 rows in 1 statements; the first 3 shown, the rest elided"
+    );
+    assert_eq!(inserted_strings(songplays).len(), 3 * 8);
+}
+
+#[tokio::test]
+async fn text_longer_than_redshift_holds_is_a_bad_record_in_client_mode() {
+    let tree = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::tiny(), tree.path());
+    let title = "é".repeat(32_768); // 65,536 bytes
+    std::fs::write(
+        tree.path().join("song_data/long.json"),
+        format!(r#"{{"song_id":"SOLONG","title":"{title}","duration":1.5}}"#),
+    )
+    .unwrap();
+    let config = client_load(tree.path()).resolve().unwrap();
+    let err = sparkify_load::client_dry_run(&config)
+        .await
+        .expect_err("too long for Redshift");
+    let message = err.to_string();
+    assert!(
+        message.contains("song_data/long.json line 1: title: 65536 bytes of text, more than the target's VARCHAR(65535) holds"),
+        "{message}"
+    );
+    // One byte less fits.
+    let title = format!("{}x", "é".repeat(32_767)); // 65,535 bytes
+    std::fs::write(
+        tree.path().join("song_data/long.json"),
+        format!(r#"{{"song_id":"SOLONG","title":"{title}","duration":1.5}}"#),
+    )
+    .unwrap();
+    sparkify_load::client_dry_run(&config).await.unwrap();
+}

@@ -1,4 +1,4 @@
--- What next, after a song ($1, a song_id): the songs played right after it in the same
+-- What next, after a song (a song_id): the songs played right after it in the same
 -- session (the same user_id and session_id, next by start time, ties by songplay_id),
 -- most often first. A next play not matched to a known song cannot be suggested.
 WITH ordered AS (
@@ -19,7 +19,7 @@ SELECT
 FROM ordered o
 JOIN {schema}.songs s ON s.song_id = o.next_song_id
 LEFT JOIN {schema}.artists a ON a.artist_id = s.artist_id
-WHERE o.song_id = $1
+WHERE o.song_id = {param}
 GROUP BY s.song_id, s.title, a.name
 ORDER BY times DESC, listeners DESC, s.title, s.song_id
 LIMIT 10

@@ -1,4 +1,4 @@
--- Suggestions for a user ($1, a user_id) from listeners with a similar history. A
+-- Suggestions for a user (a user_id) from listeners with a similar history. A
 -- neighbour is another user who played at least one of the same songs; their overlap is
 -- how many distinct songs they share. Each song the user has not played scores the sum
 -- of the overlaps of the neighbours who played it. Highest score first; ties go to more
@@ -9,13 +9,13 @@ WITH heard AS (
     WHERE song_id IS NOT NULL
 ),
 mine AS (
-    SELECT song_id FROM heard WHERE user_id = $1
+    SELECT song_id FROM heard WHERE user_id = {param}
 ),
 neighbours AS (
     SELECT h.user_id, count(*) AS overlap
     FROM heard h
     JOIN mine m ON m.song_id = h.song_id
-    WHERE h.user_id <> $1
+    WHERE h.user_id <> {param}
     GROUP BY h.user_id
 ),
 candidates AS (

@@ -7,11 +7,11 @@ pub mod html;
 
 use std::fmt;
 
-use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Client;
 
 use crate::db::{render, sql, Database, SchemaName};
 use crate::error::TargetError;
+use crate::sink::literal::Literals;
 
 /// One documented query of `sql/analytics/`.
 #[derive(Debug, Clone, Copy)]
@@ -93,55 +93,57 @@ impl Query {
             .join(" ")
     }
 
-    /// The query's SQL for the tables in `schema`.
-    pub fn sql(&self, schema: &SchemaName) -> String {
-        render(self.sql, &[("schema", schema.as_str())])
+    /// The query's SQL for the tables in `schema`, with its parameter, if it takes one,
+    /// written as a literal.
+    pub fn sql(&self, schema: &SchemaName, param: Option<&str>) -> String {
+        render(
+            self.sql,
+            &[
+                ("schema", schema.as_str()),
+                ("param", param.unwrap_or("NULL")),
+            ],
+        )
     }
 
-    /// Runs the query; every value comes back as text, NULL as `None`.
+    /// Runs the query, reading its answer as text through the simple query protocol (as
+    /// Redshift gives results; see `Database::text_table`); NULL is `None`.
     pub async fn run(
         &self,
         database: &Database,
         client: &Client,
         schema: &SchemaName,
-        params: &[&(dyn ToSql + Sync)],
+        param: Option<Param<'_>>,
     ) -> Result<Answer, TargetError> {
         let step = format!("analytics query {}", self.name);
-        let statement = client
-            .prepare(&self.sql(schema))
-            .await
-            .map_err(|e| database.error(&step, e))?;
-        let rows = client
-            .query(&statement, params)
-            .await
-            .map_err(|e| database.error(&step, e))?;
-        let columns = statement.columns();
-        let cells = rows
-            .iter()
-            .map(|row| (0..columns.len()).map(|i| cell_text(row, i)).collect())
-            .collect::<Result<_, _>>()
-            .map_err(|e| database.error(&step, e))?;
+        let literal = match param {
+            None => None,
+            Some(param) => {
+                let literals = Literals::of(database, client).await?;
+                let mut literal = String::new();
+                match param {
+                    Param::Text(text) => literals.text(&mut literal, Some(text)),
+                    Param::Int(int) => literals.int(&mut literal, Some(int)),
+                }
+                Some(literal)
+            }
+        };
+        let (columns, rows) = database
+            .text_table(client, &step, &self.sql(schema, literal.as_deref()))
+            .await?;
         Ok(Answer {
             query: *self,
             title: self.title.to_string(),
-            columns: columns.iter().map(|c| c.name().to_string()).collect(),
-            rows: cells,
+            columns,
+            rows,
         })
     }
 }
 
-/// One value as text, by its column's type; the queries return only these types.
-fn cell_text(row: &Row, i: usize) -> Result<Option<String>, tokio_postgres::Error> {
-    let ty = row.columns()[i].type_();
-    Ok(match *ty {
-        Type::INT2 => row.try_get::<_, Option<i16>>(i)?.map(|v| v.to_string()),
-        Type::INT4 => row.try_get::<_, Option<i32>>(i)?.map(|v| v.to_string()),
-        Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(|v| v.to_string()),
-        Type::FLOAT4 => row.try_get::<_, Option<f32>>(i)?.map(|v| v.to_string()),
-        Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(|v| v.to_string()),
-        Type::BOOL => row.try_get::<_, Option<bool>>(i)?.map(|v| v.to_string()),
-        _ => row.try_get::<_, Option<String>>(i)?,
-    })
+/// The value a query that takes one asks about: a song id or a user id.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    Text(&'a str),
+    Int(i32),
 }
 
 /// A query's answer: its column names and its rows, every value as text.
@@ -223,7 +225,7 @@ pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, 
     let client = database.connect().await?;
     let mut answers = Vec::new();
     for query in REPORT_QUERIES {
-        answers.push(query.run(database, &client, schema, &[]).await?);
+        answers.push(query.run(database, &client, schema, None).await?);
     }
     let first = |query: &Query, column: &str| {
         answers
@@ -240,14 +242,14 @@ pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, 
     ];
     if let Some((song_id, title)) = song {
         let mut answer = NEXT_AFTER_SONG
-            .run(database, &client, schema, &[&song_id])
+            .run(database, &client, schema, Some(Param::Text(&song_id)))
             .await?;
         answer.title = format!("What next, after the most played song: {title} ({song_id})");
         answers.push(answer);
     }
     if let Some(user_id) = user {
         let mut answer = SUGGEST_FOR_USER
-            .run(database, &client, schema, &[&user_id])
+            .run(database, &client, schema, Some(Param::Int(user_id)))
             .await?;
         let name = name.iter().flatten().cloned().collect::<Vec<_>>().join(" ");
         answer.title = format!("Suggestions for the most active listener: {name} ({user_id})");

@@ -19,7 +19,7 @@ use super::write_file;
 pub(super) async fn run(args: LoadArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let config = resolve_load(&args, global)?;
     if config.dry_run() {
-        return dry_run(&config);
+        return dry_run(&config).await;
     }
     let report = sparkify_load::load(&config).await?;
     println!("{report}");
@@ -103,15 +103,21 @@ pub(super) fn s3_options(args: &S3Args) -> S3Options {
     }
 }
 
-/// Prints the statements of a Redshift copy-mode load and runs none.
-fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
-    let (Target::Url(url), Some(plan)) =
-        (config.target(), sparkify_load::redshift_copy_plan(config))
-    else {
-        return Err(Error::Config("--dry-run is for --mode copy into Redshift".into()).into());
+/// Prints the statements of a load into Redshift and runs none.
+async fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
+    let Target::Url(url) = config.target() else {
+        return Err(Error::Config("--dry-run is for loads into Redshift".into()).into());
     };
     let target = Database::new(url, config.dialect())?.label().to_string();
-    println!("-- sparkify-load --mode copy on Redshift: a dry run, nothing was run.");
+    let plan: Vec<(String, String)> = match sparkify_load::redshift_copy_plan(config) {
+        Some(plan) => plan
+            .into_iter()
+            .map(|(step, sql)| (step.to_string(), sql))
+            .collect(),
+        None => sparkify_load::client_dry_run(config).await?,
+    };
+    let mode = config.mode().name();
+    println!("-- sparkify-load --mode {mode} on Redshift: a dry run, nothing was run.");
     println!("-- target {target}, schema {}", config.schema());
     for (number, (step, sql)) in plan.iter().enumerate() {
         println!("\n-- {}. {step}\n{}", number + 1, sql.trim_end());

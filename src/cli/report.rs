@@ -56,14 +56,24 @@ pub(super) async fn next(
     let answer = match (of.song, of.user) {
         (Some(song), _) => {
             let mut answer = analytics::NEXT_AFTER_SONG
-                .run(&database, &client, &schema, &[&song])
+                .run(
+                    &database,
+                    &client,
+                    &schema,
+                    Some(analytics::Param::Text(&song)),
+                )
                 .await?;
             answer.title = format!("What next, after song {song}");
             answer
         }
         (None, Some(user)) => {
             let mut answer = analytics::SUGGEST_FOR_USER
-                .run(&database, &client, &schema, &[&user])
+                .run(
+                    &database,
+                    &client,
+                    &schema,
+                    Some(analytics::Param::Int(user)),
+                )
                 .await?;
             answer.title = format!("Suggestions for user {user}");
             answer

@@ -111,21 +111,35 @@ impl Database {
         step: &str,
         sql: &str,
     ) -> Result<Vec<Vec<Option<String>>>, TargetError> {
+        Ok(self.text_table(client, step, sql).await?.1)
+    }
+
+    /// [`Database::text_rows`] with the names of the columns.
+    pub async fn text_table(
+        &self,
+        client: &Client,
+        step: &str,
+        sql: &str,
+    ) -> Result<(Vec<String>, Vec<Vec<Option<String>>>), TargetError> {
         let messages = client
             .simple_query(sql)
             .await
             .map_err(|e| self.error(step, e))?;
-        Ok(messages
-            .iter()
-            .filter_map(|message| match message {
-                SimpleQueryMessage::Row(row) => Some(
+        let (mut columns, mut rows) = (Vec::new(), Vec::new());
+        for message in &messages {
+            match message {
+                SimpleQueryMessage::RowDescription(described) => {
+                    columns = described.iter().map(|c| c.name().to_string()).collect();
+                }
+                SimpleQueryMessage::Row(row) => rows.push(
                     (0..row.len())
                         .map(|i| row.get(i).map(str::to_string))
                         .collect(),
                 ),
-                _ => None,
-            })
-            .collect())
+                _ => {}
+            }
+        }
+        Ok((columns, rows))
     }
 
     /// Adds the keys to the tables in `schema`, the two scripts at once on two connections.

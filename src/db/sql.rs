@@ -107,6 +107,8 @@ pub mod redshift_copy {
     pub const COPY_SONGS: &str = sql_file!("redshift/copy/copy_songs.sql");
     pub const COPY_EVENTS: &str = sql_file!("redshift/copy/copy_events.sql");
     pub const LOAD_ERRORS: &str = sql_file!("redshift/copy/load_errors.sql");
+    pub const REFUSED: &str = sql_file!("redshift/copy/refused.sql");
+    pub const LEAVE_OUT_REFUSED: &str = sql_file!("redshift/copy/leave_out_refused.sql");
     pub const TRANSFORM: &str = sql_file!("redshift/copy/transform.sql");
 }
 
@@ -242,9 +244,11 @@ mod tests {
             postgres_copy::TRANSFORM,
             redshift_copy::PREPARE,
             redshift_copy::TRANSFORM,
+            redshift_copy::LEAVE_OUT_REFUSED,
         ] {
             render(template, &staging);
         }
+        render(redshift_copy::REFUSED, &[name("staging"), name("log_data")]);
         render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
         for template in [bench::COPY_OUT, bench::COPY_IN] {
             render(template, &[name("schema"), name("table"), name("columns")]);
@@ -280,7 +284,7 @@ mod tests {
             .chain(analytics)
             .chain([COUNTS])
         {
-            render(template, &schema);
+            render(template, &[name("schema"), name("param")]);
         }
     }
 }

@@ -123,7 +123,7 @@ pub(super) async fn fill(
 }
 
 /// Reads and parses every song object into the catalog songplays are matched against.
-async fn read_songs(
+pub(super) async fn read_songs(
     request: &LoadRequest,
     source: &Source,
     progress: &Progress,

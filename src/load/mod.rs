@@ -5,6 +5,7 @@
 
 mod client;
 mod copy;
+mod dry_run;
 pub mod progress;
 mod redshift;
 mod rejects;
@@ -21,6 +22,7 @@ use crate::sink::staging::Staging;
 use crate::source::Source;
 use rejects::Rejects;
 
+pub use dry_run::client_dry_run;
 pub use redshift::redshift_copy_plan;
 
 /// What a route loaded: the tables' rows, what each tree held, where the time went.

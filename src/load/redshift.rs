@@ -12,11 +12,13 @@ use crate::db::{render, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary};
+use crate::sink::literal::Literals;
 use crate::source::SourceUri;
 
 /// The plan's queries: the records the COPY just run rejected, read into the report.
 const READ_SONG_REJECTS: &str = "read the songs COPY rejected";
 const READ_EVENT_REJECTS: &str = "read the events COPY rejected";
+const READ_REFUSED: &str = "find the events COPY loaded but the contract refuses";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
 
@@ -90,6 +92,11 @@ impl<'a> RedshiftCopy<'a> {
             (READ_SONG_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
             ("copy the events", with_literals(redshift_copy::COPY_EVENTS)),
             (READ_EVENT_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
+            (READ_REFUSED, with_literals(redshift_copy::REFUSED)),
+            (
+                "leave the refused events out",
+                on_staging(redshift_copy::LEAVE_OUT_REFUSED),
+            ),
             ("transform in SQL", on_staging(redshift_copy::TRANSFORM)),
             ("add keys to songplays", in_staging(REDSHIFT.add_keys[0])),
             (
@@ -101,9 +108,14 @@ impl<'a> RedshiftCopy<'a> {
     }
 }
 
-/// A SQL string literal.
+/// A SQL string literal, as Redshift reads one.
 fn sql_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
+    let mut literal = String::new();
+    Literals {
+        backslash_escapes: true,
+    }
+    .text(&mut literal, Some(value));
+    literal
 }
 
 /// Runs the plan on the cluster, staged and swapped.
@@ -119,8 +131,8 @@ pub(super) async fn load(
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
-        let done = if [READ_SONG_REJECTS, READ_EVENT_REJECTS].contains(step) {
-            read_copy_rejects(&client, database, rejects).await
+        let done = if [READ_SONG_REJECTS, READ_EVENT_REJECTS, READ_REFUSED].contains(step) {
+            read_bad_records(&client, database, step, sql, rejects).await
         } else {
             database.run(&client, step, sql).await.map_err(Error::from)
         };
@@ -137,7 +149,14 @@ pub(super) async fn load(
         let _ = client.batch_execute("ROLLBACK").await;
         // COPY fails as a whole past MAXERROR: say which records it refused.
         let mut refused = Rejects::new(0);
-        let described = read_copy_rejects(&client, database, &mut refused).await;
+        let described = read_bad_records(
+            &client,
+            database,
+            READ_EVENT_REJECTS,
+            redshift_copy::LOAD_ERRORS,
+            &mut refused,
+        )
+        .await;
         let drop = render(
             REDSHIFT.drop_staging,
             &[("staging", &plan.target.staging().quoted())],
@@ -161,21 +180,18 @@ pub(super) async fn load(
     })
 }
 
-/// Reads what `STL_LOAD_ERRORS` says the session's last COPY rejected: filtered on that
-/// COPY's own query id (`pg_last_copy_id()`), never on the session's pid, which a later
-/// session may be given again.
-async fn read_copy_rejects(
+/// Reads bad records, one a row of (object, line, reason, raw text), into the rejects:
+/// what `STL_LOAD_ERRORS` says the session's last COPY rejected (filtered on that COPY's
+/// own query id, `pg_last_copy_id()`, never on the session's pid, which a later session
+/// may be given again), or what the contract refuses among the staged rows.
+async fn read_bad_records(
     client: &tokio_postgres::Client,
     database: &Database,
+    step: &str,
+    sql: &str,
     rejects: &mut Rejects,
 ) -> Result<()> {
-    let rows = database
-        .text_rows(
-            client,
-            "read the records COPY rejected",
-            redshift_copy::LOAD_ERRORS,
-        )
-        .await?;
+    let rows = database.text_rows(client, step, sql).await?;
     let bad = rows
         .into_iter()
         .map(|row| {

@@ -115,39 +115,15 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
     /// Statements of literal rows, each within the row and byte caps, over the simple
     /// query protocol.
     async fn insert_literal(&mut self, rows: &[R], literals: &Literals) -> Result<(), TargetError> {
-        let head = render(
+        let statements = LiteralStatements::new(
             self.database.sql().insert,
-            &[
-                ("schema", &self.schema.quoted()),
-                ("table", R::TABLE),
-                ("columns", &R::COLUMNS.join(", ")),
-                ("rows", ""),
-            ],
+            &self.schema,
+            rows,
+            *literals,
+            self.rows_per_statement,
         );
-        let head = head.trim_end();
-        let (mut sql, mut row) = (String::new(), String::new());
-        let mut in_statement = 0;
-        for (index, record) in rows.iter().enumerate() {
-            row.clear();
-            record.write_literals(literals, &mut row);
-            let full = in_statement == self.rows_per_statement
-                || sql.len() + row.len() + 1 > MAX_STATEMENT_BYTES;
-            if full && in_statement > 0 {
-                self.execute_literal(&sql).await?;
-                in_statement = 0;
-            }
-            if in_statement == 0 {
-                sql.clear();
-                sql.push_str(head);
-                sql.push(' ');
-            } else {
-                sql.push(',');
-            }
-            sql.push_str(&row);
-            in_statement += 1;
-            if index + 1 == rows.len() {
-                self.execute_literal(&sql).await?;
-            }
+        for sql in statements {
+            self.execute_literal(&sql).await?;
         }
         Ok(())
     }
@@ -220,6 +196,70 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         })?;
         self.prepared.insert(rows, statement.clone());
         Ok(statement)
+    }
+}
+
+/// The `INSERT … VALUES (literal, …), (…)` statements of some rows, in order, each within
+/// the row cap and Redshift's 16 MB statement cap.
+pub struct LiteralStatements<'a, R> {
+    /// `INSERT INTO schema.table (columns) VALUES`.
+    head: String,
+    rows: &'a [R],
+    literals: Literals,
+    rows_per_statement: usize,
+}
+
+impl<'a, R: InsertRow> LiteralStatements<'a, R> {
+    pub fn new(
+        template: &str,
+        schema: &SchemaName,
+        rows: &'a [R],
+        literals: Literals,
+        requested_rows: usize,
+    ) -> Self {
+        let head = render(
+            template,
+            &[
+                ("schema", &schema.quoted()),
+                ("table", R::TABLE),
+                ("columns", &R::COLUMNS.join(", ")),
+                ("rows", ""),
+            ],
+        );
+        LiteralStatements {
+            head: head.trim_end().to_string(),
+            rows,
+            literals,
+            rows_per_statement: requested_rows.max(1),
+        }
+    }
+}
+
+impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let mut sql = format!("{} ", self.head);
+        let mut row = String::new();
+        let mut taken = 0;
+        for record in self.rows.iter().take(self.rows_per_statement) {
+            row.clear();
+            record.write_literals(&self.literals, &mut row);
+            if taken > 0 && sql.len() + row.len() + 1 > MAX_STATEMENT_BYTES {
+                break;
+            }
+            if taken > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&row);
+            taken += 1;
+        }
+        self.rows = &self.rows[taken..];
+        sql.push(';');
+        Some(sql)
     }
 }
 
@@ -446,6 +486,38 @@ mod tests {
         assert_eq!(rows_per_statement(8, 10_000), 4_095);
         assert!(rows_per_statement(7, 100_000) * 7 <= MAX_PARAMS);
         assert_eq!(rows_per_statement(5, 0), 1);
+    }
+
+    #[test]
+    fn literal_statements_split_at_the_row_cap_and_end_in_a_semicolon() {
+        let schema: SchemaName = "s".parse().unwrap();
+        let rows: Vec<UserRow> = (1..=5)
+            .map(|user_id| UserRow {
+                user_id,
+                first_name: Some("O'Neil".into()),
+                last_name: None,
+                gender: Some("F".into()),
+                level: Some("free".into()),
+            })
+            .collect();
+        let literals = Literals {
+            backslash_escapes: true,
+        };
+        let statements: Vec<String> = LiteralStatements::new(
+            "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
+            &schema,
+            &rows,
+            literals,
+            2,
+        )
+        .collect();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(
+            statements[2],
+            "INSERT INTO \"s\".users (user_id, first_name, last_name, gender, level) VALUES \
+             (5,'O''Neil',NULL,'F','free');"
+        );
+        assert!(statements[0].contains("(1,'O''Neil',NULL,'F','free'),(2,"));
     }
 
     #[test]

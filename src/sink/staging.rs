@@ -3,7 +3,7 @@
 
 use tokio_postgres::Client;
 
-use crate::db::{render, Database, SchemaName};
+use crate::db::{render, Database, DialectSql, SchemaName};
 use crate::error::TargetError;
 
 /// The staging schema of one load into `target`, on the connection that holds the
@@ -30,14 +30,9 @@ impl<'c> Staging<'c> {
             target: target.clone(),
             schema: target.staging(),
         };
-        let sql = database.sql();
-        staging
-            .run("create staging schema", sql.prepare_staging)
-            .await?;
-        let tables = sql.create_tables_in(&staging.schema);
-        database
-            .run(client, "create staging tables", &tables)
-            .await?;
+        for (step, script) in creation(database.sql(), &staging.schema) {
+            database.run(client, step, &script).await?;
+        }
         tracing::info!(staging = %staging.schema, "staging schema created");
         Ok(staging)
     }
@@ -63,15 +58,7 @@ impl<'c> Staging<'c> {
 
     /// Replaces the target's tables with the staged ones, atomically.
     pub async fn swap(self) -> Result<(), TargetError> {
-        let sql = self.database.sql();
-        let swap = render(
-            sql.swap,
-            &[
-                ("create_tables", &sql.create_tables_in(&self.target)),
-                ("schema", &self.target.quoted()),
-                ("staging", &self.schema.quoted()),
-            ],
-        );
+        let swap = swap(self.database.sql(), &self.target, &self.schema);
         if let Err(err) = self.client.batch_execute(&swap).await {
             let _ = self.client.batch_execute("ROLLBACK").await;
             return Err(self.database.error("swap in the new tables", err));
@@ -90,6 +77,29 @@ impl<'c> Staging<'c> {
             tracing::warn!("the staging schema {} is left behind: {err}", self.schema);
         }
     }
+}
+
+/// The scripts that create a fresh staging schema with the empty tables: (step, SQL).
+pub fn creation(sql: &DialectSql, staging: &SchemaName) -> [(&'static str, String); 2] {
+    [
+        (
+            "create staging schema",
+            render(sql.prepare_staging, &[("staging", &staging.quoted())]),
+        ),
+        ("create staging tables", sql.create_tables_in(staging)),
+    ]
+}
+
+/// The transaction that replaces `target`'s tables with the staged ones.
+pub fn swap(sql: &DialectSql, target: &SchemaName, staging: &SchemaName) -> String {
+    render(
+        sql.swap,
+        &[
+            ("create_tables", &sql.create_tables_in(target)),
+            ("schema", &target.quoted()),
+            ("staging", &staging.quoted()),
+        ],
+    )
 }
 
 async fn lock(

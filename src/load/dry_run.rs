@@ -1,0 +1,124 @@
+//! Client mode into Redshift, printed instead of run: the sources are read and transformed
+//! in full (a bad record fails the dry run as it would the load), then every statement
+//! the load would send is given in order, each INSERT with its first rows and the count
+//! of the rest. Nothing is sent anywhere.
+
+use std::sync::{Arc, Mutex};
+
+use futures::TryStreamExt;
+
+use super::client::read_songs;
+use super::log_objects_in_flight;
+use super::progress::Progress;
+use super::rejects::Rejects;
+use crate::config::LoadConfig;
+use crate::cpu::on_rayon;
+use crate::db::{render, DialectSql};
+use crate::error::Result;
+use crate::model::{EventRecord, TimeRow};
+use crate::parse::Decoded;
+use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::literal::Literals;
+use crate::sink::staging;
+use crate::source::Source;
+use crate::transform::{EventFold, ObjectFold};
+
+/// Rows of each table shown in full; the rest are counted.
+const ROWS_SHOWN: usize = 3;
+
+/// Every statement a client-mode load into Redshift sends, in order: (what it does, SQL).
+pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>> {
+    let request = &config.request;
+    let (songs_source, logs_source) = tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    );
+    let progress = Progress::new(request.progress);
+    let mut rejects = Rejects::new(request.max_errors);
+    let (catalog, _) = read_songs(request, &songs_source, &progress, &mut rejects).await?;
+
+    let bar = progress.bar("events");
+    let ignored = Mutex::new(Vec::new());
+    let mut fold = EventFold::default();
+    let mut songplays = Vec::new();
+    let mut pieces = logs_source.pieces(
+        &ignored,
+        &bar,
+        log_objects_in_flight(request.concurrency),
+        request.dialect.text_limit(),
+        {
+            let catalog = Arc::clone(&catalog);
+            move |index, _: &str, decoded: Decoded<EventRecord>| {
+                (
+                    decoded.bad,
+                    ObjectFold::of_events(&catalog, index, decoded.records),
+                )
+            }
+        },
+    );
+    while let Some(piece) = pieces.try_next().await? {
+        let (bad, mut folded) = piece.value;
+        rejects.add(bad)?;
+        songplays.append(&mut folded.songplays);
+        fold.merge(folded);
+    }
+    drop(pieces);
+    bar.finish();
+    let (users, times) = on_rayon(move || fold.finish()).await?;
+    let time: Vec<TimeRow> = times.iter().map(|&t| TimeRow::at(t)).collect();
+
+    let sql = DialectSql::of(request.dialect);
+    let staging = request.schema.staging();
+    let literals = Literals {
+        backslash_escapes: true,
+    };
+    let mut plan: Vec<(String, String)> = staging::creation(sql, &staging)
+        .into_iter()
+        .map(|(step, script)| (step.to_string(), script))
+        .collect();
+    plan.push(inserts(sql, &staging, &catalog.songs, literals));
+    plan.push(inserts(sql, &staging, &catalog.artists, literals));
+    plan.push(inserts(sql, &staging, &songplays, literals));
+    plan.push(inserts(sql, &staging, &users, literals));
+    plan.push(inserts(sql, &staging, &time, literals));
+    for (step, script) in ["add keys to songplays", "add keys to the dimensions"]
+        .into_iter()
+        .zip(sql.add_keys)
+    {
+        let script = render(script, &[("schema", &staging.quoted())]);
+        plan.push((step.to_string(), script));
+    }
+    plan.push((
+        "swap in the new tables".to_string(),
+        staging::swap(sql, &request.schema, &staging),
+    ));
+    Ok(plan)
+}
+
+/// The first INSERT of a table with its first rows; the step says how many more follow.
+fn inserts<R: InsertRow>(
+    sql: &DialectSql,
+    staging: &crate::db::SchemaName,
+    rows: &[R],
+    literals: Literals,
+) -> (String, String) {
+    let statements = LiteralStatements::new(
+        sql.insert,
+        staging,
+        rows,
+        literals,
+        DEFAULT_ROWS_PER_STATEMENT,
+    )
+    .count();
+    let shown = &rows[..rows.len().min(ROWS_SHOWN)];
+    let first = LiteralStatements::new(sql.insert, staging, shown, literals, ROWS_SHOWN)
+        .next()
+        .unwrap_or_else(|| format!("-- no rows for {}", R::TABLE));
+    let step = format!(
+        "insert into {}: {} rows in {statements} statements; the first {} shown, the rest elided",
+        R::TABLE,
+        rows.len(),
+        shown.len()
+    );
+    (step, first)
+}

@@ -1,0 +1,83 @@
+//! Against a real Redshift cluster, only where one is given: the classic data set loaded in
+//! client mode (from ../shared/data) and in copy mode (from S3, the same objects), then
+//! `parity` between the two. Without `SPARKIFY_REDSHIFT_URL` it says it skipped.
+//!
+//! - `SPARKIFY_REDSHIFT_URL`: `postgresql://user:password@cluster:5439/db?sslmode=require`
+//! - for copy mode, also `SPARKIFY_REDSHIFT_IAM_ROLE`, `SPARKIFY_REDSHIFT_REGION` and
+//!   `SPARKIFY_REDSHIFT_S3` (a prefix holding `song_data/`, `log_data/` and
+//!   `log_json_path.json`: the classic set, as ../shared/data/sparkify holds it).
+
+mod common;
+
+use common::*;
+use sparkify_load::db::Database;
+use sparkify_load::parity::{parity, Side};
+use sparkify_load::report::TableCounts;
+use sparkify_load::{Dialect, LoadRequest, Mode, SchemaName, Secret, Target};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+/// The classic set's tables, as the data contract gives them.
+const CLASSIC: TableCounts = TableCounts {
+    songplays: 6820,
+    users: 96,
+    songs: 71,
+    artists: 69,
+    time: 6813,
+};
+
+#[tokio::test]
+async fn the_classic_data_loads_into_redshift_in_both_modes_alike() {
+    let Some(url) = env("SPARKIFY_REDSHIFT_URL") else {
+        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/redshift_live.rs");
+        return;
+    };
+    let Some(data) = real_data() else { return };
+    let target = Target::Url(Secret::new(url.clone()));
+    let client_schema: SchemaName = "sparkify_live_client".parse().unwrap();
+    let mut request = LoadRequest::new(
+        sparkify_load::source::SourceUri::Local(data.join("song_data")),
+        sparkify_load::source::SourceUri::Local(data.join("log_data")),
+        target.clone(),
+    );
+    request.dialect = Dialect::Redshift;
+    request.schema = client_schema.clone();
+    let report = load(&request).await.unwrap();
+    assert_eq!(report.tables, CLASSIC);
+
+    let (Some(role), Some(region), Some(s3)) = (
+        env("SPARKIFY_REDSHIFT_IAM_ROLE"),
+        env("SPARKIFY_REDSHIFT_REGION"),
+        env("SPARKIFY_REDSHIFT_S3"),
+    ) else {
+        skipped("copy mode on Redshift: set SPARKIFY_REDSHIFT_IAM_ROLE, _REGION and _S3");
+        return;
+    };
+    let s3 = s3.trim_end_matches('/').to_string();
+    let copy_schema: SchemaName = "sparkify_live_copy".parse().unwrap();
+    let mut request = LoadRequest::new(
+        format!("{s3}/song_data").parse().unwrap(),
+        format!("{s3}/log_data").parse().unwrap(),
+        target,
+    );
+    request.mode = Mode::Copy;
+    request.dialect = Dialect::Redshift;
+    request.schema = copy_schema.clone();
+    request.copy.iam_role_arn = Some(role);
+    request.copy.log_jsonpath = Some(format!("{s3}/log_json_path.json"));
+    request.s3.region = Some(region);
+    let report = load(&request).await.unwrap();
+    assert_eq!(report.tables, CLASSIC);
+
+    let database = Database::new(&Secret::new(url), Dialect::Redshift).unwrap();
+    let side = |schema| Side {
+        database: &database,
+        schema,
+    };
+    let comparison = parity(&side(&client_schema), &side(&copy_schema))
+        .await
+        .unwrap();
+    assert!(comparison.is_equal(), "{comparison}");
+}
