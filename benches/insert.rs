@@ -10,6 +10,7 @@ use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::{Inserter, RowEncoding};
 use sparkify_load::sink::literal::Literals;
+use sparkify_load::sink::TableSet;
 use sparkify_load::{Dialect, SchemaName, Secret};
 
 const ROWS: usize = 20_000;
@@ -45,7 +46,7 @@ fn insert(c: &mut Criterion) {
     let client = runtime.block_on(database.connect()).unwrap();
     let sql = DialectSql::of(Dialect::Postgres);
     let create = render(sql.prepare_staging, &[("staging", &schema.quoted())])
-        + &sql.create_tables_in(&schema);
+        + &sql.create_tables_in(&schema, "");
     runtime.block_on(client.batch_execute(&create)).unwrap();
     let truncate = render(sql::bench::TRUNCATE, &[("schema", &schema.quoted())]);
     let rows = rows();
@@ -70,8 +71,13 @@ fn insert(c: &mut Criterion) {
                         runtime.block_on(client.batch_execute(&truncate)).unwrap();
                         let started = Instant::now();
                         runtime.block_on(async {
-                            let mut inserter =
-                                Inserter::new(&client, &database, schema.clone(), encoding, n);
+                            let mut inserter = Inserter::new(
+                                &client,
+                                &database,
+                                TableSet::plain(schema.clone()),
+                                encoding,
+                                n,
+                            );
                             inserter.push(rows.iter().cloned()).await.unwrap();
                             assert_eq!(inserter.finish().await.unwrap(), ROWS as u64);
                         });

@@ -144,6 +144,9 @@ pub struct LoadRequest {
     pub progress: bool,
     /// Client mode's INSERTs; default: [`InsertMethod::default_for`] the dialect.
     pub insert: Option<InsertMethod>,
+    /// Names this load's private tables on Redshift: lower-case letters and digits, at
+    /// most 16; default: 8 random hex digits.
+    pub run_id: Option<String>,
 }
 
 impl LoadRequest {
@@ -164,6 +167,7 @@ impl LoadRequest {
             concurrency: 32,
             progress: false,
             insert: None,
+            run_id: None,
         }
     }
 
@@ -177,6 +181,8 @@ impl LoadRequest {
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
     pub(crate) request: LoadRequest,
+    /// This load's name, unique among loads into one schema at a time.
+    pub(crate) run_id: String,
     /// Copy mode into Redshift: what the server-side COPY plan reads, checked.
     pub(crate) redshift_copy: Option<RedshiftCopySources>,
 }
@@ -202,8 +208,25 @@ impl LoadConfig {
             }
             _ => None,
         };
+        let run_id = match &request.run_id {
+            Some(run_id)
+                if (1..=16).contains(&run_id.len())
+                    && run_id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
+            {
+                run_id.clone()
+            }
+            Some(run_id) => {
+                return Err(Error::Config(format!(
+                    "run id {run_id:?} is not allowed: use 1 to 16 lower-case letters and digits"
+                )))
+            }
+            None => format!("{:08x}", rand::random::<u32>()),
+        };
         Ok(LoadConfig {
             request,
+            run_id,
             redshift_copy,
         })
     }

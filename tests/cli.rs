@@ -428,6 +428,8 @@ fn redshift_copy_dry_run_prints_the_classic_statements_exactly() {
         "10",
         "--schema",
         "dwh",
+        "--run-id",
+        "r1",
     ];
     let out = sparkify_load(&args, home.path());
     let (stdout, stderr) = text(&out);

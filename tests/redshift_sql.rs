@@ -227,3 +227,55 @@ async fn text_longer_than_redshift_holds_is_a_bad_record_in_client_mode() {
     .unwrap();
     sparkify_load::client_dry_run(&config).await.unwrap();
 }
+
+/// Two loads into one schema at once: each builds its tables under its own run's names, so
+/// neither touches the other's, and each swap begins by locking the schema's lock table,
+/// so the swaps take turns; the last one's tables stand, whole.
+#[test]
+fn concurrent_redshift_loads_build_apart_and_swap_in_turn() {
+    let plans: Vec<Vec<(&str, String)>> = (0..2)
+        .map(|_| {
+            let config = copy_load().resolve().unwrap();
+            sparkify_load::redshift_copy_plan(&config).unwrap()
+        })
+        .collect();
+    let created = |plan: &[(&str, String)]| -> Vec<String> {
+        parse(&without_clauses_sqlparser_lacks(&plan[1].1))
+            .iter()
+            .filter_map(|s| match s {
+                Statement::CreateTable(table) => Some(table.name.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (first, second) = (created(&plans[0]), created(&plans[1]));
+    assert_eq!(first.len(), 5);
+    assert!(first
+        .iter()
+        .all(|t| t.starts_with("\"dwh\".sparkify_load_")));
+    assert!(
+        first.iter().all(|t| !second.contains(t)),
+        "{first:?} {second:?}"
+    );
+    for plan in &plans {
+        let (step, swap) = plan
+            .iter()
+            .find(|(step, _)| *step == "swap in the new tables")
+            .unwrap();
+        let statements = parse(swap);
+        assert!(
+            matches!(statements[0], Statement::StartTransaction { .. }),
+            "{step}"
+        );
+        assert!(matches!(statements[1], Statement::Lock(_)), "{swap}");
+        assert_eq!(
+            statements[1].to_string(),
+            "LOCK TABLE \"dwh\".sparkify_load_lock"
+        );
+        let renames = statements
+            .iter()
+            .filter(|s| s.to_string().contains(" RENAME TO "))
+            .count();
+        assert_eq!(renames, 5, "{swap}");
+    }
+}

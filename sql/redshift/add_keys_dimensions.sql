@@ -1,5 +1,5 @@
 -- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
-ANALYZE {schema}.users;
-ANALYZE {schema}.songs;
-ANALYZE {schema}.artists;
-ANALYZE {schema}.time;
+ANALYZE {schema}.{new}users;
+ANALYZE {schema}.{new}songs;
+ANALYZE {schema}.{new}artists;
+ANALYZE {schema}.{new}time;

@@ -1,2 +1,2 @@
 -- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
-ANALYZE {schema}.songplays;
+ANALYZE {schema}.{new}songplays;

@@ -1,14 +1,14 @@
--- Runs in one transaction. Redshift cannot move a table between schemas, so the new
--- tables are created in the target schema and filled from staging; readers see the
--- old tables until COMMIT (serializable isolation), then the new ones.
+-- Runs in one transaction, LOCK first, as Redshift advises, so that two loads' swaps wait for
+-- each other rather than fail on serializable isolation: the old tables are dropped and the
+-- new ones, built in the target schema under this load's private names, renamed in.
+-- Renames are metadata only (no row is copied); readers see the old tables until COMMIT,
+-- then the new ones. Grants on the old tables go with them (docs/REDSHIFT.md).
 BEGIN;
-CREATE SCHEMA IF NOT EXISTS {schema};
+LOCK {schema}.sparkify_load_lock;
 DROP TABLE IF EXISTS {schema}.songplays, {schema}.users, {schema}.songs, {schema}.artists, {schema}.time;
-{create_tables}
-INSERT INTO {schema}.songplays SELECT * FROM {staging}.songplays;
-INSERT INTO {schema}.users SELECT * FROM {staging}.users;
-INSERT INTO {schema}.songs SELECT * FROM {staging}.songs;
-INSERT INTO {schema}.artists SELECT * FROM {staging}.artists;
-INSERT INTO {schema}.time SELECT * FROM {staging}.time;
-DROP SCHEMA {staging} CASCADE;
+ALTER TABLE {schema}.{new}songplays RENAME TO songplays;
+ALTER TABLE {schema}.{new}users RENAME TO users;
+ALTER TABLE {schema}.{new}songs RENAME TO songs;
+ALTER TABLE {schema}.{new}artists RENAME TO artists;
+ALTER TABLE {schema}.{new}time RENAME TO time;
 COMMIT;

@@ -187,6 +187,10 @@ pub(crate) struct LoadArgs {
     /// No progress bars.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Names this load's private tables on Redshift (sparkify_load_<RUN_ID>_<table>): 1 to 16
+    /// lower-case letters and digits [default: 8 random hex digits].
+    #[arg(long, value_name = "RUN_ID")]
+    pub run_id: Option<String>,
     /// Client mode's INSERTs: bind (binary bind parameters; the default on PostgreSQL, where
     /// it is fastest) or literal (escaped SQL literals over the simple query protocol; the
     /// default on Redshift).

@@ -85,6 +85,7 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         .clone()
         .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
     request.concurrency = args.concurrency;
+    request.run_id = args.run_id.clone();
     request.insert = args.insert.map(|insert| match insert {
         InsertArg::Bind => InsertMethod::Bind,
         InsertArg::Literal => InsertMethod::Literal,

@@ -68,15 +68,19 @@ impl DialectSql {
         }
     }
 
-    /// The DDL that creates the five tables in `schema`.
-    pub fn create_tables_in(&self, schema: &SchemaName) -> String {
-        render(self.create_tables, &[("schema", &schema.quoted())])
+    /// The DDL that creates the five tables in `schema`, each name prefixed by `new` (on
+    /// Redshift, a load's private names; PostgreSQL's DDL has no prefix).
+    pub fn create_tables_in(&self, schema: &SchemaName, new: &str) -> String {
+        render(
+            self.create_tables,
+            &[("schema", &schema.quoted()), ("new", new)],
+        )
     }
 
     /// The `create-tables` script: the empty star schema in `schema`, keys included.
     pub fn star_schema_script(&self, schema: &SchemaName) -> String {
         let quoted = schema.quoted();
-        let in_schema = |template: &str| render(template, &[("schema", &quoted)]);
+        let in_schema = |template: &str| render(template, &[("schema", &quoted), ("new", "")]);
         render(
             self.create_star_schema,
             &[
@@ -87,6 +91,13 @@ impl DialectSql {
             ],
         )
     }
+}
+
+/// A load into Redshift: its tables live in the target schema under private names.
+pub mod redshift {
+    pub const PREPARE: &str = sql_file!("redshift/prepare.sql");
+    pub const DROP_STAGED: &str = sql_file!("redshift/drop_staged.sql");
+    pub const LEFTOVERS: &str = sql_file!("redshift/leftovers.sql");
 }
 
 /// Rows in each table of a star schema, in either dialect.
@@ -207,7 +218,7 @@ mod tests {
     #[test]
     fn every_template_renders_with_its_names() {
         let name = |n: &'static str| (n, "x");
-        let schema = [name("schema")];
+        let schema = [name("schema"), name("new")];
         let staging = [name("staging")];
         for dialect in [&POSTGRES, &REDSHIFT] {
             for template in [dialect.create_tables, dialect.drop_tables]
@@ -221,7 +232,7 @@ mod tests {
             }
             render(
                 dialect.swap,
-                &[name("schema"), name("staging"), name("create_tables")],
+                &[name("schema"), name("staging"), name("new")],
             );
             render(
                 dialect.insert,
@@ -242,13 +253,23 @@ mod tests {
             postgres_copy::TYPED,
             postgres_copy::BAD_RECORDS,
             postgres_copy::TRANSFORM,
-            redshift_copy::PREPARE,
-            redshift_copy::TRANSFORM,
-            redshift_copy::LEAVE_OUT_REFUSED,
         ] {
             render(template, &staging);
         }
-        render(redshift_copy::REFUSED, &[name("staging"), name("log_data")]);
+        for template in [
+            redshift_copy::PREPARE,
+            redshift_copy::TRANSFORM,
+            redshift_copy::LEAVE_OUT_REFUSED,
+            redshift::PREPARE,
+            redshift::DROP_STAGED,
+        ] {
+            render(template, &schema);
+        }
+        render(redshift::LEFTOVERS, &[name("schema_name")]);
+        render(
+            redshift_copy::REFUSED,
+            &[name("schema"), name("new"), name("log_data")],
+        );
         render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
         for template in [bench::COPY_OUT, bench::COPY_IN] {
             render(template, &[name("schema"), name("table"), name("columns")]);

@@ -14,7 +14,7 @@ use super::rejects::Rejects;
 use super::{log_objects_in_flight, Loaded};
 use crate::config::{InsertMethod, LoadConfig, LoadRequest};
 use crate::cpu::on_rayon;
-use crate::db::{Database, SchemaName};
+use crate::db::Database;
 use crate::error::{Error, Result, TargetError};
 use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::Decoded;
@@ -22,16 +22,17 @@ use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::insert::{InsertRow, Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
 use crate::sink::staging::Staging;
+use crate::sink::TableSet;
 use crate::source::Source;
 use crate::transform::{Catalog, EventFold, ObjectFold};
 
 /// Songplay batches in flight between the event stage and the songplays inserter.
 const SONGPLAY_CHANNEL_DEPTH: usize = 16;
 
-/// The staging schema and the two connections that fill it.
+/// The new tables and the two connections that fill them.
 struct Sink<'a> {
     database: &'a Database,
-    schema: SchemaName,
+    tables: TableSet,
     encoding: RowEncoding,
     /// Songs, artists, users and half of time go here, songplays when it is free.
     dimensions: Client,
@@ -55,7 +56,7 @@ impl Sink<'_> {
         Inserter::new(
             client,
             self.database,
-            self.schema.clone(),
+            self.tables.clone(),
             self.encoding,
             DEFAULT_ROWS_PER_STATEMENT,
         )
@@ -90,7 +91,7 @@ pub(super) async fn fill(
     };
     let sink = Sink {
         database,
-        schema: staging.schema.clone(),
+        tables: staging.tables(),
         encoding,
         dimensions,
         plays,

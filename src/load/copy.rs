@@ -71,7 +71,7 @@ pub(super) async fn fill(
         .await?;
     let tables = staging
         .database
-        .count_rows(staging.client, &staging.schema)
+        .count_rows(staging.client, &staging.schema())
         .await?;
     stages.push(stage("transform in SQL", transforming.elapsed()));
     tracing::info!("star schema built in SQL");

@@ -13,13 +13,14 @@ use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::config::LoadConfig;
 use crate::cpu::on_rayon;
-use crate::db::{render, DialectSql};
+use crate::db::DialectSql;
 use crate::error::Result;
 use crate::model::{EventRecord, TimeRow};
 use crate::parse::Decoded;
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
-use crate::sink::staging;
+use crate::sink::staging::{self, Layout};
+use crate::sink::TableSet;
 use crate::source::Source;
 use crate::transform::{EventFold, ObjectFold};
 
@@ -68,29 +69,27 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let time: Vec<TimeRow> = times.iter().map(|&t| TimeRow::at(t)).collect();
 
     let sql = DialectSql::of(request.dialect);
-    let staging = request.schema.staging();
+    let target = &request.schema;
+    let layout = Layout::of(request.dialect, target, &config.run_id);
+    let tables = layout.tables(target);
     let literals = Literals {
         backslash_escapes: true,
     };
-    let mut plan: Vec<(String, String)> = staging::creation(sql, &staging)
+    let mut plan: Vec<(String, String)> = staging::creation(sql, target, &layout)
         .into_iter()
         .map(|(step, script)| (step.to_string(), script))
         .collect();
-    plan.push(inserts(sql, &staging, &catalog.songs, literals));
-    plan.push(inserts(sql, &staging, &catalog.artists, literals));
-    plan.push(inserts(sql, &staging, &songplays, literals));
-    plan.push(inserts(sql, &staging, &users, literals));
-    plan.push(inserts(sql, &staging, &time, literals));
-    for (step, script) in ["add keys to songplays", "add keys to the dimensions"]
-        .into_iter()
-        .zip(sql.add_keys)
-    {
-        let script = render(script, &[("schema", &staging.quoted())]);
-        plan.push((step.to_string(), script));
-    }
+    plan.push(inserts(sql, &tables, &catalog.songs, literals));
+    plan.push(inserts(sql, &tables, &catalog.artists, literals));
+    plan.push(inserts(sql, &tables, &songplays, literals));
+    plan.push(inserts(sql, &tables, &users, literals));
+    plan.push(inserts(sql, &tables, &time, literals));
+    let [songplays_keys, dimension_keys] = staging::keys(sql, target, &layout);
+    plan.push(("add keys to songplays".to_string(), songplays_keys));
+    plan.push(("add keys to the dimensions".to_string(), dimension_keys));
     plan.push((
         "swap in the new tables".to_string(),
-        staging::swap(sql, &request.schema, &staging),
+        staging::swap(sql, target, &layout),
     ));
     Ok(plan)
 }
@@ -98,20 +97,20 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
 /// The first INSERT of a table with its first rows; the step says how many more follow.
 fn inserts<R: InsertRow>(
     sql: &DialectSql,
-    staging: &crate::db::SchemaName,
+    tables: &TableSet,
     rows: &[R],
     literals: Literals,
 ) -> (String, String) {
     let statements = LiteralStatements::new(
         sql.insert,
-        staging,
+        tables,
         rows,
         literals,
         DEFAULT_ROWS_PER_STATEMENT,
     )
     .count();
     let shown = &rows[..rows.len().min(ROWS_SHOWN)];
-    let first = LiteralStatements::new(sql.insert, staging, shown, literals, ROWS_SHOWN)
+    let first = LiteralStatements::new(sql.insert, tables, shown, literals, ROWS_SHOWN)
         .next()
         .unwrap_or_else(|| format!("-- no rows for {}", R::TABLE));
     let step = format!(

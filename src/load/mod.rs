@@ -79,7 +79,7 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
         Source::open(&request.log_data, &request.s3)
     );
     let main = database.connect().await?;
-    let staging = Staging::create(&main, database, &request.schema).await?;
+    let staging = Staging::create(&main, database, &request.schema, &config.run_id).await?;
     let sources = (&songs, &logs);
     let filled = match config.mode() {
         Mode::Client => client::fill(config, database, &staging, sources, rejects).await,

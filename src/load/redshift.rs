@@ -7,24 +7,27 @@ use std::time::Instant;
 use super::rejects::Rejects;
 use super::Loaded;
 use crate::config::{LoadConfig, LoadRequest, RedshiftCopySources};
-use crate::db::sql::{redshift_copy, REDSHIFT};
-use crate::db::{render, Database, SchemaName};
+use crate::db::sql::{self, redshift_copy, REDSHIFT};
+use crate::db::{render, Database, Dialect, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary};
 use crate::sink::literal::Literals;
+use crate::sink::staging::{self, Layout};
 use crate::source::SourceUri;
 
 /// The plan's queries: the records the COPY just run rejected, read into the report.
 const READ_SONG_REJECTS: &str = "read the songs COPY rejected";
 const READ_EVENT_REJECTS: &str = "read the events COPY rejected";
 const READ_REFUSED: &str = "find the events COPY loaded but the contract refuses";
+const DROP_LEFTOVERS: &str = "drop what killed loads left";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
 
 /// A Redshift copy-mode load: its checked sources and the load's schema and limits.
 pub(super) struct RedshiftCopy<'a> {
     target: &'a SchemaName,
+    layout: Layout,
     sources: &'a RedshiftCopySources,
     max_errors: u64,
 }
@@ -40,6 +43,7 @@ impl<'a> RedshiftCopy<'a> {
         let request = &config.request;
         Some(RedshiftCopy {
             target: &request.schema,
+            layout: Layout::of(Dialect::Redshift, &request.schema, &config.run_id),
             sources: config.redshift_copy.as_ref()?,
             max_errors: request.max_errors,
         })
@@ -47,16 +51,17 @@ impl<'a> RedshiftCopy<'a> {
 
     /// Every statement of the load, in order, each with what it does.
     pub fn plan(&self) -> Vec<(&'static str, String)> {
-        let staging = self.target.staging().quoted();
-        let on_staging = |template: &str| render(template, &[("staging", &staging)]);
+        let tables = self.layout.tables(self.target);
+        let (schema, new) = (tables.schema.quoted(), tables.prefix);
         // COPY fails once it meets MAXERROR errors or more, where --max-errors N skips up
         // to N: N + 1, within COPY's cap.
         let max_errors = (self.max_errors + 1).min(MAX_COPY_ERRORS).to_string();
-        let with_literals = |template: &str| {
+        let on_tables = |template: &str| {
             render(
                 template,
                 &[
-                    ("staging", &staging),
+                    ("schema", &schema),
+                    ("new", &new),
                     ("song_data", &sql_literal(&self.sources.song_data)),
                     ("log_data", &sql_literal(&self.sources.log_data)),
                     ("iam_role", &sql_literal(&self.sources.iam_role_arn)),
@@ -66,45 +71,40 @@ impl<'a> RedshiftCopy<'a> {
                 ],
             )
         };
-        let in_staging = |template: &str| render(template, &[("schema", &staging)]);
-        let swap = render(
-            REDSHIFT.swap,
-            &[
-                ("create_tables", &REDSHIFT.create_tables_in(self.target)),
-                ("schema", &self.target.quoted()),
-                ("staging", &staging),
-            ],
+        let leftovers = render(
+            sql::redshift::LEFTOVERS,
+            &[("schema_name", &sql_literal(self.target.as_str()))],
         );
-        vec![
-            (
-                "create the staging schema",
-                on_staging(REDSHIFT.prepare_staging),
-            ),
-            (
-                "create the staged star schema",
-                in_staging(REDSHIFT.create_tables),
-            ),
+        let [songplays_keys, dimension_keys] = staging::keys(&REDSHIFT, self.target, &self.layout);
+        let mut plan = staging::creation(&REDSHIFT, self.target, &self.layout);
+        plan.extend([
+            (DROP_LEFTOVERS, leftovers),
             (
                 "create the COPY staging tables",
-                on_staging(redshift_copy::PREPARE),
+                on_tables(redshift_copy::PREPARE),
             ),
-            ("copy the songs", with_literals(redshift_copy::COPY_SONGS)),
+            ("copy the songs", on_tables(redshift_copy::COPY_SONGS)),
             (READ_SONG_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
-            ("copy the events", with_literals(redshift_copy::COPY_EVENTS)),
+            ("copy the events", on_tables(redshift_copy::COPY_EVENTS)),
             (READ_EVENT_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
-            (READ_REFUSED, with_literals(redshift_copy::REFUSED)),
+            (READ_REFUSED, on_tables(redshift_copy::REFUSED)),
             (
                 "leave the refused events out",
-                on_staging(redshift_copy::LEAVE_OUT_REFUSED),
+                on_tables(redshift_copy::LEAVE_OUT_REFUSED),
             ),
-            ("transform in SQL", on_staging(redshift_copy::TRANSFORM)),
-            ("add keys to songplays", in_staging(REDSHIFT.add_keys[0])),
+            ("transform in SQL", on_tables(redshift_copy::TRANSFORM)),
+            ("add keys to songplays", songplays_keys),
+            ("add keys to the dimensions", dimension_keys),
             (
-                "add keys to the dimensions",
-                in_staging(REDSHIFT.add_keys[1]),
+                "swap in the new tables",
+                staging::swap(&REDSHIFT, self.target, &self.layout),
             ),
-            ("swap in the new tables", swap),
-        ]
+            (
+                "drop the COPY staging tables",
+                staging::cleanup(&REDSHIFT, self.target, &self.layout),
+            ),
+        ]);
+        plan
     }
 }
 
@@ -131,7 +131,11 @@ pub(super) async fn load(
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
-        let done = if [READ_SONG_REJECTS, READ_EVENT_REJECTS, READ_REFUSED].contains(step) {
+        let done = if *step == DROP_LEFTOVERS {
+            staging::drop_leftovers(database, &client, plan.target)
+                .await
+                .map_err(Error::from)
+        } else if [READ_SONG_REJECTS, READ_EVENT_REJECTS, READ_REFUSED].contains(step) {
             read_bad_records(&client, database, step, sql, rejects).await
         } else {
             database.run(&client, step, sql).await.map_err(Error::from)
@@ -157,11 +161,8 @@ pub(super) async fn load(
             &mut refused,
         )
         .await;
-        let drop = render(
-            REDSHIFT.drop_staging,
-            &[("staging", &plan.target.staging().quoted())],
-        );
-        let _ = client.batch_execute(&drop).await;
+        let cleanup = staging::cleanup(&REDSHIFT, plan.target, &plan.layout);
+        let _ = client.batch_execute(&cleanup).await;
         return Err(match described {
             Err(bad @ Error::BadInput { .. }) => bad,
             _ => err,

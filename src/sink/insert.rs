@@ -8,7 +8,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
 use super::literal::Literals;
-use crate::db::{render, Database, SchemaName};
+use super::TableSet;
+use crate::db::{render, Database};
 use crate::error::TargetError;
 use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
 
@@ -53,7 +54,7 @@ pub fn rows_per_statement(columns: usize, requested: usize) -> usize {
 pub struct Inserter<'c, R> {
     client: &'c Client,
     database: &'c Database,
-    schema: SchemaName,
+    tables: TableSet,
     encoding: RowEncoding,
     rows_per_statement: usize,
     pending: Vec<R>,
@@ -65,7 +66,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
     pub fn new(
         client: &'c Client,
         database: &'c Database,
-        schema: SchemaName,
+        tables: TableSet,
         encoding: RowEncoding,
         requested_rows: usize,
     ) -> Self {
@@ -73,7 +74,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         Inserter {
             client,
             database,
-            schema,
+            tables,
             encoding,
             rows_per_statement,
             pending: Vec::with_capacity(rows_per_statement),
@@ -117,7 +118,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
     async fn insert_literal(&mut self, rows: &[R], literals: &Literals) -> Result<(), TargetError> {
         let statements = LiteralStatements::new(
             self.database.sql().insert,
-            &self.schema,
+            &self.tables,
             rows,
             *literals,
             self.rows_per_statement,
@@ -185,7 +186,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         }
         let sql = insert_sql(
             self.database.sql().insert,
-            &self.schema,
+            &self.tables,
             R::TABLE,
             R::COLUMNS,
             rows,
@@ -212,7 +213,7 @@ pub struct LiteralStatements<'a, R> {
 impl<'a, R: InsertRow> LiteralStatements<'a, R> {
     pub fn new(
         template: &str,
-        schema: &SchemaName,
+        tables: &TableSet,
         rows: &'a [R],
         literals: Literals,
         requested_rows: usize,
@@ -220,8 +221,8 @@ impl<'a, R: InsertRow> LiteralStatements<'a, R> {
         let head = render(
             template,
             &[
-                ("schema", &schema.quoted()),
-                ("table", R::TABLE),
+                ("schema", &tables.schema.quoted()),
+                ("table", &tables.name(R::TABLE)),
                 ("columns", &R::COLUMNS.join(", ")),
                 ("rows", ""),
             ],
@@ -266,7 +267,7 @@ impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
 /// `INSERT INTO schema.table (columns) VALUES ($1, …), (…)` for `rows` rows.
 fn insert_sql(
     template: &str,
-    schema: &SchemaName,
+    tables: &TableSet,
     table: &str,
     columns: &[&str],
     rows: usize,
@@ -283,8 +284,8 @@ fn insert_sql(
     render(
         template.trim_end(),
         &[
-            ("schema", &schema.quoted()),
-            ("table", table),
+            ("schema", &tables.schema.quoted()),
+            ("table", &tables.name(table)),
             ("columns", &columns.join(", ")),
             ("rows", &tuples.join(",")),
         ],
@@ -490,7 +491,7 @@ mod tests {
 
     #[test]
     fn literal_statements_split_at_the_row_cap_and_end_in_a_semicolon() {
-        let schema: SchemaName = "s".parse().unwrap();
+        let tables = TableSet::plain("s".parse().unwrap());
         let rows: Vec<UserRow> = (1..=5)
             .map(|user_id| UserRow {
                 user_id,
@@ -505,7 +506,7 @@ mod tests {
         };
         let statements: Vec<String> = LiteralStatements::new(
             "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
-            &schema,
+            &tables,
             &rows,
             literals,
             2,
@@ -522,14 +523,17 @@ mod tests {
 
     #[test]
     fn insert_sql_numbers_placeholders_row_by_row() {
-        let schema: SchemaName = "s".parse().unwrap();
+        let tables = TableSet {
+            schema: "s".parse().unwrap(),
+            prefix: "new_".into(),
+        };
         let sql = insert_sql(
             "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
-            &schema,
+            &tables,
             "t",
             &["a", "b"],
             2,
         );
-        assert_eq!(sql, "INSERT INTO \"s\".t (a, b) VALUES ($1,$2),($3,$4)");
+        assert_eq!(sql, "INSERT INTO \"s\".new_t (a, b) VALUES ($1,$2),($3,$4)");
     }
 }

@@ -7,3 +7,28 @@ pub mod insert;
 pub mod literal;
 pub mod raw;
 pub mod staging;
+
+use crate::db::SchemaName;
+
+/// Where a load writes its tables: a schema, and a prefix on each table's name (on
+/// Redshift, a load's private names in the target schema; elsewhere none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSet {
+    pub schema: SchemaName,
+    pub prefix: String,
+}
+
+impl TableSet {
+    /// The tables of `schema` under their own names.
+    pub fn plain(schema: SchemaName) -> TableSet {
+        TableSet {
+            schema,
+            prefix: String::new(),
+        }
+    }
+
+    /// A table's name within the schema, unquoted: the prefix and the star schema's name.
+    pub fn name(&self, table: &str) -> String {
+        format!("{}{table}", self.prefix)
+    }
+}

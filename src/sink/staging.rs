@@ -1,45 +1,162 @@
-//! The load's private staging schema: created fresh, filled, keyed, then swapped into
-//! the target schema in one transaction, so readers see the old tables or the new ones.
+//! Where a load builds its tables before readers see them, and the one transaction that
+//! swaps them in, so readers see the old tables or the new ones, never a mix:
+//! - PostgreSQL: a private staging schema, its tables moved in with `SET SCHEMA`; an
+//!   advisory lock lets one load into a schema run at a time.
+//! - Redshift, which can neither move a table between schemas nor take an advisory lock:
+//!   the tables are built in the target schema under the load's own private names
+//!   (`sparkify_load_<run>_<table>`), so loads never touch each other's, and renamed in
+//!   after a `LOCK` on a small lock table, which makes concurrent swaps wait in turn.
 
 use tokio_postgres::Client;
 
-use crate::db::{render, Database, DialectSql, SchemaName};
+use super::TableSet;
+use crate::db::sql::redshift;
+use crate::db::{render, Database, Dialect, DialectSql, SchemaName};
 use crate::error::TargetError;
 
-/// The staging schema of one load into `target`, on the connection that holds the
-/// load's lock.
+/// How a load's tables are kept apart until the swap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// PostgreSQL: the tables in a private schema, under their own names.
+    Schema(SchemaName),
+    /// Redshift: the tables in the target schema, each name prefixed.
+    Prefixed(String),
+}
+
+impl Layout {
+    /// The layout of a load into `target` in `dialect`; `run` names a Redshift load.
+    pub fn of(dialect: Dialect, target: &SchemaName, run: &str) -> Layout {
+        match dialect {
+            Dialect::Postgres => Layout::Schema(target.staging()),
+            Dialect::Redshift => Layout::Prefixed(format!("sparkify_load_{run}_")),
+        }
+    }
+
+    /// Where the new tables are written.
+    pub fn tables(&self, target: &SchemaName) -> TableSet {
+        match self {
+            Layout::Schema(staging) => TableSet::plain(staging.clone()),
+            Layout::Prefixed(prefix) => TableSet {
+                schema: target.clone(),
+                prefix: prefix.clone(),
+            },
+        }
+    }
+}
+
+/// The scripts that prepare a load's empty tables: (step, SQL).
+pub fn creation(
+    sql: &DialectSql,
+    target: &SchemaName,
+    layout: &Layout,
+) -> Vec<(&'static str, String)> {
+    let tables = layout.tables(target);
+    let create = sql.create_tables_in(&tables.schema, &tables.prefix);
+    match layout {
+        Layout::Schema(staging) => vec![
+            (
+                "create staging schema",
+                render(sql.prepare_staging, &[("staging", &staging.quoted())]),
+            ),
+            ("create staging tables", create),
+        ],
+        Layout::Prefixed(_) => vec![
+            (
+                "create the schema and the lock table",
+                render(redshift::PREPARE, &[("schema", &target.quoted())]),
+            ),
+            ("create the new tables", create),
+        ],
+    }
+}
+
+/// The statistics (and on PostgreSQL the keys) of the new tables, as two scripts that may
+/// run at once: the fact table's and the dimensions'.
+pub fn keys(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> [String; 2] {
+    let tables = layout.tables(target);
+    sql.add_keys.map(|script| {
+        render(
+            script,
+            &[("schema", &tables.schema.quoted()), ("new", &tables.prefix)],
+        )
+    })
+}
+
+/// The transaction that replaces `target`'s tables with the new ones.
+pub fn swap(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
+    let (staging, new) = match layout {
+        Layout::Schema(staging) => (staging.quoted(), String::new()),
+        Layout::Prefixed(prefix) => (String::new(), prefix.clone()),
+    };
+    render(
+        sql.swap,
+        &[
+            ("schema", &target.quoted()),
+            ("staging", &staging),
+            ("new", &new),
+        ],
+    )
+}
+
+/// What is dropped when a load fails: the staging schema, or the private tables.
+pub fn cleanup(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
+    match layout {
+        Layout::Schema(staging) => render(sql.drop_staging, &[("staging", &staging.quoted())]),
+        Layout::Prefixed(prefix) => render(
+            redshift::DROP_STAGED,
+            &[("schema", &target.quoted()), ("new", prefix)],
+        ),
+    }
+}
+
+/// One load's new tables, on the connection that holds the load's lock.
 pub struct Staging<'c> {
     pub client: &'c Client,
     pub database: &'c Database,
     pub target: SchemaName,
-    pub schema: SchemaName,
+    pub layout: Layout,
 }
 
 impl<'c> Staging<'c> {
-    /// Takes the target schema's load lock (waiting, with a message, while another load
-    /// holds it), then creates a fresh staging schema with empty tables.
+    /// Takes the target schema's load lock where the dialect has one (waiting, with a
+    /// message, while another load holds it), drops what killed loads left, then creates
+    /// the empty tables.
     pub async fn create(
         client: &'c Client,
         database: &'c Database,
         target: &SchemaName,
+        run: &str,
     ) -> Result<Staging<'c>, TargetError> {
         lock(client, database, target).await?;
         let staging = Staging {
             client,
             database,
             target: target.clone(),
-            schema: target.staging(),
+            layout: Layout::of(database.dialect(), target, run),
         };
-        for (step, script) in creation(database.sql(), &staging.schema) {
+        for (step, script) in creation(database.sql(), target, &staging.layout) {
             database.run(client, step, &script).await?;
         }
-        tracing::info!(staging = %staging.schema, "staging schema created");
+        if let Layout::Prefixed(_) = staging.layout {
+            drop_leftovers(database, client, target).await?;
+        }
+        tracing::info!(layout = ?staging.layout, "new tables created");
         Ok(staging)
+    }
+
+    /// Where the new tables are written.
+    pub fn tables(&self) -> TableSet {
+        self.layout.tables(&self.target)
+    }
+
+    /// The staging schema (PostgreSQL copy mode's raw tables live there too).
+    pub fn schema(&self) -> SchemaName {
+        self.tables().schema
     }
 
     /// A script with `{staging}` naming the staging schema.
     pub fn sql(&self, template: &str) -> String {
-        render(template, &[("staging", &self.schema.quoted())])
+        render(template, &[("staging", &self.schema().quoted())])
     }
 
     /// Runs a script on the staging schema, on the load's own connection.
@@ -49,57 +166,63 @@ impl<'c> Staging<'c> {
             .await
     }
 
-    /// Adds the keys once the rows are in, with the help of a second connection.
+    /// Adds the keys and statistics once the rows are in, with a second connection.
     pub async fn add_keys(&self, second: &Client) -> Result<(), TargetError> {
-        self.database
-            .add_keys([self.client, second], &self.schema)
-            .await
+        let [songplays, dimensions] = keys(self.database.sql(), &self.target, &self.layout);
+        futures::try_join!(
+            self.database
+                .run(self.client, "add keys to songplays", &songplays),
+            self.database
+                .run(second, "add keys to the dimensions", &dimensions)
+        )?;
+        Ok(())
     }
 
-    /// Replaces the target's tables with the staged ones, atomically.
+    /// Replaces the target's tables with the new ones, atomically.
     pub async fn swap(self) -> Result<(), TargetError> {
-        let swap = swap(self.database.sql(), &self.target, &self.schema);
+        let swap = swap(self.database.sql(), &self.target, &self.layout);
         if let Err(err) = self.client.batch_execute(&swap).await {
             let _ = self.client.batch_execute("ROLLBACK").await;
-            return Err(self.database.error("swap in the new tables", err));
+            let failed = self.database.error("swap in the new tables", err);
+            self.abandon().await;
+            return Err(failed);
         }
         tracing::info!(schema = %self.target, "new tables swapped in");
         Ok(())
     }
 
-    /// Drops the staging schema after a failure; the target's tables are untouched. A
-    /// staging schema this cannot drop is dropped by the next load into the schema.
+    /// Drops the new tables after a failure; the target's tables are untouched. What this
+    /// cannot drop, the next load into the schema does.
     pub async fn abandon(self) {
+        let cleanup = cleanup(self.database.sql(), &self.target, &self.layout);
         let dropped = self
-            .run("drop staging schema", self.database.sql().drop_staging)
+            .database
+            .run(self.client, "drop the new tables", &cleanup)
             .await;
         if let Err(err) = dropped {
-            tracing::warn!("the staging schema {} is left behind: {err}", self.schema);
+            tracing::warn!("the new tables of this load are left behind: {err}");
         }
     }
 }
 
-/// The scripts that create a fresh staging schema with the empty tables: (step, SQL).
-pub fn creation(sql: &DialectSql, staging: &SchemaName) -> [(&'static str, String); 2] {
-    [
-        (
-            "create staging schema",
-            render(sql.prepare_staging, &[("staging", &staging.quoted())]),
-        ),
-        ("create staging tables", sql.create_tables_in(staging)),
-    ]
-}
-
-/// The transaction that replaces `target`'s tables with the staged ones.
-pub fn swap(sql: &DialectSql, target: &SchemaName, staging: &SchemaName) -> String {
-    render(
-        sql.swap,
-        &[
-            ("create_tables", &sql.create_tables_in(target)),
-            ("schema", &target.quoted()),
-            ("staging", &staging.quoted()),
-        ],
-    )
+/// Drops the private tables of Redshift loads into `target` that began over a day ago.
+pub async fn drop_leftovers(
+    database: &Database,
+    client: &Client,
+    target: &SchemaName,
+) -> Result<(), TargetError> {
+    let step = "drop what killed loads left";
+    let query = render(
+        redshift::LEFTOVERS,
+        &[("schema_name", &format!("'{}'", target.as_str()))],
+    );
+    for row in database.text_rows(client, step, &query).await? {
+        if let Some(Some(table)) = row.first() {
+            let drop = format!("DROP TABLE IF EXISTS {}.\"{table}\";", target.quoted());
+            database.run(client, step, &drop).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn lock(

@@ -1,4 +1,4 @@
-COPY {staging}.staging_events
+COPY {schema}.{new}staging_events
 FROM {log_data}
 IAM_ROLE {iam_role}
 REGION {region}

@@ -1,4 +1,4 @@
-COPY {staging}.staging_songs
+COPY {schema}.{new}staging_songs
 FROM {song_data}
 IAM_ROLE {iam_role}
 REGION {region}

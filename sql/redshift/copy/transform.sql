@@ -1,6 +1,6 @@
 -- Copy mode on Redshift, step 2: the star-schema rules of SPEC section 2 over the staged
 -- records. Redshift compares VARCHAR byte by byte, which is SPEC's text order.
-INSERT INTO {staging}.songs (song_id, title, artist_id, year, duration)
+INSERT INTO {schema}.{new}songs (song_id, title, artist_id, year, duration)
 SELECT song_id, title, artist_id, year, duration
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
@@ -8,12 +8,12 @@ FROM (
         ORDER BY song_id, artist_id NULLS LAST, duration NULLS LAST, year NULLS LAST,
                  title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
                  artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
-    FROM {staging}.staging_songs s
+    FROM {schema}.{new}staging_songs s
     WHERE song_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
 
-INSERT INTO {staging}.artists (artist_id, name, location, latitude, longitude)
+INSERT INTO {schema}.{new}artists (artist_id, name, location, latitude, longitude)
 SELECT artist_id, artist_name, artist_location, artist_latitude, artist_longitude
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
@@ -21,13 +21,13 @@ FROM (
         ORDER BY song_id NULLS LAST, artist_id, duration NULLS LAST, year NULLS LAST,
                  title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
                  artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
-    FROM {staging}.staging_songs s
+    FROM {schema}.{new}staging_songs s
     WHERE artist_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
 
 -- The first song record, in the total order, for each (title, artist_name, duration).
-CREATE TABLE {staging}.song_matches AS
+CREATE TABLE {schema}.{new}song_matches AS
 SELECT title, artist_name, duration, song_id, artist_id
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
@@ -35,35 +35,35 @@ FROM (
         ORDER BY song_id NULLS LAST, artist_id NULLS LAST, duration NULLS LAST, year NULLS LAST,
                  title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
                  artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
-    FROM {staging}.staging_songs s
+    FROM {schema}.{new}staging_songs s
     WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) ranked
 WHERE rank = 1;
 
-INSERT INTO {staging}.songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
+INSERT INTO {schema}.{new}songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT TIMESTAMP 'epoch' + e.ts * INTERVAL '0.001 second', e.user_id, e.level, m.song_id,
        m.artist_id, e.session_id, e.location, e.user_agent
-FROM {staging}.staging_events e
-LEFT JOIN {staging}.song_matches m
+FROM {schema}.{new}staging_events e
+LEFT JOIN {schema}.{new}song_matches m
        ON m.title = e.song AND m.artist_name = e.artist AND m.duration = e.length
 WHERE e.page = 'NextSong' AND e.user_id IS NOT NULL;
 
 -- The latest NextSong event per user: (ts, sessionId, itemInSession) descending, a NULL lowest.
-INSERT INTO {staging}.users (user_id, first_name, last_name, gender, level)
+INSERT INTO {schema}.{new}users (user_id, first_name, last_name, gender, level)
 SELECT user_id, first_name, last_name, gender, level
 FROM (
     SELECT e.*, ROW_NUMBER() OVER (
         PARTITION BY user_id
         ORDER BY ts DESC, session_id DESC NULLS LAST, item_in_session DESC NULLS LAST) AS rank
-    FROM {staging}.staging_events e
+    FROM {schema}.{new}staging_events e
     WHERE page = 'NextSong' AND user_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
 
-INSERT INTO {staging}.time (start_time, hour, day, week, month, year, weekday)
+INSERT INTO {schema}.{new}time (start_time, hour, day, week, month, year, weekday)
 SELECT start_time, EXTRACT(hour FROM start_time), EXTRACT(day FROM start_time),
        EXTRACT(week FROM start_time), EXTRACT(month FROM start_time),
        EXTRACT(year FROM start_time), EXTRACT(dow FROM start_time)
-FROM (SELECT DISTINCT start_time FROM {staging}.songplays) distinct_times;
+FROM (SELECT DISTINCT start_time FROM {schema}.{new}songplays) distinct_times;
 
-DROP TABLE {staging}.song_matches, {staging}.staging_events, {staging}.staging_songs;
+DROP TABLE {schema}.{new}song_matches, {schema}.{new}staging_events, {schema}.{new}staging_songs;

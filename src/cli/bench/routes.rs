@@ -56,8 +56,8 @@ pub(super) async fn copy_binary_limit(
                 .map_err(|e| database.error("copy out", e))?,
         );
     }
-    let schema_sql =
-        render(sql.prepare_staging, &[("staging", &into.quoted())]) + &sql.create_tables_in(&into);
+    let schema_sql = render(sql.prepare_staging, &[("staging", &into.quoted())])
+        + &sql.create_tables_in(&into, "");
     client
         .batch_execute(&schema_sql)
         .await
