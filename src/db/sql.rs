@@ -118,6 +118,7 @@ pub mod redshift_copy {
     pub const COPY_SONGS: &str = sql_file!("redshift/copy/copy_songs.sql");
     pub const COPY_EVENTS: &str = sql_file!("redshift/copy/copy_events.sql");
     pub const LOAD_ERRORS: &str = sql_file!("redshift/copy/load_errors.sql");
+    pub const LAST_COPY_ID: &str = sql_file!("redshift/copy/last_copy_id.sql");
     pub const REFUSED: &str = sql_file!("redshift/copy/refused.sql");
     pub const LEAVE_OUT_REFUSED: &str = sql_file!("redshift/copy/leave_out_refused.sql");
     pub const TRANSFORM: &str = sql_file!("redshift/copy/transform.sql");

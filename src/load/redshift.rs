@@ -21,6 +21,9 @@ const READ_SONG_REJECTS: &str = "read the songs COPY rejected";
 const READ_EVENT_REJECTS: &str = "read the events COPY rejected";
 const READ_REFUSED: &str = "find the events COPY loaded but the contract refuses";
 const DROP_LEFTOVERS: &str = "drop what killed loads left";
+const COPY_SONGS: &str = "copy the songs";
+const COPY_EVENTS: &str = "copy the events";
+const SWAP: &str = "swap in the new tables";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
 
@@ -83,9 +86,9 @@ impl<'a> RedshiftCopy<'a> {
                 "create the COPY staging tables",
                 on_tables(redshift_copy::PREPARE),
             ),
-            ("copy the songs", on_tables(redshift_copy::COPY_SONGS)),
+            (COPY_SONGS, on_tables(redshift_copy::COPY_SONGS)),
             (READ_SONG_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
-            ("copy the events", on_tables(redshift_copy::COPY_EVENTS)),
+            (COPY_EVENTS, on_tables(redshift_copy::COPY_EVENTS)),
             (READ_EVENT_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
             (READ_REFUSED, on_tables(redshift_copy::REFUSED)),
             (
@@ -95,10 +98,7 @@ impl<'a> RedshiftCopy<'a> {
             ("transform in SQL", on_tables(redshift_copy::TRANSFORM)),
             ("add keys to songplays", songplays_keys),
             ("add keys to the dimensions", dimension_keys),
-            (
-                "swap in the new tables",
-                staging::swap(&REDSHIFT, self.target, &self.layout),
-            ),
+            (SWAP, staging::swap(&REDSHIFT, self.target, &self.layout)),
             (
                 "drop the COPY staging tables",
                 staging::cleanup(&REDSHIFT, self.target, &self.layout),
@@ -131,14 +131,20 @@ pub(super) async fn load(
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
-        let done = if *step == DROP_LEFTOVERS {
-            staging::drop_leftovers(database, &client, plan.target)
+        let done = match *step {
+            DROP_LEFTOVERS => staging::drop_leftovers(database, &client, plan.target)
                 .await
-                .map_err(Error::from)
-        } else if [READ_SONG_REJECTS, READ_EVENT_REJECTS, READ_REFUSED].contains(step) {
-            read_bad_records(&client, database, step, sql, rejects).await
-        } else {
-            database.run(&client, step, sql).await.map_err(Error::from)
+                .map_err(Error::from),
+            READ_SONG_REJECTS | READ_EVENT_REJECTS | READ_REFUSED => {
+                read_bad_records(&client, database, step, sql, rejects).await
+            }
+            COPY_SONGS | COPY_EVENTS => copy(&client, database, step, sql).await,
+            // Nothing is swapped in unless the rejects are written.
+            SWAP => match rejects.write(request.reject_file.as_deref()) {
+                Ok(()) => database.run(&client, step, sql).await.map_err(Error::from),
+                Err(err) => Err(err),
+            },
+            _ => database.run(&client, step, sql).await.map_err(Error::from),
         };
         if let Err(err) = done {
             failure = Some(err);
@@ -146,27 +152,14 @@ pub(super) async fn load(
         }
         stages.push(stage(step, began.elapsed()));
     }
-    rejects.write(request.reject_file.as_deref())?;
     if let Some(err) = failure {
         // A failed statement inside the swap's transaction leaves it aborted: end it
-        // before asking anything else (outside one, ROLLBACK only warns).
+        // before anything else (outside one, ROLLBACK only warns).
         let _ = client.batch_execute("ROLLBACK").await;
-        // COPY fails as a whole past MAXERROR: say which records it refused.
-        let mut refused = Rejects::new(0);
-        let described = read_bad_records(
-            &client,
-            database,
-            READ_EVENT_REJECTS,
-            redshift_copy::LOAD_ERRORS,
-            &mut refused,
-        )
-        .await;
         let cleanup = staging::cleanup(&REDSHIFT, plan.target, &plan.layout);
         let _ = client.batch_execute(&cleanup).await;
-        return Err(match described {
-            Err(bad @ Error::BadInput { .. }) => bad,
-            _ => err,
-        });
+        let _ = rejects.write(request.reject_file.as_deref());
+        return Err(err);
     }
     let tables = database.count_rows(&client, plan.target).await?;
     let summary = |uri: &SourceUri| SourceSummary {
@@ -179,6 +172,45 @@ pub(super) async fn load(
         logs: summary(&request.log_data),
         stages,
     })
+}
+
+/// Runs a COPY. One that fails past MAXERROR fails as a whole: then the error says which
+/// records it refused. `pg_last_copy_id()` moves only once a COPY begins loading; when it
+/// has not moved, the COPY failed before (credentials, access, syntax) and its own error
+/// is the one to report.
+async fn copy(
+    client: &tokio_postgres::Client,
+    database: &Database,
+    step: &str,
+    sql: &str,
+) -> Result<()> {
+    let last_copy = |client| {
+        database.text_rows(
+            client,
+            "read pg_last_copy_id()",
+            redshift_copy::LAST_COPY_ID,
+        )
+    };
+    let before = last_copy(client).await?;
+    let Err(failed) = database.run(client, step, sql).await else {
+        return Ok(());
+    };
+    if last_copy(client).await.ok().as_ref() == Some(&before) {
+        return Err(failed.into());
+    }
+    let mut refused = Rejects::new(0);
+    match read_bad_records(
+        client,
+        database,
+        step,
+        redshift_copy::LOAD_ERRORS,
+        &mut refused,
+    )
+    .await
+    {
+        Err(bad @ Error::BadInput { .. }) => Err(bad),
+        _ => Err(failed.into()),
+    }
 }
 
 /// Reads bad records, one a row of (object, line, reason, raw text), into the rejects:
