@@ -113,6 +113,12 @@ impl RedshiftCopySources {
                     .into(),
             )
         })?;
+        if !log_jsonpath.starts_with("s3://") {
+            return Err(Error::Config(format!(
+                "--log-jsonpath {log_jsonpath:?} must be the s3:// key of a jsonpaths file \
+                 ('auto' would miss the logs' camelCase keys)"
+            )));
+        }
         Ok(RedshiftCopySources {
             song_data: s3_uri(&request.song_data, "--song-data")?,
             log_data: s3_uri(&request.log_data, "--log-data")?,

@@ -96,7 +96,8 @@ fn the_redshift_star_schema_parses_with_its_keys() {
         created,
         ["songplays", "users", "songs", "artists", "time"].map(|t| format!("\"dwh\".{t}"))
     );
-    assert!(script.contains("DISTKEY (song_id) SORTKEY (start_time)"));
+    assert!(script.contains(") DISTSTYLE AUTO SORTKEY (start_time);"));
+    assert!(script.contains(") DISTKEY (song_id) SORTKEY (song_id);"));
 }
 
 /// The string values of an `INSERT … VALUES` as the parser reads them.

@@ -59,12 +59,14 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The embedded default's home: --home or SPARKIFY_LOAD_HOME, else the default.
+/// The embedded default's home: --home or SPARKIFY_LOAD_HOME, else the default; made
+/// absolute, as the server's socket directory and data directory must be.
 fn home(global: &GlobalArgs) -> PathBuf {
-    global
+    let home = global
         .home
         .clone()
-        .unwrap_or_else(sparkify_load::embedded::default_home)
+        .unwrap_or_else(sparkify_load::embedded::default_home);
+    std::path::absolute(&home).unwrap_or(home)
 }
 
 /// Writes a file a command produces; the error names it and says why.

@@ -142,23 +142,6 @@ impl Database {
         Ok((columns, rows))
     }
 
-    /// Adds the keys to the tables in `schema`, the two scripts at once on two connections.
-    pub async fn add_keys(
-        &self,
-        [first, second]: [&Client; 2],
-        schema: &SchemaName,
-    ) -> Result<(), TargetError> {
-        let [songplays, dimensions] = self
-            .sql()
-            .add_keys
-            .map(|script| render(script, &[("schema", &schema.quoted())]));
-        futures::try_join!(
-            self.run(first, "add keys to songplays", &songplays),
-            self.run(second, "add keys to the dimensions", &dimensions)
-        )?;
-        Ok(())
-    }
-
     /// Rows in each of the five tables of `schema`.
     pub async fn count_rows(
         &self,

@@ -173,10 +173,10 @@ impl Cluster {
         let (listen_addresses, socket_dirs) = match self.listen {
             Listen::Loopback => ("127.0.0.1".to_string(), String::new()),
             // These options pass through pg_ctl's shell: quoted, an empty list stays one
-            // argument and a directory may hold spaces.
+            // argument and a directory may hold spaces or quotes.
             Listen::PrivateSocket => (
                 "''".to_string(),
-                format!("'{}'", self.socket_dir().display()),
+                shell_quote(&self.socket_dir().display().to_string()),
             ),
         };
         let fixed = [
@@ -274,6 +274,11 @@ impl Cluster {
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         })
     }
+}
+
+/// `'…'` for a POSIX shell: a quote inside is closed, escaped and reopened.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 fn io_error(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError {

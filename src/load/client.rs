@@ -184,54 +184,9 @@ async fn events_and_inserts(
     };
     let songplays = songplays_from(&queue, sink, &sink.plays);
 
-    let bar = progress.bar("events");
-    let ignored = Mutex::new(Vec::new());
-    let mut summary = SourceSummary {
-        uri: request.log_data.to_string(),
-        ..Default::default()
-    };
-    let read_events = async {
-        let mut fold = EventFold::default();
-        let in_flight = log_objects_in_flight(request.concurrency);
-        let text_limit = request.dialect.text_limit();
-        let mut pieces = source.pieces(&ignored, &bar, in_flight, text_limit, {
-            let catalog = Arc::clone(&catalog);
-            move |index, _: &str, decoded: Decoded<EventRecord>| {
-                let records = decoded.records.len();
-                let folded = ObjectFold::of_events(&catalog, index, decoded.records);
-                (records, decoded.bad, folded)
-            }
-        });
-        while let Some(piece) = pieces.try_next().await? {
-            let (records, bad, folded) = piece.value;
-            summary.bytes += piece.bytes;
-            summary.objects += u64::from(piece.last);
-            summary.records += records as u64;
-            rejects.add(bad)?;
-            let ObjectFold {
-                songplays,
-                users,
-                times,
-            } = folded;
-            fold.merge(ObjectFold {
-                songplays: Vec::new(),
-                users,
-                times,
-            });
-            if songplay_tx.send(songplays).await.is_err() {
-                // The inserter has stopped; its own error is the one to report.
-                break;
-            }
-        }
-        drop(pieces);
-        drop(songplay_tx);
-        bar.finish();
-        Ok::<_, Error>(fold)
-    };
-
-    let ((songs, artists, songplays_a), songplays_b, fold) =
+    let read_events = read_events(request, source, &catalog, progress, rejects, songplay_tx);
+    let ((songs, artists, songplays_a), songplays_b, (fold, summary)) =
         tokio::try_join!(catalog_then_songplays, songplays, read_events)?;
-    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
     let counts = TableCounts {
         songplays: songplays_a + songplays_b,
         songs,
@@ -239,6 +194,52 @@ async fn events_and_inserts(
         ..TableCounts::default()
     };
     Ok((counts, fold, summary))
+}
+
+/// Reads every event through the catalog and folds users and start times; each object's
+/// songplays go to `songplays` as they come, until its receiver is gone.
+pub(super) async fn read_events(
+    request: &LoadRequest,
+    source: &Source,
+    catalog: &Arc<Catalog>,
+    progress: &Progress,
+    rejects: &mut Rejects,
+    songplays: mpsc::Sender<Vec<SongplayRow>>,
+) -> Result<(EventFold, SourceSummary)> {
+    let bar = progress.bar("events");
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary {
+        uri: request.log_data.to_string(),
+        ..Default::default()
+    };
+    let mut fold = EventFold::default();
+    let in_flight = log_objects_in_flight(request.concurrency);
+    let text_limit = request.dialect.text_limit();
+    let mut pieces = source.pieces(&ignored, &bar, in_flight, text_limit, {
+        let catalog = Arc::clone(catalog);
+        move |index, _: &str, decoded: Decoded<EventRecord>| {
+            let records = decoded.records.len();
+            let folded = ObjectFold::of_events(&catalog, index, decoded.records);
+            (records, decoded.bad, folded)
+        }
+    });
+    while let Some(piece) = pieces.try_next().await? {
+        let (records, bad, mut folded) = piece.value;
+        summary.bytes += piece.bytes;
+        summary.objects += u64::from(piece.last);
+        summary.records += records as u64;
+        rejects.add(bad)?;
+        let batch = std::mem::take(&mut folded.songplays);
+        fold.merge(folded);
+        if songplays.send(batch).await.is_err() {
+            // The receiver has stopped; its own error is the one to report.
+            break;
+        }
+    }
+    drop(pieces);
+    bar.finish();
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    Ok((fold, summary))
 }
 
 /// Inserts songplay batches from a queue that other connections share, until it closes.

@@ -1,28 +1,25 @@
 //! Client mode into Redshift, printed instead of run: the sources are read and transformed
 //! in full (a bad record fails the dry run as it would the load), then every statement
 //! the load would send is given in order, each INSERT with its first rows and the count
-//! of the rest. Nothing is sent anywhere.
+//! of the rest. Nothing is sent anywhere. (At run time a load also looks for, and drops,
+//! the tables of loads killed over a day ago; that depends on the cluster, so it is not
+//! printed.)
 
-use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 
-use futures::TryStreamExt;
-
-use super::client::read_songs;
-use super::log_objects_in_flight;
+use super::client::{read_events, read_songs};
 use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::config::LoadConfig;
 use crate::cpu::on_rayon;
 use crate::db::DialectSql;
 use crate::error::Result;
-use crate::model::{EventRecord, TimeRow};
-use crate::parse::Decoded;
+use crate::model::{SongplayRow, TimeRow};
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
 use crate::sink::staging::{self, Layout};
 use crate::sink::TableSet;
 use crate::source::Source;
-use crate::transform::{EventFold, ObjectFold};
 
 /// Rows of each table shown in full; the rest are counted.
 const ROWS_SHOWN: usize = 3;
@@ -38,33 +35,24 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let mut rejects = Rejects::new(request.max_errors);
     let (catalog, _) = read_songs(request, &songs_source, &progress, &mut rejects).await?;
 
-    let bar = progress.bar("events");
-    let ignored = Mutex::new(Vec::new());
-    let mut fold = EventFold::default();
-    let mut songplays = Vec::new();
-    let mut pieces = logs_source.pieces(
-        &ignored,
-        &bar,
-        log_objects_in_flight(request.concurrency),
-        request.dialect.text_limit(),
-        {
-            let catalog = Arc::clone(&catalog);
-            move |index, _: &str, decoded: Decoded<EventRecord>| {
-                (
-                    decoded.bad,
-                    ObjectFold::of_events(&catalog, index, decoded.records),
-                )
-            }
-        },
+    let (songplays_tx, mut songplays_rx) = mpsc::channel::<Vec<SongplayRow>>(16);
+    let collect = async {
+        let mut all = Vec::new();
+        while let Some(mut batch) = songplays_rx.recv().await {
+            all.append(&mut batch);
+        }
+        all
+    };
+    let read = read_events(
+        request,
+        &logs_source,
+        &catalog,
+        &progress,
+        &mut rejects,
+        songplays_tx,
     );
-    while let Some(piece) = pieces.try_next().await? {
-        let (bad, mut folded) = piece.value;
-        rejects.add(bad)?;
-        songplays.append(&mut folded.songplays);
-        fold.merge(folded);
-    }
-    drop(pieces);
-    bar.finish();
+    let (read, songplays) = tokio::join!(read, collect);
+    let (fold, _) = read?;
     let (users, times) = on_rayon(move || fold.finish()).await?;
     let time: Vec<TimeRow> = times.iter().map(|&t| TimeRow::at(t)).collect();
 
@@ -84,7 +72,7 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     plan.push(inserts(sql, &tables, &songplays, literals));
     plan.push(inserts(sql, &tables, &users, literals));
     plan.push(inserts(sql, &tables, &time, literals));
-    let [songplays_keys, dimension_keys] = staging::keys(sql, target, &layout);
+    let [songplays_keys, dimension_keys] = staging::keys(sql, &tables);
     plan.push(("add keys to songplays".to_string(), songplays_keys));
     plan.push(("add keys to the dimensions".to_string(), dimension_keys));
     plan.push((

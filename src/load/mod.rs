@@ -97,7 +97,14 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
         }
     };
     let keyed = Instant::now();
-    staging.add_keys(&database.connect().await?).await?;
+    let keys = match database.connect().await {
+        Ok(second) => staging.add_keys(&second).await,
+        Err(err) => Err(err),
+    };
+    if let Err(err) = keys {
+        staging.abandon().await;
+        return Err(err.into());
+    }
     loaded.stages.push(stage("keys", keyed.elapsed()));
     let swapped = Instant::now();
     staging.swap().await?;

@@ -7,11 +7,11 @@ use std::time::Instant;
 use super::rejects::Rejects;
 use super::Loaded;
 use crate::config::{LoadConfig, LoadRequest, RedshiftCopySources};
-use crate::db::sql::{self, redshift_copy, REDSHIFT};
+use crate::db::sql::{redshift_copy, REDSHIFT};
 use crate::db::{render, Database, Dialect, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
-use crate::report::{stage, SourceSummary};
+use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
 use crate::sink::staging::{self, Layout};
 use crate::source::SourceUri;
@@ -24,6 +24,8 @@ const DROP_LEFTOVERS: &str = "drop what killed loads left";
 const COPY_SONGS: &str = "copy the songs";
 const COPY_EVENTS: &str = "copy the events";
 const SWAP: &str = "swap in the new tables";
+/// After the swap: the new tables are in, so a failure here is only warned about.
+const DROP_COPY_STAGING: &str = "drop the COPY staging tables";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
 
@@ -55,7 +57,7 @@ impl<'a> RedshiftCopy<'a> {
     /// Every statement of the load, in order, each with what it does.
     pub fn plan(&self) -> Vec<(&'static str, String)> {
         let tables = self.layout.tables(self.target);
-        let (schema, new) = (tables.schema.quoted(), tables.prefix);
+        let (schema, new) = (tables.schema.quoted(), tables.prefix.clone());
         // COPY fails once it meets MAXERROR errors or more, where --max-errors N skips up
         // to N: N + 1, within COPY's cap.
         let max_errors = (self.max_errors + 1).min(MAX_COPY_ERRORS).to_string();
@@ -74,11 +76,8 @@ impl<'a> RedshiftCopy<'a> {
                 ],
             )
         };
-        let leftovers = render(
-            sql::redshift::LEFTOVERS,
-            &[("schema_name", &sql_literal(self.target.as_str()))],
-        );
-        let [songplays_keys, dimension_keys] = staging::keys(&REDSHIFT, self.target, &self.layout);
+        let leftovers = staging::leftovers(self.target);
+        let [songplays_keys, dimension_keys] = staging::keys(&REDSHIFT, &tables);
         let mut plan = staging::creation(&REDSHIFT, self.target, &self.layout);
         plan.extend([
             (DROP_LEFTOVERS, leftovers),
@@ -100,7 +99,7 @@ impl<'a> RedshiftCopy<'a> {
             ("add keys to the dimensions", dimension_keys),
             (SWAP, staging::swap(&REDSHIFT, self.target, &self.layout)),
             (
-                "drop the COPY staging tables",
+                DROP_COPY_STAGING,
                 staging::cleanup(&REDSHIFT, self.target, &self.layout),
             ),
         ]);
@@ -132,13 +131,20 @@ pub(super) async fn load(
         let began = Instant::now();
         tracing::info!(step, "running");
         let done = match *step {
-            DROP_LEFTOVERS => staging::drop_leftovers(database, &client, plan.target)
-                .await
-                .map_err(Error::from),
+            DROP_LEFTOVERS => {
+                staging::drop_leftovers(database, &client, plan.target).await;
+                Ok(())
+            }
             READ_SONG_REJECTS | READ_EVENT_REJECTS | READ_REFUSED => {
                 read_bad_records(&client, database, step, sql, rejects).await
             }
-            COPY_SONGS | COPY_EVENTS => copy(&client, database, step, sql).await,
+            COPY_SONGS | COPY_EVENTS => copy(&client, database, step, sql, rejects).await,
+            DROP_COPY_STAGING => {
+                if let Err(err) = database.run(&client, step, sql).await {
+                    tracing::warn!("the load's COPY staging tables are left: {err}");
+                }
+                Ok(())
+            }
             // Nothing is swapped in unless the rejects are written.
             SWAP => match rejects.write(request.reject_file.as_deref()) {
                 Ok(()) => database.run(&client, step, sql).await.map_err(Error::from),
@@ -161,7 +167,14 @@ pub(super) async fn load(
         let _ = rejects.write(request.reject_file.as_deref());
         return Err(err);
     }
-    let tables = database.count_rows(&client, plan.target).await?;
+    // The new tables are in: a count that fails is a gap in the report, not a failed load.
+    let tables = database
+        .count_rows(&client, plan.target)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!("cannot count the loaded rows: {err}");
+            TableCounts::default()
+        });
     let summary = |uri: &SourceUri| SourceSummary {
         uri: uri.to_string(),
         ..Default::default()
@@ -183,6 +196,7 @@ async fn copy(
     database: &Database,
     step: &str,
     sql: &str,
+    rejects: &mut Rejects,
 ) -> Result<()> {
     let last_copy = |client| {
         database.text_rows(
@@ -198,16 +212,8 @@ async fn copy(
     if last_copy(client).await.ok().as_ref() == Some(&before) {
         return Err(failed.into());
     }
-    let mut refused = Rejects::new(0);
-    match read_bad_records(
-        client,
-        database,
-        step,
-        redshift_copy::LOAD_ERRORS,
-        &mut refused,
-    )
-    .await
-    {
+    // The refused records join the load's others: past --max-errors, they are the error.
+    match read_bad_records(client, database, step, redshift_copy::LOAD_ERRORS, rejects).await {
         Err(bad @ Error::BadInput { .. }) => Err(bad),
         _ => Err(failed.into()),
     }

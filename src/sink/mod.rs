@@ -6,6 +6,7 @@
 pub mod insert;
 pub mod literal;
 pub mod raw;
+mod rows;
 pub mod staging;
 
 use crate::db::SchemaName;

@@ -70,10 +70,9 @@ pub fn creation(
     }
 }
 
-/// The statistics (and on PostgreSQL the keys) of the new tables, as two scripts that may
+/// The statistics (and on PostgreSQL the keys) of a set of tables, as two scripts that may
 /// run at once: the fact table's and the dimensions'.
-pub fn keys(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> [String; 2] {
-    let tables = layout.tables(target);
+pub fn keys(sql: &DialectSql, tables: &TableSet) -> [String; 2] {
     sql.add_keys.map(|script| {
         render(
             script,
@@ -135,10 +134,13 @@ impl<'c> Staging<'c> {
             layout: Layout::of(database.dialect(), target, run),
         };
         for (step, script) in creation(database.sql(), target, &staging.layout) {
-            database.run(client, step, &script).await?;
+            if let Err(err) = database.run(client, step, &script).await {
+                staging.abandon().await;
+                return Err(err);
+            }
         }
         if let Layout::Prefixed(_) = staging.layout {
-            drop_leftovers(database, client, target).await?;
+            drop_leftovers(database, client, target).await;
         }
         tracing::info!(layout = ?staging.layout, "new tables created");
         Ok(staging)
@@ -168,7 +170,7 @@ impl<'c> Staging<'c> {
 
     /// Adds the keys and statistics once the rows are in, with a second connection.
     pub async fn add_keys(&self, second: &Client) -> Result<(), TargetError> {
-        let [songplays, dimensions] = keys(self.database.sql(), &self.target, &self.layout);
+        let [songplays, dimensions] = keys(self.database.sql(), &self.tables());
         futures::try_join!(
             self.database
                 .run(self.client, "add keys to songplays", &songplays),
@@ -205,24 +207,35 @@ impl<'c> Staging<'c> {
     }
 }
 
-/// Drops the private tables of Redshift loads into `target` that began over a day ago.
-pub async fn drop_leftovers(
-    database: &Database,
-    client: &Client,
-    target: &SchemaName,
-) -> Result<(), TargetError> {
-    let step = "drop what killed loads left";
-    let query = render(
+/// The query that finds the private tables of Redshift loads into `target` begun over a
+/// day ago (schema names are `[a-z0-9_]`, so quoting them as a literal is plain).
+pub fn leftovers(target: &SchemaName) -> String {
+    render(
         redshift::LEFTOVERS,
         &[("schema_name", &format!("'{}'", target.as_str()))],
-    );
-    for row in database.text_rows(client, step, &query).await? {
-        if let Some(Some(table)) = row.first() {
-            let drop = format!("DROP TABLE IF EXISTS {}.\"{table}\";", target.quoted());
-            database.run(client, step, &drop).await?;
+    )
+}
+
+/// Drops what killed Redshift loads into `target` left behind. Best effort: a table it
+/// cannot drop (another user's) is named in a warning and left; the load goes on.
+pub async fn drop_leftovers(database: &Database, client: &Client, target: &SchemaName) {
+    let step = "drop what killed loads left";
+    let tables = match database.text_rows(client, step, &leftovers(target)).await {
+        Ok(rows) => rows,
+        Err(err) => {
+            tracing::warn!("cannot look for what killed loads left: {err}");
+            return;
+        }
+    };
+    for table in tables
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+    {
+        let drop = format!("DROP TABLE IF EXISTS {}.\"{table}\";", target.quoted());
+        if let Err(err) = database.run(client, step, &drop).await {
+            tracing::warn!("a killed load's table {table} is left: {err}");
         }
     }
-    Ok(())
 }
 
 async fn lock(

@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use indicatif::ProgressBar;
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
+use super::local::LocalSource;
 use super::{is_object_key, Source};
 use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
@@ -26,6 +27,52 @@ pub struct Piece<T> {
     pub bytes: u64,
     pub value: T,
     pub last: bool,
+}
+
+/// Small local objects read and decoded in batches on the CPU pool (both cores); a large
+/// one is left to stream chunk by chunk.
+fn local_reads<'a, R, T, F>(
+    local: &'a LocalSource,
+    ranked: impl futures::Stream<Item = (u32, Result<String, Error>)> + Send + 'a,
+    text_limit: Option<usize>,
+    apply: F,
+) -> BoxStream<'a, Result<Read<T>, Error>>
+where
+    R: Record + 'static,
+    T: Send + 'static,
+    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+{
+    ranked
+        .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
+        .map(move |batch| {
+            let (local, apply) = (local.clone(), apply.clone());
+            let read = on_rayon(move || {
+                batch
+                    .into_par_iter()
+                    .map(|(index, key)| {
+                        let key = key?;
+                        let Some(bytes) = local.read_if_small(&key)? else {
+                            return Ok(Read::Stream(index, key));
+                        };
+                        let label = local.path_of(&key).display().to_string();
+                        let decoded = decode_object_within::<R>(&label, &bytes, text_limit);
+                        Ok(Read::Decoded(Piece {
+                            bytes: bytes.len() as u64,
+                            value: apply(index, &label, decoded),
+                            last: true,
+                        }))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            futures::stream::once(read)
+                .flat_map(|batch| match batch {
+                    Ok(reads) => futures::stream::iter(reads).left_stream(),
+                    Err(err) => futures::stream::iter([Err(err)]).right_stream(),
+                })
+                .boxed()
+        })
+        .flatten_unordered(LOCAL_BATCHES_IN_FLIGHT)
+        .boxed()
 }
 
 /// What reading an object gave: a small one, decoded whole, or one to stream.
@@ -71,41 +118,7 @@ impl Source {
             // A trip to the CPU pool per object costs more than reading and decoding a
             // small local file: small ones go in batches, read and decoded on both cores;
             // a large one is left to stream chunk by chunk.
-            Source::Local(local) => {
-                let decode = apply.clone();
-                ranked
-                    .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
-                    .map(move |batch| {
-                        let (local, apply) = (local.clone(), decode.clone());
-                        let read = on_rayon(move || {
-                            batch
-                                .into_par_iter()
-                                .map(|(index, key)| {
-                                    let key = key?;
-                                    let Some(bytes) = local.read_if_small(&key)? else {
-                                        return Ok(Read::Stream(index, key));
-                                    };
-                                    let label = local.path_of(&key).display().to_string();
-                                    let decoded =
-                                        decode_object_within::<R>(&label, &bytes, text_limit);
-                                    Ok(Read::Decoded(Piece {
-                                        bytes: bytes.len() as u64,
-                                        value: apply(index, &label, decoded),
-                                        last: true,
-                                    }))
-                                })
-                                .collect::<Vec<_>>()
-                        });
-                        futures::stream::once(read)
-                            .flat_map(|batch| match batch {
-                                Ok(reads) => futures::stream::iter(reads).left_stream(),
-                                Err(err) => futures::stream::iter([Err(err)]).right_stream(),
-                            })
-                            .boxed()
-                    })
-                    .flatten_unordered(LOCAL_BATCHES_IN_FLIGHT)
-                    .boxed()
-            }
+            Source::Local(local) => local_reads(local, ranked, text_limit, apply.clone()),
             Source::S3(_) => ranked
                 .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
                 .boxed(),

@@ -4,5 +4,4 @@ IAM_ROLE {iam_role}
 REGION {region}
 FORMAT AS JSON {log_jsonpath}
 TIMEFORMAT 'epochmillisecs'
-EMPTYASNULL
 MAXERROR {max_errors};

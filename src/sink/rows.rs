@@ -1,0 +1,193 @@
+//! How each table's row travels in an INSERT: its columns, its bind parameters, its
+//! literals, and a bound on its size.
+
+use tokio_postgres::types::ToSql;
+
+use super::insert::InsertRow;
+use super::literal::Literals;
+use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
+
+fn text_bytes(value: &Option<String>) -> usize {
+    value.as_ref().map_or(0, String::len)
+}
+
+impl InsertRow for SongplayRow {
+    const TABLE: &'static str = "songplays";
+    const COLUMNS: &'static [&'static str] = &[
+        "start_time",
+        "user_id",
+        "level",
+        "song_id",
+        "artist_id",
+        "session_id",
+        "location",
+        "user_agent",
+    ];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.start_time,
+            &self.user_id,
+            &self.level,
+            &self.song_id,
+            &self.artist_id,
+            &self.session_id,
+            &self.location,
+            &self.user_agent,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.timestamp(self.start_time)
+                .int(Some(self.user_id))
+                .text(self.level.as_deref())
+                .text(self.song_id.as_deref())
+                .text(self.artist_id.as_deref())
+                .int(self.session_id)
+                .text(self.location.as_deref())
+                .text(self.user_agent.as_deref());
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        16 + text_bytes(&self.level)
+            + text_bytes(&self.song_id)
+            + text_bytes(&self.artist_id)
+            + text_bytes(&self.location)
+            + text_bytes(&self.user_agent)
+    }
+}
+
+impl InsertRow for UserRow {
+    const TABLE: &'static str = "users";
+    const COLUMNS: &'static [&'static str] =
+        &["user_id", "first_name", "last_name", "gender", "level"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.user_id,
+            &self.first_name,
+            &self.last_name,
+            &self.gender,
+            &self.level,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.int(Some(self.user_id))
+                .text(self.first_name.as_deref())
+                .text(self.last_name.as_deref())
+                .text(self.gender.as_deref())
+                .text(self.level.as_deref());
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        4 + text_bytes(&self.first_name)
+            + text_bytes(&self.last_name)
+            + text_bytes(&self.gender)
+            + text_bytes(&self.level)
+    }
+}
+
+impl InsertRow for SongRow {
+    const TABLE: &'static str = "songs";
+    const COLUMNS: &'static [&'static str] = &["song_id", "title", "artist_id", "year", "duration"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.song_id,
+            &self.title,
+            &self.artist_id,
+            &self.year,
+            &self.duration,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(Some(&self.song_id))
+                .text(self.title.as_deref())
+                .text(self.artist_id.as_deref())
+                .int(self.year)
+                .double(self.duration);
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        12 + self.song_id.len() + text_bytes(&self.title) + text_bytes(&self.artist_id)
+    }
+}
+
+impl InsertRow for ArtistRow {
+    const TABLE: &'static str = "artists";
+    const COLUMNS: &'static [&'static str] =
+        &["artist_id", "name", "location", "latitude", "longitude"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.artist_id,
+            &self.name,
+            &self.location,
+            &self.latitude,
+            &self.longitude,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(Some(&self.artist_id))
+                .text(self.name.as_deref())
+                .text(self.location.as_deref())
+                .double(self.latitude)
+                .double(self.longitude);
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        16 + self.artist_id.len() + text_bytes(&self.name) + text_bytes(&self.location)
+    }
+}
+
+impl InsertRow for TimeRow {
+    const TABLE: &'static str = "time";
+    const COLUMNS: &'static [&'static str] = &[
+        "start_time",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "weekday",
+    ];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.start_time,
+            &self.parts.hour,
+            &self.parts.day,
+            &self.parts.week,
+            &self.parts.month,
+            &self.parts.year,
+            &self.parts.weekday,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.timestamp(self.start_time)
+                .int(Some(self.parts.hour))
+                .int(Some(self.parts.day))
+                .int(Some(self.parts.week))
+                .int(Some(self.parts.month))
+                .int(Some(self.parts.year))
+                .int(Some(self.parts.weekday));
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        32
+    }
+}
