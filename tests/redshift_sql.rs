@@ -282,3 +282,88 @@ fn concurrent_redshift_loads_build_apart_and_swap_in_turn() {
         assert_eq!(renames, 5, "{swap}");
     }
 }
+
+/// The Redshift swap's SQL is PostgreSQL too: two loads' swaps run at once on a PostgreSQL
+/// (a stand-in for the locking, not for Redshift) take turns on the lock table; readers see
+/// the old tables meanwhile; the tables end whole, all five of one load, and no private
+/// table is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_redshift_swaps_at_once_take_turns_on_a_postgresql_stand_in() {
+    use sparkify_load::db::render;
+    use sparkify_load::db::sql::{redshift, REDSHIFT};
+    use sparkify_load::sink::staging::{self, Layout};
+    const TABLES: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
+
+    let url = common::fresh_database().await;
+    let admin = common::connect(&url).await;
+    let target: sparkify_load::SchemaName = "dwh".parse().unwrap();
+    admin
+        .batch_execute(&render(redshift::PREPARE, &[("schema", &target.quoted())]))
+        .await
+        .unwrap();
+    let mut setup = String::new();
+    for (prefix, mark) in [
+        ("", "old"),
+        ("sparkify_load_a_", "a"),
+        ("sparkify_load_b_", "b"),
+    ] {
+        for table in TABLES {
+            setup.push_str(&format!(
+                "CREATE TABLE dwh.{prefix}{table} AS SELECT '{mark}'::text AS run;\n"
+            ));
+        }
+    }
+    admin.batch_execute(&setup).await.unwrap();
+
+    // A third session holds the lock, so both swaps start and wait.
+    let holder = common::connect(&url).await;
+    holder
+        .batch_execute("BEGIN; LOCK dwh.sparkify_load_lock;")
+        .await
+        .unwrap();
+    let swaps: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|run| {
+            let sql = staging::swap(
+                &REDSHIFT,
+                &target,
+                &Layout::of(Dialect::Redshift, &target, run),
+            );
+            let url = url.clone();
+            tokio::spawn(async move {
+                let client = common::connect(&url).await;
+                client.batch_execute(&sql).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        swaps.iter().all(|swap| !swap.is_finished()),
+        "both swaps wait"
+    );
+    assert_eq!(
+        common::texts(&url, "SELECT run FROM dwh.songplays").await,
+        ["old"]
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    for swap in swaps {
+        swap.await.unwrap().unwrap();
+    }
+
+    let mut runs = Vec::new();
+    for table in TABLES {
+        runs.extend(common::texts(&url, &format!("SELECT run FROM dwh.{table}")).await);
+    }
+    assert_eq!(runs.len(), 5);
+    assert!(
+        runs == ["a"; 5] || runs == ["b"; 5],
+        "one load's tables, whole: {runs:?}"
+    );
+    let private = common::texts(
+        &url,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'dwh' \
+         AND tablename LIKE 'sparkify\\_load\\_%' ORDER BY 1",
+    )
+    .await;
+    assert_eq!(private, ["sparkify_load_lock"]);
+}
