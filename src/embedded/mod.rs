@@ -63,7 +63,14 @@ impl Server {
     pub fn ensure_running(home: &Path) -> Result<Server> {
         let cluster = Cluster::of_home(home)?;
         if let Some(server) = Server::running(home)? {
-            return Ok(server);
+            let socket = server.socket_dir.join(format!(".s.PGSQL.{}", server.port));
+            if socket.exists() {
+                return Ok(server);
+            }
+            // Started by an earlier version, on loopback TCP: restarted on its private
+            // socket (the data stays).
+            tracing::info!("restarting the embedded PostgreSQL on its private socket");
+            cluster.stop()?;
         }
         if !cluster.is_initialized() {
             cluster.owned_dir(home)?;
