@@ -1,6 +1,6 @@
 //! Client mode: songs read and parsed into the catalog; events streamed through it while
 //! songs, artists and songplays are inserted; then users and time. Three stages, each on
-//! the staging schema over two connections.
+//! the new tables over two connections.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;

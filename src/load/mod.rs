@@ -1,7 +1,7 @@
-//! A load from start to finish, in one of three routes: client mode ([`client`]) and copy
-//! mode on PostgreSQL ([`copy`]) fill a private staging schema that is keyed and swapped
-//! in here; copy mode on Redshift runs the server-side COPY plan ([`redshift`]). Every
-//! route ends in the one [`Report`] built here.
+//! A load from start to finish, in one of three routes: client mode ([`client`], into
+//! either dialect) and copy mode on PostgreSQL ([`copy`]) fill new tables kept apart
+//! (`sink::staging`) that are keyed and swapped in here; copy mode on Redshift runs the
+//! server-side COPY plan ([`redshift`]). Every route ends in the one [`Report`] built here.
 
 mod client;
 mod copy;
@@ -70,7 +70,7 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     Ok(report)
 }
 
-/// Client mode, or copy mode on PostgreSQL: the tables are built in a staging schema,
+/// Client mode, or copy mode on PostgreSQL: the tables are built apart,
 /// keyed, and swapped into the target schema in one transaction.
 async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects) -> Result<Loaded> {
     let request = &config.request;
@@ -91,7 +91,7 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
     let mut loaded = match (filled, written) {
         (Ok(loaded), Ok(())) => loaded,
         (Err(err), _) | (_, Err(err)) => {
-            tracing::info!("load failed; dropping the staging schema");
+            tracing::info!("load failed; dropping the new tables");
             staging.abandon().await;
             return Err(err);
         }

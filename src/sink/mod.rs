@@ -1,7 +1,7 @@
-//! Where rows go: tables built in a private staging schema and swapped in at the end
-//! ([`staging`]); client mode's rows arrive in multi-row INSERTs ([`insert`]), copy mode's
-//! raw records in `COPY … FROM STDIN` ([`raw`]); Redshift's rows as SQL literals
-//! ([`literal`]).
+//! Where rows go: new tables built apart (a staging schema, or private names) and swapped
+//! in at the end ([`staging`]); client mode's rows arrive in multi-row INSERTs ([`insert`]),
+//! as bind parameters or, on Redshift, SQL literals ([`literal`]); copy mode's raw records
+//! in `COPY … FROM STDIN` ([`raw`]).
 
 pub mod insert;
 pub mod literal;
