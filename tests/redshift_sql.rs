@@ -133,9 +133,7 @@ fn inserted_strings(sql: &str) -> Vec<Option<String>> {
 
 #[test]
 fn literal_inserts_parse_and_read_back_as_their_values() {
-    let literals = Literals {
-        backslash_escapes: true,
-    };
+    let literals = Literals::REDSHIFT;
     let start_time = Timestamp::from_epoch_millis(-1).unwrap();
     for text in hostile_strings() {
         let row = SongplayRow {

@@ -117,15 +117,9 @@ impl Query {
         let step = format!("analytics query {}", self.name);
         let literal = match param {
             None => None,
-            Some(param) => {
-                let literals = Literals::of(database, client).await?;
-                let mut literal = String::new();
-                match param {
-                    Param::Text(text) => literals.text(&mut literal, Some(text)),
-                    Param::Int(int) => literals.int(&mut literal, Some(int)),
-                }
-                Some(literal)
-            }
+            // Only text needs to know how the server reads a literal.
+            Some(Param::Text(text)) => Some(Literals::of(database, client).await?.quote(text)),
+            Some(Param::Int(int)) => Some(int.to_string()),
         };
         let (columns, rows) = database
             .text_table(client, &step, &self.sql(schema, literal.as_deref()))

@@ -60,9 +60,7 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let target = &request.schema;
     let layout = Layout::of(request.dialect, target, &config.run_id);
     let tables = layout.tables(target);
-    let literals = Literals {
-        backslash_escapes: true,
-    };
+    let literals = Literals::REDSHIFT;
     let mut plan: Vec<(String, String)> = staging::creation(sql, target, &layout)
         .into_iter()
         .map(|(step, script)| (step.to_string(), script))

@@ -67,11 +67,23 @@ impl<'a> RedshiftCopy<'a> {
                 &[
                     ("schema", &schema),
                     ("new", &new),
-                    ("song_data", &sql_literal(&self.sources.song_data)),
-                    ("log_data", &sql_literal(&self.sources.log_data)),
-                    ("iam_role", &sql_literal(&self.sources.iam_role_arn)),
-                    ("region", &sql_literal(&self.sources.region)),
-                    ("log_jsonpath", &sql_literal(&self.sources.log_jsonpath)),
+                    (
+                        "song_data",
+                        &Literals::REDSHIFT.quote(&self.sources.song_data),
+                    ),
+                    (
+                        "log_data",
+                        &Literals::REDSHIFT.quote(&self.sources.log_data),
+                    ),
+                    (
+                        "iam_role",
+                        &Literals::REDSHIFT.quote(&self.sources.iam_role_arn),
+                    ),
+                    ("region", &Literals::REDSHIFT.quote(&self.sources.region)),
+                    (
+                        "log_jsonpath",
+                        &Literals::REDSHIFT.quote(&self.sources.log_jsonpath),
+                    ),
                     ("max_errors", &max_errors),
                 ],
             )
@@ -105,16 +117,6 @@ impl<'a> RedshiftCopy<'a> {
         ]);
         plan
     }
-}
-
-/// A SQL string literal, as Redshift reads one.
-fn sql_literal(value: &str) -> String {
-    let mut literal = String::new();
-    Literals {
-        backslash_escapes: true,
-    }
-    .text(&mut literal, Some(value));
-    literal
 }
 
 /// Runs the plan on the cluster, staged and swapped.

@@ -317,9 +317,7 @@ mod tests {
                 level: Some("free".into()),
             })
             .collect();
-        let literals = Literals {
-            backslash_escapes: true,
-        };
+        let literals = Literals::REDSHIFT;
         let statements: Vec<String> = LiteralStatements::new(
             "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
             &tables,

@@ -23,14 +23,17 @@ pub struct Literals {
 }
 
 impl Literals {
+    /// How Redshift reads literals: a backslash escapes.
+    pub const REDSHIFT: Literals = Literals {
+        backslash_escapes: true,
+    };
+
     /// How the target behind `client` reads literals. Redshift keeps the pre-9.1 reading,
     /// in which a backslash escapes (dlt's `escape_redshift_literal` doubles it for that
     /// reason); PostgreSQL says which reading it uses.
     pub async fn of(database: &Database, client: &Client) -> Result<Literals, TargetError> {
         if database.dialect() == Dialect::Redshift {
-            return Ok(Literals {
-                backslash_escapes: true,
-            });
+            return Ok(Literals::REDSHIFT);
         }
         let messages = client
             .simple_query("SHOW standard_conforming_strings")
@@ -54,6 +57,13 @@ impl Literals {
         };
         values(&mut tuple);
         tuple.out.push(')');
+    }
+
+    /// `text` as a literal on its own.
+    pub fn quote(&self, text: &str) -> String {
+        let mut literal = String::new();
+        self.text(&mut literal, Some(text));
+        literal
     }
 
     /// `'…'`, or `NULL`.
@@ -150,9 +160,7 @@ impl Tuple<'_> {
 mod tests {
     use super::*;
 
-    const REDSHIFT: Literals = Literals {
-        backslash_escapes: true,
-    };
+    const REDSHIFT: Literals = Literals::REDSHIFT;
     const STANDARD: Literals = Literals {
         backslash_escapes: false,
     };

@@ -9,6 +9,7 @@
 
 use tokio_postgres::Client;
 
+use super::literal::Literals;
 use super::TableSet;
 use crate::db::sql::redshift;
 use crate::db::{render, Database, Dialect, DialectSql, SchemaName};
@@ -208,11 +209,11 @@ impl<'c> Staging<'c> {
 }
 
 /// The query that finds the private tables of Redshift loads into `target` begun over a
-/// day ago (schema names are `[a-z0-9_]`, so quoting them as a literal is plain).
+/// day ago.
 pub fn leftovers(target: &SchemaName) -> String {
     render(
         redshift::LEFTOVERS,
-        &[("schema_name", &format!("'{}'", target.as_str()))],
+        &[("schema_name", &Literals::REDSHIFT.quote(target.as_str()))],
     )
 }
 
