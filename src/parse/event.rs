@@ -44,7 +44,7 @@ impl Record for EventRecord {
         })
     }
 
-    fn texts(&self) -> Vec<(&'static str, &str)> {
+    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("artist", self.artist.as_deref()),
             ("firstName", self.first_name.as_deref()),
@@ -58,7 +58,6 @@ impl Record for EventRecord {
         ]
         .into_iter()
         .filter_map(|(field, text)| Some((field, text?)))
-        .collect()
     }
 }
 

@@ -39,18 +39,15 @@ pub trait Record: Sized + Send {
     fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String>;
 
     /// The record's text values, by field name, for a target whose text is bounded.
-    fn texts(&self) -> Vec<(&'static str, &str)> {
-        Vec::new()
+    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        std::iter::empty()
     }
 }
 
 /// Why a record's text does not fit a target that holds at most `limit` bytes of it.
 fn text_too_long<R: Record>(record: &R, limit: Option<usize>) -> Option<String> {
     let limit = limit?;
-    let (field, text) = record
-        .texts()
-        .into_iter()
-        .find(|(_, text)| text.len() > limit)?;
+    let (field, text) = record.texts().find(|(_, text)| text.len() > limit)?;
     Some(format!(
         "{field}: {} bytes of text, more than the target's VARCHAR({limit}) holds",
         text.len()

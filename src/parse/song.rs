@@ -31,7 +31,7 @@ impl Record for SongRecord {
         })
     }
 
-    fn texts(&self) -> Vec<(&'static str, &str)> {
+    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("song_id", &self.song_id),
             ("title", &self.title),
@@ -41,7 +41,6 @@ impl Record for SongRecord {
         ]
         .into_iter()
         .filter_map(|(field, text)| Some((field, text.as_deref()?)))
-        .collect()
     }
 }
 

@@ -21,6 +21,15 @@ const INLINE_DECODE_BYTES: u64 = 16 << 10;
 const LOCAL_OBJECTS_PER_TRIP: usize = 64;
 const LOCAL_BATCHES_IN_FLIGHT: usize = 2;
 
+/// What a reader of a tree makes of each decoded piece, given the object's rank in key
+/// order and its name; it runs on the CPU pool.
+pub trait Apply<R, T>: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static {}
+
+impl<R, T, F> Apply<R, T> for F where
+    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static
+{
+}
+
 /// A decoded chunk of one object: its size, what `apply` made of its records, and
 /// whether it ends the object.
 pub struct Piece<T> {
@@ -40,7 +49,7 @@ fn local_reads<'a, R, T, F>(
 where
     R: Record + 'static,
     T: Send + 'static,
-    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+    F: Apply<R, T>,
 {
     ranked
         .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
@@ -100,7 +109,7 @@ impl Source {
     where
         R: Record + 'static,
         T: Send + 'static,
-        F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+        F: Apply<R, T>,
     {
         let ranked = self
             .keys()
@@ -150,7 +159,7 @@ impl Source {
     where
         R: Record + 'static,
         T: Send + 'static,
-        F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static,
+        F: Apply<R, T>,
     {
         let label = self.describe(&key);
         let decoder = ObjectDecoder::<R>::new(&label).with_text_limit(text_limit);
