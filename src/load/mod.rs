@@ -80,35 +80,43 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
     );
     let main = database.connect().await?;
     let staging = Staging::create(&main, database, &request.schema, &config.run_id).await?;
-    let sources = (&songs, &logs);
-    let filled = match config.mode() {
-        Mode::Client => client::fill(config, database, &staging, sources, rejects).await,
-        Mode::Copy => copy::fill(request, &staging, sources, rejects).await,
-    };
-    // The rejects are written before anything is swapped in: a load whose reject file
-    // cannot be written changes nothing.
-    let written = rejects.write(request.reject_file.as_deref());
-    let mut loaded = match (filled, written) {
-        (Ok(loaded), Ok(())) => loaded,
-        (Err(err), _) | (_, Err(err)) => {
+    let built = build(config, database, &staging, (&songs, &logs), rejects).await;
+    let mut loaded = match built {
+        Ok(loaded) => loaded,
+        Err(err) => {
             tracing::info!("load failed; dropping the new tables");
             staging.abandon().await;
             return Err(err);
         }
     };
-    let keyed = Instant::now();
-    let keys = match database.connect().await {
-        Ok(second) => staging.add_keys(&second).await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = keys {
-        staging.abandon().await;
-        return Err(err.into());
-    }
-    loaded.stages.push(stage("keys", keyed.elapsed()));
     let swapped = Instant::now();
     staging.swap().await?;
     loaded.stages.push(stage("swap", swapped.elapsed()));
+    Ok(loaded)
+}
+
+/// Fills the new tables, writes the rejects, and keys the tables: everything before the
+/// swap, so that one failure path drops them.
+async fn build(
+    config: &LoadConfig,
+    database: &Database,
+    staging: &Staging<'_>,
+    sources: (&Source, &Source),
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let request = &config.request;
+    let filled = match config.mode() {
+        Mode::Client => client::fill(config, database, staging, sources, rejects).await,
+        Mode::Copy => copy::fill(request, staging, sources, rejects).await,
+    };
+    // The rejects are written whether or not the fill failed, and before anything is
+    // swapped in: a load whose reject file cannot be written changes nothing.
+    let written = rejects.write(request.reject_file.as_deref());
+    let mut loaded = filled?;
+    written?;
+    let keyed = Instant::now();
+    staging.add_keys(&database.connect().await?).await?;
+    loaded.stages.push(stage("keys", keyed.elapsed()));
     Ok(loaded)
 }
 
