@@ -62,7 +62,7 @@ impl Server {
     /// The running server of `home`, creating and starting it when needed.
     pub fn ensure_running(home: &Path) -> Result<Server> {
         let cluster = Cluster::of_home(home)?;
-        if let Some(server) = Server::running(home)? {
+        if let Some(server) = Server::running_in(&cluster)? {
             let socket = server.socket_dir.join(format!(".s.PGSQL.{}", server.port));
             if socket.exists() {
                 return Ok(server);
@@ -88,7 +88,10 @@ impl Server {
 
     /// The server of `home` if it is running.
     pub fn running(home: &Path) -> Result<Option<Server>> {
-        let cluster = Cluster::of_home(home)?;
+        Server::running_in(&Cluster::of_home(home)?)
+    }
+
+    fn running_in(cluster: &Cluster) -> Result<Option<Server>> {
         if !cluster.is_initialized() || !cluster.is_running()? {
             return Ok(None);
         }
@@ -100,10 +103,11 @@ impl Server {
 
     /// Stops the server of `home`; false if it was not running.
     pub fn stop(home: &Path) -> Result<bool> {
-        if Server::running(home)?.is_none() {
+        let cluster = Cluster::of_home(home)?;
+        if Server::running_in(&cluster)?.is_none() {
             return Ok(false);
         }
-        Cluster::of_home(home)?.stop()?;
+        cluster.stop()?;
         Ok(true)
     }
 }
