@@ -177,7 +177,7 @@ pub(crate) struct LoadArgs {
     /// required: 'auto' would miss the logs' camelCase keys).
     #[arg(long, value_name = "URI")]
     pub log_jsonpath: Option<String>,
-    /// Copy mode on Redshift: print every statement the load would run, and run none.
+    /// Into Redshift, either mode: print the statements the load would run, and run none.
     #[arg(long)]
     pub dry_run: bool,
     /// Song objects fetched at once; log objects, which are large and read in chunks, a
