@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::s3::{Faults, S3Server};
 use futures::{StreamExt, TryStreamExt};
 use sparkify_fixtures::{generate, FixtureSpec};
-use sparkify_load::source::{Source, SourceUri};
+use sparkify_load::source::{Entry, Source, SourceUri};
 
 async fn fetch_all(server: &S3Server, concurrency: usize) -> (usize, Duration) {
     let uri: SourceUri = "s3://bench/song_data".parse().unwrap();
@@ -20,9 +20,9 @@ async fn fetch_all(server: &S3Server, concurrency: usize) -> (usize, Duration) {
         .keys()
         .map_ok(|batch| futures::stream::iter(batch.into_iter().map(Ok)))
         .try_flatten()
-        .map(|key: Result<String, _>| {
+        .map(|entry: Result<Entry, _>| {
             let source = &source;
-            async move { source.get(&key?).await.map(|bytes| bytes.len()) }
+            async move { source.get(&entry?.key).await.map(|bytes| bytes.len()) }
         })
         .buffered(concurrency)
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })

@@ -129,6 +129,20 @@ impl RedshiftCopySources {
     }
 }
 
+/// What a load does with what is already in the target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LoadScope {
+    /// Rebuild the five tables from every object; keep no manifest (and drop one an
+    /// earlier run kept, since it no longer describes the tables).
+    #[default]
+    Rebuild,
+    /// `--incremental`: read only the objects the manifest lacks and merge their rows in.
+    Incremental,
+    /// `--full`: rebuild from every object through the merge, keeping a manifest, so
+    /// that incremental runs can follow.
+    Full,
+}
+
 /// A load as asked for: every setting, unchecked. [`LoadRequest::resolve`] checks it.
 #[derive(Debug, Clone)]
 pub struct LoadRequest {
@@ -153,6 +167,8 @@ pub struct LoadRequest {
     /// Names this load's private tables on Redshift: lower-case letters and digits, at
     /// most 16; default: 8 random hex digits.
     pub run_id: Option<String>,
+    /// Rebuild, or keep a manifest and load incrementally.
+    pub scope: LoadScope,
 }
 
 impl LoadRequest {
@@ -174,6 +190,7 @@ impl LoadRequest {
             progress: false,
             insert: None,
             run_id: None,
+            scope: LoadScope::Rebuild,
         }
     }
 
@@ -214,6 +231,21 @@ impl LoadConfig {
             }
             _ => None,
         };
+        if request.scope != LoadScope::Rebuild {
+            if request.copy.dry_run {
+                return refuse(
+                    "--dry-run prints a rebuild's plan: leave out --incremental and --full",
+                );
+            }
+            if redshift_copy.is_some() {
+                return refuse(
+                    "--incremental and --full on Redshift need --mode client: copy mode's \
+                     COPY reads whole prefixes, and reading only new objects would need a \
+                     COPY manifest written to S3, which this version does not write \
+                     (docs/INCREMENTAL.md)",
+                );
+            }
+        }
         let run_id = match &request.run_id {
             Some(run_id)
                 if (1..=16).contains(&run_id.len())
@@ -258,6 +290,10 @@ impl LoadConfig {
         self.request
             .insert
             .unwrap_or_else(|| InsertMethod::default_for(self.request.dialect))
+    }
+
+    pub fn scope(&self) -> LoadScope {
+        self.request.scope
     }
 
     /// Whether the load only prints its statements.

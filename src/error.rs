@@ -34,6 +34,11 @@ pub enum Error {
     #[error(transparent)]
     Target(#[from] TargetError),
 
+    /// An incremental run that cannot go on without the user's choice: objects changed or
+    /// vanished since they were loaded, or tables and manifest that do not go together.
+    #[error("{0}")]
+    Manifest(String),
+
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
 

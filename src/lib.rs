@@ -24,7 +24,9 @@ pub mod sink;
 pub mod source;
 pub mod transform;
 
-pub use config::{CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, Mode, Target};
+pub use config::{
+    CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Target,
+};
 pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;

@@ -107,7 +107,7 @@ fn report_error(err: &anyhow::Error, verbose: u8) {
 
 fn exit_code(err: &anyhow::Error) -> u8 {
     match err.downcast_ref::<Error>() {
-        Some(Error::Config(_)) => exit::USAGE,
+        Some(Error::Config(_) | Error::Manifest(_)) => exit::USAGE,
         Some(Error::BadInput { .. }) => exit::BAD_INPUT,
         Some(Error::Source(_)) => exit::SOURCE,
         Some(Error::Target(_) | Error::Embedded(_)) => exit::TARGET,

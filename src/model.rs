@@ -47,6 +47,28 @@ pub struct Position {
     pub line: u32,
 }
 
+/// A NextSong event with a user and where it starts: a songplay to be, as an incremental
+/// run's work table holds it for the merge in the target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayRecord {
+    /// Where the event starts, as the work table's INTEGER columns hold it.
+    pub object_rank: i32,
+    pub line: i32,
+    pub event: EventRecord,
+}
+
+/// An object an incremental run reads, as the manifest will record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRow {
+    /// `song` or `log`.
+    pub tree: &'static str,
+    /// The object's rank in key order among the run's objects of its tree.
+    pub rank: i32,
+    pub key: String,
+    pub size: i64,
+    pub version: String,
+}
+
 /// A timestamp without time zone, held as PostgreSQL holds it: microseconds since
 /// 2000-01-01 00:00:00, over PostgreSQL's whole range (4714 BC to 294276 AD).
 ///

@@ -26,6 +26,18 @@ pub struct SourceSummary {
     pub records: u64,
     /// Keys that are not `.json` objects, left unread.
     pub ignored_keys: Vec<String>,
+    /// Incremental runs: the tree's objects against the manifest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<ObjectCounts>,
+}
+
+/// An incremental run's objects of one tree: read now, loaded by earlier runs, and changed
+/// since they were loaded (a run with any changed object fails, so a report shows 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectCounts {
+    pub new: u64,
+    pub already_loaded: u64,
+    pub changed: u64,
 }
 
 /// One stage's wall time. Stages overlap where the pipeline overlaps them.
@@ -97,6 +109,13 @@ impl fmt::Display for Report {
                 "  {name}: {} objects, {} records, {} bytes from {}",
                 source.objects, source.records, source.bytes, source.uri
             )?;
+            if let Some(counts) = &source.manifest {
+                writeln!(
+                    f,
+                    "    objects: {} new, {} already loaded, {} changed",
+                    counts.new, counts.already_loaded, counts.changed
+                )?;
+            }
             if !source.ignored_keys.is_empty() {
                 writeln!(
                     f,

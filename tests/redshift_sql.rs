@@ -365,3 +365,32 @@ async fn two_redshift_swaps_at_once_take_turns_on_a_postgresql_stand_in() {
     .await;
     assert_eq!(private, ["sparkify_load_lock"]);
 }
+
+/// Every statement of an incremental run into Redshift (client mode): the work tables, the
+/// look-ups, and the merge's transaction, first run and `--full` alike.
+#[test]
+fn every_statement_of_an_incremental_run_into_redshift_parses() {
+    use sparkify_load::db::merge::MergeSql;
+    use sparkify_load::sink::TableSet;
+    let target: sparkify_load::db::SchemaName = "dwh".parse().unwrap();
+    let work = TableSet {
+        schema: target.clone(),
+        prefix: "sparkify_load_r1_".into(),
+    };
+    let merge = MergeSql::new(DialectSql::of(Dialect::Redshift), &target, &work, "r1");
+    let scripts = [
+        merge.work_tables(),
+        merge.found(),
+        merge.manifest(),
+        merge.loaded_meanwhile(),
+        merge.prologue(true, true),
+        merge.merge(),
+    ];
+    for script in &scripts {
+        assert!(!script.contains("COLLATE") && !script.contains("OVERRIDING"));
+        parse(&without_clauses_sqlparser_lacks(script));
+    }
+    assert!(scripts[4].starts_with("LOCK \"dwh\".sparkify_load_lock;"));
+    assert!(scripts[5].contains("INSERT INTO \"sparkify_load_state_dwh\".objects"));
+    assert!(scripts[5].contains("FROM \"dwh\".sparkify_load_r1_new_objects"));
+}

@@ -196,6 +196,15 @@ pub(crate) struct LoadArgs {
     /// default on Redshift).
     #[arg(long, value_enum)]
     pub insert: Option<InsertArg>,
+    /// Load only the objects the target's manifest lacks and merge their rows into the
+    /// tables; an object changed or gone since it was loaded fails the run
+    /// (docs/INCREMENTAL.md).
+    #[arg(long, conflicts_with = "full")]
+    pub incremental: bool,
+    /// Rebuild the tables from every object and keep a manifest, so that --incremental
+    /// runs can follow.
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Args, Clone)]

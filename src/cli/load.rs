@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
 use sparkify_load::source::{S3Options, SourceUri};
-use sparkify_load::{CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, Mode, Target};
+use sparkify_load::{
+    CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Target,
+};
 
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args};
 use super::dwh::DwhConfig;
@@ -86,6 +88,11 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
     request.concurrency = args.concurrency;
     request.run_id = args.run_id.clone();
+    request.scope = match (args.incremental, args.full) {
+        (true, _) => LoadScope::Incremental,
+        (_, true) => LoadScope::Full,
+        _ => LoadScope::Rebuild,
+    };
     request.insert = args.insert.map(|insert| match insert {
         InsertArg::Bind => InsertMethod::Bind,
         InsertArg::Literal => InsertMethod::Literal,

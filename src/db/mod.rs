@@ -2,6 +2,7 @@
 //! dialect, and the few scripts every route runs (keys, row counts). Loads, `parity`,
 //! `report` and `bench` all go through it.
 
+pub mod merge;
 mod schema;
 pub mod sql;
 pub mod tls;

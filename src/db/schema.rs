@@ -23,6 +23,11 @@ impl SchemaName {
         format!("\"{}\"", self.0)
     }
 
+    /// The tool's own schema for this schema's incremental loads: their manifest and state.
+    pub fn state(&self) -> SchemaName {
+        SchemaName(format!("sparkify_load_state_{}", self.0))
+    }
+
     /// The private schema a load into this schema stages its tables in.
     pub fn staging(&self) -> SchemaName {
         SchemaName(format!("sparkify_load_staging_{}", self.0))

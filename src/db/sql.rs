@@ -25,6 +25,17 @@ pub struct DialectSql {
     pub insert: &'static str,
     /// Advisory locking, where the dialect has it: (try, wait).
     pub lock: Option<(&'static str, &'static str)>,
+    /// Incremental loads' state tables (`sql/<dialect>/state.sql`).
+    pub state: &'static str,
+    /// What the merge's transaction runs first: Redshift's `LOCK` of the lock table (on
+    /// PostgreSQL, the load holds its advisory lock from the start).
+    pub merge_lock: &'static str,
+    /// How text is compared byte by byte, after a text expression.
+    pub byte_order: &'static str,
+    /// What lets an INSERT give the fact table's identity column its values.
+    pub overriding_identity: &'static str,
+    /// The text type of the work tables.
+    pub text_type: &'static str,
 }
 
 pub static POSTGRES: DialectSql = DialectSql {
@@ -43,6 +54,11 @@ pub static POSTGRES: DialectSql = DialectSql {
         sql_file!("postgres/try_lock.sql"),
         sql_file!("postgres/lock.sql"),
     )),
+    state: sql_file!("postgres/state.sql"),
+    merge_lock: "",
+    byte_order: " COLLATE \"C\"",
+    overriding_identity: "OVERRIDING SYSTEM VALUE",
+    text_type: "text",
 };
 
 pub static REDSHIFT: DialectSql = DialectSql {
@@ -58,6 +74,12 @@ pub static REDSHIFT: DialectSql = DialectSql {
     swap: sql_file!("redshift/swap.sql"),
     insert: sql_file!("shared/insert.sql"),
     lock: None,
+    state: sql_file!("redshift/state.sql"),
+    merge_lock: "LOCK {schema}.sparkify_load_lock;",
+    // Redshift compares VARCHAR byte by byte already.
+    byte_order: "",
+    overriding_identity: "",
+    text_type: "VARCHAR(65535)",
 };
 
 impl DialectSql {
@@ -100,6 +122,17 @@ pub mod redshift {
     pub const LEFTOVERS: &str = sql_file!("redshift/leftovers.sql");
 }
 
+/// Incremental loads: the work tables, what the target holds, and the merge.
+pub mod merge {
+    pub const WORK_TABLES: &str = sql_file!("shared/merge/work_tables.sql");
+    pub const FOUND: &str = sql_file!("shared/merge/found.sql");
+    pub const MANIFEST: &str = sql_file!("shared/merge/manifest.sql");
+    pub const LOADED_MEANWHILE: &str = sql_file!("shared/merge/loaded_meanwhile.sql");
+    pub const RESET: &str = sql_file!("shared/merge/reset.sql");
+    pub const MERGE: &str = sql_file!("shared/merge/merge.sql");
+    pub const ANALYZE_WORK: &str = sql_file!("shared/merge/analyze_work.sql");
+}
+
 /// Rows in each table of a star schema, in either dialect.
 pub const COUNTS: &str = sql_file!("shared/counts.sql");
 
@@ -110,6 +143,7 @@ pub mod postgres_copy {
     pub const TYPED: &str = sql_file!("postgres/copy/typed.sql");
     pub const BAD_RECORDS: &str = sql_file!("postgres/copy/bad_records.sql");
     pub const TRANSFORM: &str = sql_file!("postgres/copy/transform.sql");
+    pub const WORK: &str = sql_file!("postgres/copy/work.sql");
 }
 
 /// Copy mode on Redshift: the classic `COPY … FROM 's3://…'`, then the rules in SQL.
@@ -236,7 +270,7 @@ mod tests {
             }
             render(
                 dialect.swap,
-                &[name("schema"), name("staging"), name("new")],
+                &[name("schema"), name("staging"), name("new"), name("state")],
             );
             render(
                 dialect.insert,
@@ -282,6 +316,7 @@ mod tests {
             &[name("schema"), name("new"), name("log_data")],
         );
         render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
+        render(postgres_copy::WORK, &staging);
         for template in [bench::COPY_OUT, bench::COPY_IN] {
             render(template, &[name("schema"), name("table"), name("columns")]);
         }

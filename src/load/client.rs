@@ -9,6 +9,7 @@ use futures::TryStreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
+use super::incremental::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::{log_objects_in_flight, Loaded};
@@ -16,14 +17,15 @@ use crate::config::{InsertMethod, LoadConfig, LoadRequest};
 use crate::cpu::on_rayon;
 use crate::db::Database;
 use crate::error::{Error, Result, TargetError};
-use crate::model::{EventRecord, SongRecord, SongplayRow, TimeRow};
+use crate::model::{EventRecord, PlayRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::Decoded;
-use crate::report::{stage, SourceSummary, TableCounts};
+use crate::report::{stage, SourceSummary, Stage, TableCounts};
 use crate::sink::insert::{InsertRow, Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
 use crate::sink::staging::Staging;
 use crate::sink::TableSet;
 use crate::source::Source;
+use crate::transform::songplays::is_play;
 use crate::transform::{Catalog, EventFold, ObjectFold};
 
 /// Songplay batches in flight between the event stage and the songplays inserter.
@@ -76,7 +78,8 @@ pub(super) async fn fill(
     let mut stages = Vec::new();
 
     let started = Instant::now();
-    let (catalog, songs) = read_songs(request, songs_source, &progress, rejects).await?;
+    let (catalog, songs) =
+        read_songs(request, songs_source, &TreeObjects::All, &progress, rejects).await?;
     stages.push(stage("songs", started.elapsed()));
     tracing::info!(
         records = songs.records,
@@ -85,10 +88,7 @@ pub(super) async fn fill(
     );
 
     let (dimensions, plays) = tokio::try_join!(database.connect(), database.connect())?;
-    let encoding = match config.insert_method() {
-        InsertMethod::Bind => RowEncoding::Bind,
-        InsertMethod::Literal => RowEncoding::Literal(Literals::of(database, &dimensions).await?),
-    };
+    let encoding = row_encoding(config, database, &dimensions).await?;
     let sink = Sink {
         database,
         tables: staging.tables(),
@@ -127,9 +127,23 @@ pub(super) async fn fill(
 pub(super) async fn read_songs(
     request: &LoadRequest,
     source: &Source,
+    objects: &TreeObjects,
     progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<(Arc<Catalog>, SourceSummary)> {
+    let (records, summary) = read_song_records(request, source, objects, progress, rejects).await?;
+    let catalog = Arc::new(on_rayon(move || Catalog::new(records)).await?);
+    Ok((catalog, summary))
+}
+
+/// Reads and parses the song records of the selected objects.
+async fn read_song_records(
+    request: &LoadRequest,
+    source: &Source,
+    objects: &TreeObjects,
+    progress: &Progress,
+    rejects: &mut Rejects,
+) -> Result<(Vec<SongRecord>, SourceSummary)> {
     let bar = progress.bar("songs");
     let ignored = Mutex::new(Vec::new());
     let mut summary = SourceSummary {
@@ -138,7 +152,7 @@ pub(super) async fn read_songs(
     };
     let mut records: Vec<SongRecord> = Vec::new();
     let mut pieces = source.pieces(
-        &ignored,
+        objects.selection(&ignored),
         &bar,
         request.concurrency,
         request.dialect.text_limit(),
@@ -154,8 +168,7 @@ pub(super) async fn read_songs(
     drop(pieces);
     bar.finish();
     summary.ignored_keys = ignored.into_inner().expect("never poisoned");
-    let catalog = Arc::new(on_rayon(move || Catalog::new(records)).await?);
-    Ok((catalog, summary))
+    Ok((records, summary))
 }
 
 /// Streams the events through the catalog while songs and artists, then songplays, are
@@ -184,7 +197,15 @@ async fn events_and_inserts(
     };
     let songplays = songplays_from(&queue, sink, &sink.plays);
 
-    let read_events = read_events(request, source, &catalog, progress, rejects, songplay_tx);
+    let read_events = read_events(
+        request,
+        source,
+        &TreeObjects::All,
+        &catalog,
+        progress,
+        rejects,
+        songplay_tx,
+    );
     let ((songs, artists, songplays_a), songplays_b, (fold, summary)) =
         tokio::try_join!(catalog_then_songplays, songplays, read_events)?;
     let counts = TableCounts {
@@ -201,6 +222,7 @@ async fn events_and_inserts(
 pub(super) async fn read_events(
     request: &LoadRequest,
     source: &Source,
+    objects: &TreeObjects,
     catalog: &Arc<Catalog>,
     progress: &Progress,
     rejects: &mut Rejects,
@@ -215,7 +237,7 @@ pub(super) async fn read_events(
     let mut fold = EventFold::default();
     let in_flight = log_objects_in_flight(request.concurrency);
     let text_limit = request.dialect.text_limit();
-    let mut pieces = source.pieces(&ignored, &bar, in_flight, text_limit, {
+    let mut pieces = source.pieces(objects.selection(&ignored), &bar, in_flight, text_limit, {
         let catalog = Arc::clone(catalog);
         move |index, _: &str, decoded: Decoded<EventRecord>| {
             let records = decoded.records.len();
@@ -240,6 +262,100 @@ pub(super) async fn read_events(
     bar.finish();
     summary.ignored_keys = ignored.into_inner().expect("never poisoned");
     Ok((fold, summary))
+}
+
+/// How client mode sends rows to this target.
+pub(super) async fn row_encoding(
+    config: &LoadConfig,
+    database: &Database,
+    client: &Client,
+) -> Result<RowEncoding> {
+    Ok(match config.insert_method() {
+        InsertMethod::Bind => RowEncoding::Bind,
+        InsertMethod::Literal => RowEncoding::Literal(Literals::of(database, client).await?),
+    })
+}
+
+/// Incremental runs: the selected objects' good song records and plays, parsed and checked
+/// here as in a rebuild, into the work tables; the rules run in the merge, where the
+/// earlier runs' rows are. Gives what each tree held and the stages' times.
+pub(super) async fn fill_work(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    (songs_source, logs_source): (&Source, &Source),
+    (song_objects, log_objects): (&TreeObjects, &TreeObjects),
+    rejects: &mut Rejects,
+) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
+    let request = &config.request;
+    let database = staging.database;
+    let progress = Progress::new(request.progress);
+    let encoding = row_encoding(config, database, staging.client).await?;
+    let started = Instant::now();
+    let (records, songs) =
+        read_song_records(request, songs_source, song_objects, &progress, rejects).await?;
+    let mut new_songs = work_inserter(staging, encoding);
+    new_songs.push(records).await?;
+    new_songs.finish().await?;
+    let read_songs = stage("songs", started.elapsed());
+
+    let started = Instant::now();
+    let bar = progress.bar("events");
+    let ignored = Mutex::new(Vec::new());
+    let mut logs = SourceSummary {
+        uri: request.log_data.to_string(),
+        ..Default::default()
+    };
+    let in_flight = log_objects_in_flight(request.concurrency);
+    let text_limit = request.dialect.text_limit();
+    let mut pieces = logs_source.pieces(
+        log_objects.selection(&ignored),
+        &bar,
+        in_flight,
+        text_limit,
+        |rank, _: &str, decoded: Decoded<EventRecord>| {
+            let records = decoded.records.len();
+            let plays: Vec<PlayRecord> = decoded
+                .records
+                .into_iter()
+                .filter(|(_, event)| is_play(event))
+                .map(|(line, event)| PlayRecord {
+                    object_rank: rank as i32,
+                    line: line as i32,
+                    event,
+                })
+                .collect();
+            (records, decoded.bad, plays)
+        },
+    );
+    let mut new_plays = work_inserter(staging, encoding);
+    while let Some(piece) = pieces.try_next().await? {
+        let (records, bad, plays) = piece.value;
+        logs.bytes += piece.bytes;
+        logs.objects += u64::from(piece.last);
+        logs.records += records as u64;
+        rejects.add(bad)?;
+        new_plays.push(plays).await?;
+    }
+    new_plays.finish().await?;
+    drop(pieces);
+    bar.finish();
+    logs.ignored_keys = ignored.into_inner().expect("never poisoned");
+    let read_events = stage("events", started.elapsed());
+    Ok((songs, logs, vec![read_songs, read_events]))
+}
+
+/// An inserter into one of the work tables, on the load's own connection.
+fn work_inserter<'c, R: InsertRow>(
+    staging: &'c Staging<'c>,
+    encoding: RowEncoding,
+) -> Inserter<'c, R> {
+    Inserter::new(
+        staging.client,
+        staging.database,
+        staging.tables(),
+        encoding,
+        DEFAULT_ROWS_PER_STATEMENT,
+    )
 }
 
 /// Inserts songplay batches from a queue that other connections share, until it closes.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use futures::TryStreamExt;
 
+use super::incremental::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::{log_objects_in_flight, Loaded};
@@ -14,7 +15,7 @@ use crate::config::LoadRequest;
 use crate::db::sql::postgres_copy;
 use crate::error::{Result, TargetError};
 use crate::parse::{BadRecord, Decoded, RawJson};
-use crate::report::{stage, SourceSummary};
+use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::raw::{RawTable, RawWriter};
 use crate::sink::staging::Staging;
 use crate::source::Source;
@@ -26,44 +27,19 @@ pub(super) async fn fill(
     (songs_source, logs_source): (&Source, &Source),
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
-    let progress = Progress::new(request.progress);
     let mut stages = Vec::new();
     staging
         .run("prepare copy mode", postgres_copy::PREPARE)
         .await?;
-    let copying = Instant::now();
-    let mut songs = copy_tree(
+    let (songs, logs) = copy_and_check(
         request,
         staging,
-        songs_source,
-        RawTable::Songs,
-        &progress,
+        (songs_source, logs_source),
+        (&TreeObjects::All, &TreeObjects::All),
         rejects,
+        &mut stages,
     )
     .await?;
-    let mut logs = copy_tree(
-        request,
-        staging,
-        logs_source,
-        RawTable::Events,
-        &progress,
-        rejects,
-    )
-    .await?;
-    stages.push(stage("copy raw records", copying.elapsed()));
-    tracing::info!(
-        songs = songs.records,
-        events = logs.records,
-        "raw records copied"
-    );
-
-    let checking = Instant::now();
-    let (bad_songs, bad_events) = check(staging).await?;
-    songs.records -= bad_songs.len() as u64;
-    logs.records -= bad_events.len() as u64;
-    rejects.add(bad_songs)?;
-    rejects.add(bad_events)?;
-    stages.push(stage("check in SQL", checking.elapsed()));
 
     let transforming = Instant::now();
     staging
@@ -83,11 +59,82 @@ pub(super) async fn fill(
     })
 }
 
+/// Incremental runs: the selected objects' raw records copied and checked as in a rebuild,
+/// then the good ones into the work tables for the merge. Gives what each tree held and the
+/// stages' times.
+pub(super) async fn fill_work(
+    request: &LoadRequest,
+    staging: &Staging<'_>,
+    sources: (&Source, &Source),
+    objects: (&TreeObjects, &TreeObjects),
+    rejects: &mut Rejects,
+) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
+    let mut stages = Vec::new();
+    staging
+        .run("prepare copy mode", postgres_copy::PREPARE)
+        .await?;
+    let (songs, logs) =
+        copy_and_check(request, staging, sources, objects, rejects, &mut stages).await?;
+    let working = Instant::now();
+    staging
+        .run("good records into the work tables", postgres_copy::WORK)
+        .await?;
+    stages.push(stage("work tables in SQL", working.elapsed()));
+    Ok((songs, logs, stages))
+}
+
+/// Copies both trees' raw records, then checks and coerces them in SQL; the bad ones go to
+/// `rejects`.
+async fn copy_and_check(
+    request: &LoadRequest,
+    staging: &Staging<'_>,
+    (songs_source, logs_source): (&Source, &Source),
+    (song_objects, log_objects): (&TreeObjects, &TreeObjects),
+    rejects: &mut Rejects,
+    stages: &mut Vec<Stage>,
+) -> Result<(SourceSummary, SourceSummary)> {
+    let progress = Progress::new(request.progress);
+    let copying = Instant::now();
+    let mut songs = copy_tree(
+        request,
+        staging,
+        (songs_source, song_objects),
+        RawTable::Songs,
+        &progress,
+        rejects,
+    )
+    .await?;
+    let mut logs = copy_tree(
+        request,
+        staging,
+        (logs_source, log_objects),
+        RawTable::Events,
+        &progress,
+        rejects,
+    )
+    .await?;
+    stages.push(stage("copy raw records", copying.elapsed()));
+    tracing::info!(
+        songs = songs.records,
+        events = logs.records,
+        "raw records copied"
+    );
+
+    let checking = Instant::now();
+    let (bad_songs, bad_events) = check(staging).await?;
+    songs.records -= bad_songs.len() as u64;
+    logs.records -= bad_events.len() as u64;
+    rejects.add(bad_songs)?;
+    rejects.add(bad_events)?;
+    stages.push(stage("check in SQL", checking.elapsed()));
+    Ok((songs, logs))
+}
+
 /// Streams a tree's records, split but not parsed, into its raw table.
 async fn copy_tree(
     request: &LoadRequest,
     staging: &Staging<'_>,
-    source: &Source,
+    (source, objects): (&Source, &TreeObjects),
     table: RawTable,
     progress: &Progress,
     rejects: &mut Rejects,
@@ -112,7 +159,7 @@ async fn copy_tree(
     let mut writer = RawWriter::open(staging, table).await?;
     // Raw records keep no text of their own: the SQL checks the rest.
     let mut pieces = source.pieces(
-        &ignored,
+        objects.selection(&ignored),
         &bar,
         in_flight,
         None,

@@ -8,6 +8,7 @@
 use tokio::sync::mpsc;
 
 use super::client::{read_events, read_songs};
+use super::incremental::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::config::LoadConfig;
@@ -17,7 +18,7 @@ use crate::error::Result;
 use crate::model::{SongplayRow, TimeRow};
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
-use crate::sink::staging::{self, Layout};
+use crate::sink::staging::{self, Contents, Layout};
 use crate::sink::TableSet;
 use crate::source::Source;
 
@@ -33,7 +34,14 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     );
     let progress = Progress::new(request.progress);
     let mut rejects = Rejects::new(request.max_errors);
-    let (catalog, _) = read_songs(request, &songs_source, &progress, &mut rejects).await?;
+    let (catalog, _) = read_songs(
+        request,
+        &songs_source,
+        &TreeObjects::All,
+        &progress,
+        &mut rejects,
+    )
+    .await?;
 
     let (songplays_tx, mut songplays_rx) = mpsc::channel::<Vec<SongplayRow>>(16);
     let collect = async {
@@ -46,6 +54,7 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let read = read_events(
         request,
         &logs_source,
+        &TreeObjects::All,
         &catalog,
         &progress,
         &mut rejects,
@@ -61,10 +70,11 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let layout = Layout::of(request.dialect, target, &config.run_id);
     let tables = layout.tables(target);
     let literals = Literals::REDSHIFT;
-    let mut plan: Vec<(String, String)> = staging::creation(sql, target, &layout)
-        .into_iter()
-        .map(|(step, script)| (step.to_string(), script))
-        .collect();
+    let mut plan: Vec<(String, String)> =
+        staging::creation(sql, target, &layout, Contents::StarSchema)
+            .into_iter()
+            .map(|(step, script)| (step.to_string(), script))
+            .collect();
     plan.push(inserts(sql, &tables, &catalog.songs, literals));
     plan.push(inserts(sql, &tables, &catalog.artists, literals));
     plan.push(inserts(sql, &tables, &songplays, literals));

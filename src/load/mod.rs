@@ -6,19 +6,20 @@
 mod client;
 mod copy;
 mod dry_run;
+mod incremental;
 pub mod progress;
 mod redshift;
 mod rejects;
 
 use std::time::Instant;
 
-use crate::config::{LoadConfig, Mode, Target};
+use crate::config::{LoadConfig, LoadScope, Mode, Target};
 use crate::db::Database;
 use crate::embedded;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, SourceSummary, Stage, TableCounts};
 use crate::secret::Secret;
-use crate::sink::staging::Staging;
+use crate::sink::staging::{Contents, Staging};
 use crate::source::Source;
 use rejects::Rejects;
 
@@ -46,9 +47,12 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     );
     let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
     let mut rejects = Rejects::new(request.max_errors);
-    let loaded = match redshift::RedshiftCopy::of(config) {
-        Some(plan) => redshift::load(&plan, &database, &mut rejects, request).await?,
-        None => staged(config, &database, &mut rejects).await?,
+    let loaded = match (redshift::RedshiftCopy::of(config), config.scope()) {
+        (Some(plan), _) => redshift::load(&plan, &database, &mut rejects, request).await?,
+        (None, LoadScope::Rebuild) => staged(config, &database, &mut rejects).await?,
+        (None, LoadScope::Incremental | LoadScope::Full) => {
+            incremental::load(config, &database, &mut rejects).await?
+        }
     };
     let report = Report {
         mode: config.mode().name(),
@@ -79,7 +83,14 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
         Source::open(&request.log_data, &request.s3)
     );
     let main = database.connect().await?;
-    let staging = Staging::create(&main, database, &request.schema, &config.run_id).await?;
+    let staging = Staging::create(
+        &main,
+        database,
+        &request.schema,
+        &config.run_id,
+        Contents::StarSchema,
+    )
+    .await?;
     let built = build(config, database, &staging, (&songs, &logs), rejects).await;
     let mut loaded = match built {
         Ok(loaded) => loaded,

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
-use crate::sink::staging::{self, Layout};
+use crate::sink::staging::{self, Contents, Layout};
 use crate::source::SourceUri;
 
 /// The plan's queries: the records the COPY just run rejected, read into the report.
@@ -90,7 +90,8 @@ impl<'a> RedshiftCopy<'a> {
         };
         let leftovers = staging::leftovers(self.target);
         let [songplays_keys, dimension_keys] = staging::keys(&REDSHIFT, &tables);
-        let mut plan = staging::creation(&REDSHIFT, self.target, &self.layout);
+        let mut plan =
+            staging::creation(&REDSHIFT, self.target, &self.layout, Contents::StarSchema);
         plan.extend([
             (DROP_LEFTOVERS, leftovers),
             (

@@ -88,6 +88,10 @@ impl Literals {
     }
 
     pub fn int(&self, out: &mut String, value: Option<i32>) {
+        self.bigint(out, value.map(i64::from));
+    }
+
+    pub fn bigint(&self, out: &mut String, value: Option<i64>) {
         match value {
             Some(value) => {
                 let _ = write!(out, "{value}");
@@ -140,6 +144,12 @@ impl Tuple<'_> {
     pub fn int(&mut self, value: Option<i32>) -> &mut Self {
         let literals = self.literals;
         literals.int(self.next(), value);
+        self
+    }
+
+    pub fn bigint(&mut self, value: Option<i64>) -> &mut Self {
+        let literals = self.literals;
+        literals.bigint(self.next(), value);
         self
     }
 

@@ -5,7 +5,9 @@ use tokio_postgres::types::ToSql;
 
 use super::insert::InsertRow;
 use super::literal::Literals;
-use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
+use crate::model::{
+    ArtistRow, ObjectRow, PlayRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
+};
 
 fn text_bytes(value: &Option<String>) -> usize {
     value.as_ref().map_or(0, String::len)
@@ -189,5 +191,157 @@ impl InsertRow for TimeRow {
 
     fn statement_bytes(&self) -> usize {
         32
+    }
+}
+
+/// An incremental run's song records, whole: any field can decide which record is first.
+impl InsertRow for SongRecord {
+    const TABLE: &'static str = "new_songs";
+    const COLUMNS: &'static [&'static str] = &[
+        "song_id",
+        "title",
+        "artist_id",
+        "artist_name",
+        "artist_location",
+        "artist_latitude",
+        "artist_longitude",
+        "duration",
+        "year",
+    ];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[
+            &self.song_id,
+            &self.title,
+            &self.artist_id,
+            &self.artist_name,
+            &self.artist_location,
+            &self.artist_latitude,
+            &self.artist_longitude,
+            &self.duration,
+            &self.year,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(self.song_id.as_deref())
+                .text(self.title.as_deref())
+                .text(self.artist_id.as_deref())
+                .text(self.artist_name.as_deref())
+                .text(self.artist_location.as_deref())
+                .double(self.artist_latitude)
+                .double(self.artist_longitude)
+                .double(self.duration)
+                .int(self.year);
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        40 + text_bytes(&self.song_id)
+            + text_bytes(&self.title)
+            + text_bytes(&self.artist_id)
+            + text_bytes(&self.artist_name)
+            + text_bytes(&self.artist_location)
+    }
+}
+
+/// An incremental run's plays, with what the users rule and the song match need.
+impl InsertRow for PlayRecord {
+    const TABLE: &'static str = "new_plays";
+    const COLUMNS: &'static [&'static str] = &[
+        "object_rank",
+        "line",
+        "start_time",
+        "user_id",
+        "first_name",
+        "last_name",
+        "gender",
+        "level",
+        "song",
+        "artist",
+        "length",
+        "session_id",
+        "item_in_session",
+        "location",
+        "user_agent",
+    ];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        let event = &self.event;
+        out.extend_from_slice(&[
+            &self.object_rank,
+            &self.line,
+            &event.start_time,
+            &event.user_id,
+            &event.first_name,
+            &event.last_name,
+            &event.gender,
+            &event.level,
+            &event.song,
+            &event.artist,
+            &event.length,
+            &event.session_id,
+            &event.item_in_session,
+            &event.location,
+            &event.user_agent,
+        ]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        let event = &self.event;
+        literals.tuple(out, |row| {
+            row.int(Some(self.object_rank))
+                .int(Some(self.line))
+                .timestamp(event.start_time)
+                .int(event.user_id)
+                .text(event.first_name.as_deref())
+                .text(event.last_name.as_deref())
+                .text(event.gender.as_deref())
+                .text(event.level.as_deref())
+                .text(event.song.as_deref())
+                .text(event.artist.as_deref())
+                .double(event.length)
+                .int(event.session_id)
+                .int(event.item_in_session)
+                .text(event.location.as_deref())
+                .text(event.user_agent.as_deref());
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        let event = &self.event;
+        80 + text_bytes(&event.first_name)
+            + text_bytes(&event.last_name)
+            + text_bytes(&event.gender)
+            + text_bytes(&event.level)
+            + text_bytes(&event.song)
+            + text_bytes(&event.artist)
+            + text_bytes(&event.location)
+            + text_bytes(&event.user_agent)
+    }
+}
+
+/// An incremental run's objects, for the manifest.
+impl InsertRow for ObjectRow {
+    const TABLE: &'static str = "new_objects";
+    const COLUMNS: &'static [&'static str] = &["tree", "object_rank", "key", "size", "version"];
+
+    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
+        out.extend_from_slice(&[&self.tree, &self.rank, &self.key, &self.size, &self.version]);
+    }
+
+    fn write_literals(&self, literals: &Literals, out: &mut String) {
+        literals.tuple(out, |row| {
+            row.text(Some(self.tree))
+                .int(Some(self.rank))
+                .text(Some(&self.key))
+                .bigint(Some(self.size))
+                .text(Some(&self.version));
+        });
+    }
+
+    fn statement_bytes(&self) -> usize {
+        40 + self.key.len() + self.version.len()
     }
 }

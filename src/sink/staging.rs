@@ -11,6 +11,7 @@ use tokio_postgres::Client;
 
 use super::literal::Literals;
 use super::TableSet;
+use crate::db::merge::MergeSql;
 use crate::db::sql::redshift;
 use crate::db::{render, Database, Dialect, DialectSql, SchemaName};
 use crate::error::TargetError;
@@ -45,14 +46,27 @@ impl Layout {
     }
 }
 
+/// What a load builds apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// The five tables, whole, to be swapped in.
+    StarSchema,
+    /// An incremental run's work tables, to be merged in (`db::merge`).
+    Work,
+}
+
 /// The scripts that prepare a load's empty tables: (step, SQL).
 pub fn creation(
-    sql: &DialectSql,
+    sql: &'static DialectSql,
     target: &SchemaName,
     layout: &Layout,
+    contents: Contents,
 ) -> Vec<(&'static str, String)> {
     let tables = layout.tables(target);
-    let create = sql.create_tables_in(&tables.schema, &tables.prefix);
+    let create = match contents {
+        Contents::StarSchema => sql.create_tables_in(&tables.schema, &tables.prefix),
+        Contents::Work => MergeSql::new(sql, target, &tables, "").work_tables(),
+    };
     match layout {
         Layout::Schema(staging) => vec![
             (
@@ -82,7 +96,8 @@ pub fn keys(sql: &DialectSql, tables: &TableSet) -> [String; 2] {
     })
 }
 
-/// The transaction that replaces `target`'s tables with the new ones.
+/// The transaction that replaces `target`'s tables with the new ones. The state of earlier
+/// incremental runs describes the old tables, so it goes with them.
 pub fn swap(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
     let (staging, new) = match layout {
         Layout::Schema(staging) => (staging.quoted(), String::new()),
@@ -94,6 +109,7 @@ pub fn swap(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
             ("schema", &target.quoted()),
             ("staging", &staging),
             ("new", &new),
+            ("state", &target.state().quoted()),
         ],
     )
 }
@@ -126,6 +142,7 @@ impl<'c> Staging<'c> {
         database: &'c Database,
         target: &SchemaName,
         run: &str,
+        contents: Contents,
     ) -> Result<Staging<'c>, TargetError> {
         lock(client, database, target).await?;
         let staging = Staging {
@@ -134,7 +151,7 @@ impl<'c> Staging<'c> {
             target: target.clone(),
             layout: Layout::of(database.dialect(), target, run),
         };
-        for (step, script) in creation(database.sql(), target, &staging.layout) {
+        for (step, script) in creation(database.sql(), target, &staging.layout, contents) {
             if let Err(err) = database.run(client, step, &script).await {
                 staging.abandon().await;
                 return Err(err);

@@ -9,6 +9,7 @@ use tokio::io::AsyncReadExt;
 /// Bytes read from a file at a time.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
+use super::Entry;
 use crate::error::SourceError;
 
 #[derive(Debug, Clone)]
@@ -31,7 +32,7 @@ impl LocalSource {
 
     /// Walks the whole tree (following links) into one batch of keys relative to the
     /// root, in byte order.
-    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<Entry>, SourceError>> {
         stream::once(async move {
             let root = self.root.clone();
             if !root.is_dir() {
@@ -41,7 +42,7 @@ impl LocalSource {
                 .await
                 .map_err(|e| self.unreadable(e.to_string()))?;
             let mut keys = walked.map_err(|e| self.unreadable(e))?;
-            keys.sort_unstable();
+            keys.sort_unstable_by(|a, b| a.key.cmp(&b.key));
             Ok(keys)
         })
         .boxed()
@@ -131,7 +132,7 @@ fn open_or_read(path: &Path) -> std::io::Result<Opened> {
     Ok(Opened::Whole(Bytes::from(bytes)))
 }
 
-fn walk(root: &Path) -> Result<Vec<String>, String> {
+fn walk(root: &Path) -> Result<Vec<Entry>, String> {
     let mut keys = Vec::new();
     for entry in walkdir::WalkDir::new(root).follow_links(true) {
         let entry = entry.map_err(|e| e.to_string())?;
@@ -142,7 +143,17 @@ fn walk(root: &Path) -> Result<Vec<String>, String> {
         let key = relative
             .to_str()
             .ok_or_else(|| format!("{} is not a UTF-8 path", relative.display()))?;
-        keys.push(key.to_string());
+        let metadata = entry.metadata().map_err(|e| e.to_string())?;
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos());
+        keys.push(Entry {
+            key: key.to_string(),
+            size: metadata.len(),
+            version: modified.to_string(),
+        });
     }
     Ok(keys)
 }

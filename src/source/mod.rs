@@ -19,7 +19,7 @@ use futures::stream::{BoxStream, TryStreamExt};
 use crate::error::SourceError;
 
 pub use options::S3Options;
-pub use read::Piece;
+pub use read::{Piece, Selection};
 
 /// A tree of objects, as the user names it: a local directory (`file:///abs/path` or a
 /// plain path) or `s3://bucket/prefix`.
@@ -84,6 +84,18 @@ impl fmt::Display for SourceUri {
     }
 }
 
+/// A listed key with what identifies its version: an object whose size or version differs
+/// from an earlier listing's has changed since (SPEC section 3, "Loads over time").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub size: u64,
+    /// The S3 ETag as S3 lists it (quotes included; an S3-compatible server that lists
+    /// none gives its last-modified time), or a local file's modification time in
+    /// nanoseconds since the epoch.
+    pub version: String,
+}
+
 /// Whether a key names an object to read: it ends in `.json` (lower case).
 pub fn is_object_key(key: &str) -> bool {
     key.ends_with(".json")
@@ -107,7 +119,7 @@ impl Source {
     }
 
     /// Every key under the source (objects and others), in byte order, in batches.
-    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<Entry>, SourceError>> {
         match self {
             Source::Local(local) => local.keys(),
             Source::S3(s3) => s3.keys(),

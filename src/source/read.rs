@@ -10,10 +10,19 @@ use indicatif::ProgressBar;
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
 use super::local::LocalSource;
-use super::{is_object_key, Source};
+use super::{is_object_key, Entry, Source};
 use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
 use crate::parse::{decode_object_within, Decoded, ObjectDecoder, Record};
+
+/// Which objects of a tree to read.
+pub enum Selection<'a> {
+    /// Every object, read as the listing arrives; keys that are not objects are set aside
+    /// in the given list.
+    All(&'a Mutex<Vec<String>>),
+    /// These objects (already listed), in this order.
+    Only(Vec<String>),
+}
 
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
@@ -91,8 +100,9 @@ enum Read<T> {
 }
 
 impl Source {
-    /// Streams the keys of the source, sets aside those that are not objects (into
-    /// `ignored`), and reads the objects as their keys arrive, handing what each decodes to
+    /// Streams the keys of the source, sets aside those that are not objects (into the
+    /// selection's list), and reads the objects as their keys arrive (or reads the objects
+    /// the selection names), handing what each decodes to
     /// `apply` with the object's rank in key order and its name. Up to `concurrency`
     /// objects stream at once, chunk by chunk, each chunk decoded in the CPU pool; small
     /// local objects are read and decoded in batches there instead. Pieces of different
@@ -100,7 +110,7 @@ impl Source {
     /// longer than `text_limit` bytes is bad.
     pub fn pieces<'a, R, T, F>(
         &'a self,
-        ignored: &'a Mutex<Vec<String>>,
+        selection: Selection<'a>,
         bar: &'a ProgressBar,
         concurrency: usize,
         text_limit: Option<usize>,
@@ -111,16 +121,26 @@ impl Source {
         T: Send + 'static,
         F: Apply<R, T>,
     {
-        let ranked = self
-            .keys()
-            .map_ok(move |batch| {
-                let (objects, others): (Vec<String>, Vec<String>) =
-                    batch.into_iter().partition(|key| is_object_key(key));
-                ignored.lock().expect("never poisoned").extend(others);
-                bar.inc_length(objects.len() as u64);
-                futures::stream::iter(objects.into_iter().map(Ok::<String, SourceError>))
-            })
-            .try_flatten()
+        let keys: BoxStream<'a, Result<String, SourceError>> = match selection {
+            Selection::All(ignored) => self
+                .keys()
+                .map_ok(move |batch| {
+                    let (objects, others): (Vec<Entry>, Vec<Entry>) = batch
+                        .into_iter()
+                        .partition(|entry| is_object_key(&entry.key));
+                    let mut ignored = ignored.lock().expect("never poisoned");
+                    ignored.extend(others.into_iter().map(|entry| entry.key));
+                    bar.inc_length(objects.len() as u64);
+                    futures::stream::iter(objects.into_iter().map(|entry| Ok(entry.key)))
+                })
+                .try_flatten()
+                .boxed(),
+            Selection::Only(keys) => {
+                bar.inc_length(keys.len() as u64);
+                futures::stream::iter(keys.into_iter().map(Ok)).boxed()
+            }
+        };
+        let ranked = keys
             .enumerate()
             .map(|(index, key)| (index as u32, key.map_err(Error::from)));
         let reads: BoxStream<'a, Result<Read<T>, Error>> = match self {

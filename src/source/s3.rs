@@ -15,7 +15,7 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use rand::RngExt;
 
 use super::s3_errors::{describe, Described};
-use super::S3Options;
+use super::{Entry, S3Options};
 use crate::error::SourceError;
 
 /// Listings of sub-prefixes under way at once.
@@ -113,36 +113,36 @@ impl S3Source {
 
     /// Keys below the prefix (relative to it), in byte order, in batches as listings
     /// arrive: the top level first, then each sub-prefix listed concurrently with others.
-    pub fn keys(&self) -> BoxStream<'_, Result<Vec<String>, SourceError>> {
+    pub fn keys(&self) -> BoxStream<'_, Result<Vec<Entry>, SourceError>> {
         let top = async move {
             let (files, folders) = self.list(&self.prefix, Some("/")).await?;
             if files.is_empty() && folders.is_empty() {
                 return Err(self.unreadable("no objects under this prefix".into()));
             }
             // Merge direct keys and sub-prefixes into one byte order.
-            let mut entries: Vec<(String, bool)> = files
+            let mut entries: Vec<(String, Option<Entry>)> = files
                 .into_iter()
-                .map(|k| (k, false))
-                .chain(folders.into_iter().map(|p| (p, true)))
+                .map(|file| (file.key.clone(), Some(file)))
+                .chain(folders.into_iter().map(|folder| (folder, None)))
                 .collect();
-            entries.sort();
-            Ok(
-                stream::iter(entries).map(move |(name, is_folder)| async move {
-                    if is_folder {
-                        Ok(self.list(&name, None).await?.0)
-                    } else {
-                        Ok(vec![name])
-                    }
-                }),
-            )
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(stream::iter(entries).map(move |(name, file)| async move {
+                match file {
+                    Some(file) => Ok(vec![file]),
+                    None => Ok(self.list(&name, None).await?.0),
+                }
+            }))
         };
         stream::once(top)
             .map_ok(|listings| listings.buffered(LIST_CONCURRENCY))
             .try_flatten()
-            .map_ok(|full_keys: Vec<String>| {
-                full_keys
+            .map_ok(|listed: Vec<Entry>| {
+                listed
                     .into_iter()
-                    .map(|k| k[self.prefix.len()..].to_string())
+                    .map(|entry| Entry {
+                        key: entry.key[self.prefix.len()..].to_string(),
+                        ..entry
+                    })
                     .collect()
             })
             .boxed()
@@ -153,7 +153,7 @@ impl S3Source {
         &self,
         prefix: &str,
         delimiter: Option<&str>,
-    ) -> Result<(Vec<String>, Vec<String>), SourceError> {
+    ) -> Result<(Vec<Entry>, Vec<String>), SourceError> {
         let mut pages = self
             .client
             .list_objects_v2()
@@ -165,11 +165,13 @@ impl S3Source {
         let (mut keys, mut folders) = (Vec::new(), Vec::new());
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| self.failed(describe(e, &self.endpoint)))?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_string)),
-            );
+            keys.extend(page.contents().iter().filter_map(|o| {
+                Some(Entry {
+                    key: o.key()?.to_string(),
+                    size: o.size().map_or(0, |size| size.max(0) as u64),
+                    version: version_of(o.e_tag(), o.last_modified()),
+                })
+            }));
             folders.extend(
                 page.common_prefixes()
                     .iter()
@@ -267,5 +269,34 @@ impl S3Source {
             reason,
             source,
         }
+    }
+}
+
+/// An object's version as listed: its ETag, which S3 always lists; an S3-compatible server
+/// that lists none (s3s-fs) gives its last-modified time instead.
+fn version_of(
+    e_tag: Option<&str>,
+    last_modified: Option<&aws_sdk_s3::primitives::DateTime>,
+) -> String {
+    match (e_tag, last_modified) {
+        (Some(e_tag), _) if !e_tag.is_empty() => e_tag.to_string(),
+        (_, Some(modified)) => format!("last-modified {modified}"),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    #[test]
+    fn the_etag_versions_an_object_and_last_modified_stands_in() {
+        let modified = aws_sdk_s3::primitives::DateTime::from_secs(1_700_000_000);
+        assert_eq!(version_of(Some("\"abc\""), Some(&modified)), "\"abc\"");
+        assert_eq!(
+            version_of(None, Some(&modified)),
+            "last-modified 2023-11-14T22:13:20Z"
+        );
+        assert_eq!(version_of(Some(""), None), "");
     }
 }

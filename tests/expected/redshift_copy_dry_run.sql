@@ -251,7 +251,8 @@ ANALYZE "dwh".sparkify_load_r1_time;
 -- each other rather than fail on serializable isolation: the old tables are dropped and the
 -- new ones, built in the target schema under this load's private names, renamed in.
 -- Renames are metadata only (no row is copied); readers see the old tables until COMMIT,
--- then the new ones. Grants on the old tables go with them (docs/REDSHIFT.md).
+-- then the new ones. Grants on the old tables go with them (docs/REDSHIFT.md), and so does
+-- the state of earlier incremental runs, which describes them (docs/INCREMENTAL.md).
 BEGIN;
 LOCK "dwh".sparkify_load_lock;
 DROP TABLE IF EXISTS "dwh".songplays, "dwh".users, "dwh".songs, "dwh".artists, "dwh".time;
@@ -260,11 +261,15 @@ ALTER TABLE "dwh".sparkify_load_r1_users RENAME TO users;
 ALTER TABLE "dwh".sparkify_load_r1_songs RENAME TO songs;
 ALTER TABLE "dwh".sparkify_load_r1_artists RENAME TO artists;
 ALTER TABLE "dwh".sparkify_load_r1_time RENAME TO time;
+DROP SCHEMA IF EXISTS "sparkify_load_state_dwh" CASCADE;
 COMMIT;
 
 -- 15. drop the COPY staging tables
--- A load's private tables, gone: after a failure, or (the COPY staging tables) once the
--- new tables are in.
+-- A load's private tables, gone: after a failure, or (the COPY staging tables, an
+-- incremental run's work tables) once the new rows are in.
 DROP TABLE IF EXISTS "dwh".sparkify_load_r1_songplays, "dwh".sparkify_load_r1_users, "dwh".sparkify_load_r1_songs,
     "dwh".sparkify_load_r1_artists, "dwh".sparkify_load_r1_time, "dwh".sparkify_load_r1_staging_events,
-    "dwh".sparkify_load_r1_staging_songs, "dwh".sparkify_load_r1_song_matches;
+    "dwh".sparkify_load_r1_staging_songs, "dwh".sparkify_load_r1_song_matches, "dwh".sparkify_load_r1_new_objects,
+    "dwh".sparkify_load_r1_new_songs, "dwh".sparkify_load_r1_new_plays, "dwh".sparkify_load_r1_song_winners,
+    "dwh".sparkify_load_r1_artist_winners, "dwh".sparkify_load_r1_match_keys, "dwh".sparkify_load_r1_match_winners,
+    "dwh".sparkify_load_r1_numbered_plays, "dwh".sparkify_load_r1_user_winners;

@@ -1,0 +1,410 @@
+//! Incremental runs (`--incremental`) and rebuilds that keep a manifest (`--full`): the
+//! objects no earlier run loaded are read, by either mode, into work tables, then merged
+//! into the star schema in one transaction with their manifest rows, so a run is exactly
+//! once (docs/INCREMENTAL.md, SPEC section 3).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use tokio_postgres::Client;
+
+use super::rejects::Rejects;
+use super::{client, copy, Loaded};
+use crate::config::{LoadConfig, LoadScope, Mode};
+use crate::db::merge::MergeSql;
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::model::ObjectRow;
+use crate::report::{stage, ObjectCounts};
+use crate::sink::insert::{Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::literal::Literals;
+use crate::sink::staging::{Contents, Staging};
+use crate::source::{is_object_key, Entry, Selection, Source};
+
+/// Which objects of one tree a load reads.
+pub(super) enum TreeObjects {
+    /// Every object, as the listing arrives.
+    All,
+    /// The objects an incremental run found new, already listed with the keys set aside.
+    Only {
+        keys: Vec<String>,
+        ignored: Vec<String>,
+    },
+}
+
+impl TreeObjects {
+    /// The selection to read; keys set aside go into `ignored`.
+    pub(super) fn selection<'a>(&self, ignored: &'a Mutex<Vec<String>>) -> Selection<'a> {
+        match self {
+            TreeObjects::All => Selection::All(ignored),
+            TreeObjects::Only {
+                keys,
+                ignored: listed,
+            } => {
+                ignored
+                    .lock()
+                    .expect("never poisoned")
+                    .extend(listed.iter().cloned());
+                Selection::Only(keys.clone())
+            }
+        }
+    }
+}
+
+/// A manifest: each loaded object's (tree, key) and its (size, version).
+type Manifest = HashMap<(String, String), (u64, String)>;
+
+/// One tree's listing against the manifest.
+struct TreePlan {
+    tree: &'static str,
+    new: Vec<Entry>,
+    already_loaded: u64,
+    changed: Vec<String>,
+    vanished: Vec<String>,
+    ignored: Vec<String>,
+}
+
+impl TreePlan {
+    fn of(tree: &'static str, listing: Vec<Entry>, manifest: &Manifest) -> TreePlan {
+        let (objects, others): (Vec<Entry>, Vec<Entry>) = listing
+            .into_iter()
+            .partition(|entry| is_object_key(&entry.key));
+        let mut plan = TreePlan {
+            tree,
+            new: Vec::new(),
+            already_loaded: 0,
+            changed: Vec::new(),
+            vanished: Vec::new(),
+            ignored: others.into_iter().map(|entry| entry.key).collect(),
+        };
+        let mut listed = std::collections::HashSet::new();
+        for entry in objects {
+            listed.insert(entry.key.clone());
+            match manifest.get(&(tree.to_string(), entry.key.clone())) {
+                None => plan.new.push(entry),
+                Some((size, version)) if *size == entry.size && *version == entry.version => {
+                    plan.already_loaded += 1;
+                }
+                Some(_) => plan.changed.push(entry.key),
+            }
+        }
+        plan.vanished = manifest
+            .keys()
+            .filter(|(of, key)| of == tree && !listed.contains(key))
+            .map(|(_, key)| key.clone())
+            .collect();
+        plan.vanished.sort();
+        plan
+    }
+
+    fn objects(&self) -> TreeObjects {
+        TreeObjects::Only {
+            keys: self.new.iter().map(|entry| entry.key.clone()).collect(),
+            ignored: self.ignored.clone(),
+        }
+    }
+
+    fn counts(&self) -> ObjectCounts {
+        ObjectCounts {
+            new: self.new.len() as u64,
+            already_loaded: self.already_loaded,
+            changed: self.changed.len() as u64,
+        }
+    }
+
+    /// The manifest rows of the new objects; ranks follow key order, as when read.
+    fn rows(&self) -> impl Iterator<Item = ObjectRow> + '_ {
+        self.new.iter().enumerate().map(|(rank, entry)| ObjectRow {
+            tree: self.tree,
+            rank: rank as i32,
+            key: entry.key.clone(),
+            size: entry.size as i64,
+            version: entry.version.clone(),
+        })
+    }
+}
+
+/// Runs one incremental (or `--full`) load.
+pub(super) async fn load(
+    config: &LoadConfig,
+    database: &Database,
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let request = &config.request;
+    let (songs, logs) = tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    );
+    let main = database.connect().await?;
+    let staging = Staging::create(
+        &main,
+        database,
+        &request.schema,
+        &config.run_id,
+        Contents::Work,
+    )
+    .await?;
+    let merge = MergeSql::new(
+        database.sql(),
+        &request.schema,
+        &staging.tables(),
+        &config.run_id,
+    );
+    let loaded = run(config, &staging, &merge, (&songs, &logs), rejects).await;
+    // The work tables go whatever happened: the rows are merged in, or nothing is.
+    staging.abandon().await;
+    loaded
+}
+
+async fn run(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    merge: &MergeSql,
+    (songs, logs): (&Source, &Source),
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let request = &config.request;
+    let database = staging.database;
+    let full = config.scope() == LoadScope::Full;
+    let mut stages = Vec::new();
+
+    let started = Instant::now();
+    let create_tables = target_state(database, staging.client, merge, config).await?;
+    let manifest = if full || create_tables {
+        Manifest::new()
+    } else {
+        read_manifest(database, staging.client, merge).await?
+    };
+    let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
+    let song_plan = TreePlan::of("song", song_listing, &manifest);
+    let log_plan = TreePlan::of("log", log_listing, &manifest);
+    refuse_changes(&[(&song_plan, songs), (&log_plan, logs)])?;
+    stages.push(stage("list and compare", started.elapsed()));
+    tracing::info!(
+        new_song_objects = song_plan.new.len(),
+        new_log_objects = log_plan.new.len(),
+        "objects listed against the manifest"
+    );
+
+    let objects = (&song_plan.objects(), &log_plan.objects());
+    let filled = match config.mode() {
+        Mode::Client => client::fill_work(config, staging, (songs, logs), objects, rejects).await,
+        Mode::Copy => copy::fill_work(request, staging, (songs, logs), objects, rejects).await,
+    };
+    // As in a rebuild: the rejects are written before anything is merged in.
+    let written = rejects.write(request.reject_file.as_deref());
+    let (mut song_summary, mut log_summary, fill_stages) = filled?;
+    written?;
+    stages.extend(fill_stages);
+    record_objects(staging, &song_plan, &log_plan).await?;
+    database
+        .run(
+            staging.client,
+            "analyze the work tables",
+            &merge.analyze_work(),
+        )
+        .await?;
+    song_summary.manifest = Some(song_plan.counts());
+    log_summary.manifest = Some(log_plan.counts());
+
+    let merging = Instant::now();
+    commit(database, staging.client, merge, create_tables, full).await?;
+    stages.push(stage("merge", merging.elapsed()));
+    let tables = database.count_rows(staging.client, &request.schema).await?;
+    Ok(Loaded {
+        tables,
+        songs: song_summary,
+        logs: log_summary,
+        stages,
+    })
+}
+
+/// Whether the five tables must be created; refuses tables and a manifest that do not go
+/// together.
+async fn target_state(
+    database: &Database,
+    client: &Client,
+    merge: &MergeSql,
+    config: &LoadConfig,
+) -> Result<bool> {
+    let rows = database
+        .text_rows(
+            client,
+            "look for the tables and the manifest",
+            &merge.found(),
+        )
+        .await?;
+    let count = |i: usize| -> u64 {
+        rows.first()
+            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let (tables, manifest) = (count(0), count(1) > 0);
+    let schema = config.schema();
+    let rebuild = "run once with --full to rebuild them with a manifest";
+    match (tables, manifest, config.scope()) {
+        (0, false, _) => Ok(true),
+        (5, _, LoadScope::Full) | (5, true, _) => Ok(false),
+        (5, false, _) => Err(Error::Manifest(format!(
+            "schema {schema} holds tables that a load without --incremental or --full \
+             built, so which objects they hold is unknown; {rebuild}"
+        ))),
+        (0, true, LoadScope::Full) => Ok(true),
+        (0, true, _) => Err(Error::Manifest(format!(
+            "schema {schema} has no star schema tables, but its manifest ({}) lists \
+             loaded objects; {rebuild}",
+            merge.state()
+        ))),
+        (found, ..) => Err(Error::Manifest(format!(
+            "schema {schema} holds {found} of the five star schema tables; drop them or \
+             load into another --schema"
+        ))),
+    }
+}
+
+async fn read_manifest(database: &Database, client: &Client, merge: &MergeSql) -> Result<Manifest> {
+    let rows = database
+        .text_rows(client, "read the manifest", &merge.manifest())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let mut values = row.into_iter().map(Option::unwrap_or_default);
+            let (tree, key, size, version) = (
+                values.next()?,
+                values.next()?,
+                values.next()?,
+                values.next()?,
+            );
+            Some(((tree, key), (size.parse().ok()?, version)))
+        })
+        .collect())
+}
+
+/// The whole listing of a tree.
+async fn list(source: &Source, tree: &'static str) -> Result<Vec<Entry>> {
+    use futures::TryStreamExt;
+    let batches: Vec<Vec<Entry>> = source.keys().try_collect().await?;
+    tracing::debug!(tree, "listed");
+    Ok(batches.concat())
+}
+
+/// Fails, before anything is read, when an object loaded earlier has changed or vanished:
+/// neither may be silently skipped or silently reloaded (SPEC section 3).
+fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
+    let mut problems = Vec::new();
+    for (plan, source) in plans {
+        let named = |keys: &[String]| {
+            let mut names: Vec<String> = keys.iter().take(5).map(|k| source.describe(k)).collect();
+            if keys.len() > 5 {
+                names.push(format!("and {} more", keys.len() - 5));
+            }
+            names.join(", ")
+        };
+        if !plan.changed.is_empty() {
+            problems.push(format!(
+                "{} {} object(s) changed since they were loaded (other size or {}): {}",
+                plan.changed.len(),
+                plan.tree,
+                match source {
+                    Source::Local(_) => "modification time",
+                    Source::S3(_) => "ETag",
+                },
+                named(&plan.changed)
+            ));
+        }
+        if !plan.vanished.is_empty() {
+            problems.push(format!(
+                "{} {} object(s) loaded earlier are gone: {}",
+                plan.vanished.len(),
+                plan.tree,
+                named(&plan.vanished)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Manifest(format!(
+        "{}; nothing was loaded. Their rows are in the tables, so run with --full to \
+         rebuild from the objects as they are now",
+        problems.join("; ")
+    )))
+}
+
+/// The new objects into the work table the merge writes the manifest from.
+async fn record_objects(staging: &Staging<'_>, songs: &TreePlan, logs: &TreePlan) -> Result<()> {
+    let database = staging.database;
+    let encoding = match database.dialect() {
+        crate::db::Dialect::Postgres => RowEncoding::Bind,
+        crate::db::Dialect::Redshift => RowEncoding::Literal(Literals::REDSHIFT),
+    };
+    let mut inserter = Inserter::new(
+        staging.client,
+        database,
+        staging.tables(),
+        encoding,
+        DEFAULT_ROWS_PER_STATEMENT,
+    );
+    inserter.push(songs.rows().chain(logs.rows())).await?;
+    inserter.finish().await?;
+    Ok(())
+}
+
+/// The merge, in one transaction with the manifest rows: it checks again, under the
+/// lock, that no other run loaded the same objects meanwhile.
+async fn commit(
+    database: &Database,
+    client: &Client,
+    merge: &MergeSql,
+    create_tables: bool,
+    full: bool,
+) -> Result<()> {
+    database.run(client, "begin the merge", "BEGIN").await?;
+    let merged = async {
+        database
+            .run(
+                client,
+                "prepare the merge",
+                &merge.prologue(create_tables, full),
+            )
+            .await?;
+        let meanwhile = database
+            .text_rows(
+                client,
+                "check the manifest again",
+                &merge.loaded_meanwhile(),
+            )
+            .await?;
+        if let Some(row) = meanwhile.first() {
+            let key = row.get(1).cloned().flatten().unwrap_or_default();
+            return Err(Error::Manifest(format!(
+                "another run loaded {} new object(s) while this one read them ({key} among \
+                 them); nothing was loaded by this run: run it again to load what is left",
+                meanwhile.len()
+            )));
+        }
+        for statement in merge.merge_statements() {
+            let started = Instant::now();
+            database
+                .run(client, "merge the new rows", &statement)
+                .await?;
+            tracing::debug!(
+                seconds = started.elapsed().as_secs_f64(),
+                statement = statement
+                    .lines()
+                    .find(|l| !l.is_empty() && !l.starts_with("--"))
+                    .unwrap_or(""),
+                "merged"
+            );
+        }
+        database.run(client, "commit the merge", "COMMIT").await?;
+        Ok(())
+    }
+    .await;
+    if merged.is_err() {
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    merged
+}
