@@ -345,7 +345,7 @@ pub(super) async fn fill_work(
 }
 
 /// An inserter into one of the work tables, on the load's own connection.
-fn work_inserter<'c, R: InsertRow>(
+pub(super) fn work_inserter<'c, R: InsertRow>(
     staging: &'c Staging<'c>,
     encoding: RowEncoding,
 ) -> Inserter<'c, R> {

@@ -17,8 +17,6 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::ObjectRow;
 use crate::report::{stage, ObjectCounts};
-use crate::sink::insert::{Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
-use crate::sink::literal::Literals;
 use crate::sink::staging::{Contents, Staging};
 use crate::source::{is_object_key, Entry, Selection, Source};
 
@@ -197,7 +195,7 @@ async fn run(
     let (mut song_summary, mut log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    record_objects(staging, &song_plan, &log_plan).await?;
+    record_objects(config, staging, &song_plan, &log_plan).await?;
     database
         .run(
             staging.client,
@@ -334,19 +332,14 @@ fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
 }
 
 /// The new objects into the work table the merge writes the manifest from.
-async fn record_objects(staging: &Staging<'_>, songs: &TreePlan, logs: &TreePlan) -> Result<()> {
-    let database = staging.database;
-    let encoding = match database.dialect() {
-        crate::db::Dialect::Postgres => RowEncoding::Bind,
-        crate::db::Dialect::Redshift => RowEncoding::Literal(Literals::REDSHIFT),
-    };
-    let mut inserter = Inserter::new(
-        staging.client,
-        database,
-        staging.tables(),
-        encoding,
-        DEFAULT_ROWS_PER_STATEMENT,
-    );
+async fn record_objects(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    songs: &TreePlan,
+    logs: &TreePlan,
+) -> Result<()> {
+    let encoding = client::row_encoding(config, staging.database, staging.client).await?;
+    let mut inserter = client::work_inserter(staging, encoding);
     inserter.push(songs.rows().chain(logs.rows())).await?;
     inserter.finish().await?;
     Ok(())
