@@ -53,6 +53,8 @@ impl MergeSql {
                 ("work", &self.work),
                 ("text", self.sql.text_type),
                 ("c", self.sql.byte_order),
+                ("eq", self.sql.exact_text),
+                ("now", self.sql.now),
                 ("song_order", &song_order),
                 ("overriding", self.sql.overriding_identity),
                 ("schema_name", &quote(self.target.as_str())),
@@ -83,22 +85,33 @@ impl MergeSql {
         self.render(merge::MANIFEST)
     }
 
+    /// How many object versions the manifest holds.
+    pub fn manifest_count(&self) -> String {
+        self.render(merge::MANIFEST_COUNT)
+    }
+
+    /// The merge's lock: Redshift's `LOCK` of the lock table; nothing on PostgreSQL, where
+    /// the load holds its advisory lock from the start.
+    pub fn lock(&self) -> String {
+        self.render(self.sql.merge_lock)
+    }
+
     /// The new objects another run loaded after this one read the manifest.
     pub fn loaded_meanwhile(&self) -> String {
         self.render(merge::LOADED_MEANWHILE)
     }
 
-    /// What the merge's transaction does before it merges: the lock, the five tables when
-    /// they do not exist yet (`create_tables`), the state tables, and for `--full` the
-    /// emptying of both.
+    /// What the merge's transaction does after its lock and before it merges: the five
+    /// tables when they do not exist yet (`create_tables`), the state tables, and for
+    /// `--full` the emptying of both.
     pub fn prologue(&self, create_tables: bool, full: bool) -> String {
-        let mut script = self.render(self.sql.merge_lock);
+        let mut script = String::new();
         if create_tables {
             script.push_str(&self.render("CREATE SCHEMA IF NOT EXISTS {schema};\n"));
             script.push_str(&self.sql.create_tables_in(&self.target, ""));
-            if self.sql.lock.is_some() {
-                // PostgreSQL's keys come after the rows in a full rebuild; here they come
-                // first, because the merge looks rows up by them.
+            if !self.sql.keys_in_create_tables {
+                // PostgreSQL's keys come after the rows in a rebuild; here they come first,
+                // because the merge looks rows up by them.
                 for keys in self.sql.add_keys {
                     script.push_str(&self.render(keys));
                 }

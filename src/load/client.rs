@@ -2,16 +2,16 @@
 //! songs, artists and songplays are inserted; then users and time. Three stages, each on
 //! the new tables over two connections.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
-use futures::TryStreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
 use super::incremental::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
+use super::tree::{self, Tree};
 use super::{log_objects_in_flight, Loaded};
 use crate::config::{InsertMethod, LoadConfig, LoadRequest};
 use crate::cpu::on_rayon;
@@ -144,30 +144,28 @@ async fn read_song_records(
     progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<(Vec<SongRecord>, SourceSummary)> {
-    let bar = progress.bar("songs");
-    let ignored = Mutex::new(Vec::new());
-    let mut summary = SourceSummary {
-        uri: request.song_data.to_string(),
-        ..Default::default()
+    let songs = Tree {
+        source,
+        uri: &request.song_data,
+        objects,
+        bar: "songs",
+        in_flight: request.concurrency,
+        text_limit: request.dialect.text_limit(),
     };
     let mut records: Vec<SongRecord> = Vec::new();
-    let mut pieces = source.pieces(
-        objects.selection(&ignored),
-        &bar,
-        request.concurrency,
-        request.dialect.text_limit(),
-        |_, _: &str, decoded: Decoded<SongRecord>| decoded,
-    );
-    while let Some(piece) = pieces.try_next().await? {
-        summary.bytes += piece.bytes;
-        summary.objects += u64::from(piece.last);
-        summary.records += piece.value.records.len() as u64;
-        rejects.add(piece.value.bad)?;
-        records.extend(piece.value.records.into_iter().map(|(_, record)| record));
-    }
-    drop(pieces);
-    bar.finish();
-    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    let summary = tree::read(
+        songs,
+        progress,
+        rejects,
+        |_, _: &str, decoded: Decoded<SongRecord>| {
+            (decoded.records.len(), decoded.bad, decoded.records)
+        },
+        async |read| {
+            records.extend(read.into_iter().map(|(_, record)| record));
+            Ok(true)
+        },
+    )
+    .await?;
     Ok((records, summary))
 }
 
@@ -228,40 +226,41 @@ pub(super) async fn read_events(
     rejects: &mut Rejects,
     songplays: mpsc::Sender<Vec<SongplayRow>>,
 ) -> Result<(EventFold, SourceSummary)> {
-    let bar = progress.bar("events");
-    let ignored = Mutex::new(Vec::new());
-    let mut summary = SourceSummary {
-        uri: request.log_data.to_string(),
-        ..Default::default()
-    };
     let mut fold = EventFold::default();
-    let in_flight = log_objects_in_flight(request.concurrency);
-    let text_limit = request.dialect.text_limit();
-    let mut pieces = source.pieces(objects.selection(&ignored), &bar, in_flight, text_limit, {
-        let catalog = Arc::clone(catalog);
+    let catalog = Arc::clone(catalog);
+    let summary = tree::read(
+        events_tree(request, source, objects),
+        progress,
+        rejects,
         move |index, _: &str, decoded: Decoded<EventRecord>| {
             let records = decoded.records.len();
             let folded = ObjectFold::of_events(&catalog, index, decoded.records);
             (records, decoded.bad, folded)
-        }
-    });
-    while let Some(piece) = pieces.try_next().await? {
-        let (records, bad, mut folded) = piece.value;
-        summary.bytes += piece.bytes;
-        summary.objects += u64::from(piece.last);
-        summary.records += records as u64;
-        rejects.add(bad)?;
-        let batch = std::mem::take(&mut folded.songplays);
-        fold.merge(folded);
-        if songplays.send(batch).await.is_err() {
-            // The receiver has stopped; its own error is the one to report.
-            break;
-        }
-    }
-    drop(pieces);
-    bar.finish();
-    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+        },
+        async |mut folded| {
+            let batch = std::mem::take(&mut folded.songplays);
+            fold.merge(folded);
+            Ok(songplays.send(batch).await.is_ok())
+        },
+    )
+    .await?;
     Ok((fold, summary))
+}
+
+/// The log tree as client mode reads it.
+fn events_tree<'a>(
+    request: &'a LoadRequest,
+    source: &'a Source,
+    objects: &'a TreeObjects,
+) -> Tree<'a> {
+    Tree {
+        source,
+        uri: &request.log_data,
+        objects,
+        bar: "events",
+        in_flight: log_objects_in_flight(request.concurrency),
+        text_limit: request.dialect.text_limit(),
+    }
 }
 
 /// How client mode sends rows to this target.
@@ -299,19 +298,11 @@ pub(super) async fn fill_work(
     let read_songs = stage("songs", started.elapsed());
 
     let started = Instant::now();
-    let bar = progress.bar("events");
-    let ignored = Mutex::new(Vec::new());
-    let mut logs = SourceSummary {
-        uri: request.log_data.to_string(),
-        ..Default::default()
-    };
-    let in_flight = log_objects_in_flight(request.concurrency);
-    let text_limit = request.dialect.text_limit();
-    let mut pieces = logs_source.pieces(
-        log_objects.selection(&ignored),
-        &bar,
-        in_flight,
-        text_limit,
+    let mut new_plays = work_inserter(staging, encoding);
+    let logs = tree::read(
+        events_tree(request, logs_source, log_objects),
+        &progress,
+        rejects,
         |rank, _: &str, decoded: Decoded<EventRecord>| {
             let records = decoded.records.len();
             let plays: Vec<PlayRecord> = decoded
@@ -326,20 +317,13 @@ pub(super) async fn fill_work(
                 .collect();
             (records, decoded.bad, plays)
         },
-    );
-    let mut new_plays = work_inserter(staging, encoding);
-    while let Some(piece) = pieces.try_next().await? {
-        let (records, bad, plays) = piece.value;
-        logs.bytes += piece.bytes;
-        logs.objects += u64::from(piece.last);
-        logs.records += records as u64;
-        rejects.add(bad)?;
-        new_plays.push(plays).await?;
-    }
+        async |plays| {
+            new_plays.push(plays).await?;
+            Ok(true)
+        },
+    )
+    .await?;
     new_plays.finish().await?;
-    drop(pieces);
-    bar.finish();
-    logs.ignored_keys = ignored.into_inner().expect("never poisoned");
     let read_events = stage("events", started.elapsed());
     Ok((songs, logs, vec![read_songs, read_events]))
 }

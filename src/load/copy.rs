@@ -2,14 +2,12 @@
 //! STDIN` into staging tables, then every check, coercion and star-schema rule in SQL
 //! (`sql/postgres/copy/`): a second implementation of SPEC, independent of the Rust one.
 
-use std::sync::Mutex;
 use std::time::Instant;
-
-use futures::TryStreamExt;
 
 use super::incremental::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
+use super::tree::{self, Tree};
 use super::{log_objects_in_flight, Loaded};
 use crate::config::LoadRequest;
 use crate::db::sql::postgres_copy;
@@ -140,47 +138,46 @@ async fn copy_tree(
     rejects: &mut Rejects,
 ) -> Result<SourceSummary> {
     let (bar, uri, in_flight) = match table {
-        RawTable::Songs => (
-            progress.bar("songs"),
-            &request.song_data,
-            request.concurrency,
-        ),
+        RawTable::Songs => ("songs", &request.song_data, request.concurrency),
         RawTable::Events => (
-            progress.bar("events"),
+            "events",
             &request.log_data,
             log_objects_in_flight(request.concurrency),
         ),
     };
-    let ignored = Mutex::new(Vec::new());
-    let mut summary = SourceSummary {
-        uri: uri.to_string(),
-        ..Default::default()
+    let raw = Tree {
+        source,
+        uri,
+        objects,
+        bar,
+        in_flight,
+        // Raw records keep no text of their own: the SQL checks the rest.
+        text_limit: None,
     };
     let mut writer = RawWriter::open(staging, table).await?;
-    // Raw records keep no text of their own: the SQL checks the rest.
-    let mut pieces = source.pieces(
-        objects.selection(&ignored),
-        &bar,
-        in_flight,
-        None,
-        |rank, label: &str, decoded: Decoded<RawJson>| (rank, label.to_string(), decoded),
-    );
-    while let Some(piece) = pieces.try_next().await? {
-        let (rank, label, decoded) = piece.value;
-        summary.bytes += piece.bytes;
-        summary.objects += u64::from(piece.last);
-        summary.records += decoded.records.len() as u64;
-        rejects.add(decoded.bad)?;
-        for (line, RawJson(record)) in decoded.records {
-            writer
-                .write(staging, &label, rank as i32, line as i32, &record)
-                .await?;
-        }
-    }
-    drop(pieces);
-    bar.finish();
+    let summary = tree::read(
+        raw,
+        progress,
+        rejects,
+        |rank, label: &str, decoded: Decoded<RawJson>| {
+            let records = decoded.records.len();
+            (
+                records,
+                decoded.bad,
+                (rank, label.to_string(), decoded.records),
+            )
+        },
+        async |(rank, label, records)| {
+            for (line, RawJson(record)) in records {
+                writer
+                    .write(staging, &label, rank as i32, line as i32, &record)
+                    .await?;
+            }
+            Ok(true)
+        },
+    )
+    .await?;
     writer.finish(staging).await?;
-    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
     Ok(summary)
 }
 

@@ -123,7 +123,13 @@ impl TreePlan {
     }
 }
 
-/// Runs one incremental (or `--full`) load.
+/// Times a run starts again when another load changed the target while it read.
+const ATTEMPTS: u32 = 3;
+
+/// Runs one incremental (or `--full`) load. A run plans from what the target holds when
+/// it starts and checks, under the merge's lock, that nothing changed since; if another
+/// load got in between (possible on Redshift, whose lock is taken only for the merge), the
+/// run starts again from the listing.
 pub(super) async fn load(
     config: &LoadConfig,
     database: &Database,
@@ -135,40 +141,57 @@ pub(super) async fn load(
         Source::open(&request.log_data, &request.s3)
     );
     let main = database.connect().await?;
-    let staging = Staging::create(
-        &main,
-        database,
-        &request.schema,
-        &config.run_id,
-        Contents::Work,
-    )
-    .await?;
-    let merge = MergeSql::new(
-        database.sql(),
-        &request.schema,
-        &staging.tables(),
-        &config.run_id,
-    );
-    let loaded = run(config, &staging, &merge, (&songs, &logs), rejects).await;
-    // The work tables go whatever happened: the rows are merged in, or nothing is.
-    staging.abandon().await;
-    loaded
+    for attempt in 1..=ATTEMPTS {
+        *rejects = Rejects::new(request.max_errors);
+        let staging = Staging::create(
+            &main,
+            database,
+            &request.schema,
+            &config.run_id,
+            Contents::Work,
+        )
+        .await?;
+        let merge = MergeSql::new(
+            database.sql(),
+            &request.schema,
+            &staging.tables(),
+            &config.run_id,
+        );
+        let loaded = run(config, &staging, &merge, (&songs, &logs), rejects).await;
+        // The work tables go whatever happened: the rows are merged in, or nothing is.
+        staging.abandon().await;
+        match loaded? {
+            Some(loaded) => return Ok(loaded),
+            None => tracing::warn!(
+                attempt,
+                "another load changed schema {} while this run read its objects; reading again",
+                request.schema
+            ),
+        }
+    }
+    Err(Error::Manifest(format!(
+        "other loads kept changing schema {} while this run read its objects ({ATTEMPTS} \
+         tries); nothing was loaded by this run: run it again",
+        request.schema
+    )))
 }
 
+/// One attempt: `None` when the target changed before the merge could take its lock.
 async fn run(
     config: &LoadConfig,
     staging: &Staging<'_>,
     merge: &MergeSql,
     (songs, logs): (&Source, &Source),
     rejects: &mut Rejects,
-) -> Result<Loaded> {
+) -> Result<Option<Loaded>> {
     let request = &config.request;
     let database = staging.database;
     let full = config.scope() == LoadScope::Full;
     let mut stages = Vec::new();
 
     let started = Instant::now();
-    let create_tables = target_state(database, staging.client, merge, config).await?;
+    let found = Found::read(database, staging.client, merge).await?;
+    let create_tables = found.create_tables(config, merge)?;
     let manifest = if full || create_tables {
         Manifest::new()
     } else {
@@ -207,77 +230,112 @@ async fn run(
     log_summary.manifest = Some(log_plan.counts());
 
     let merging = Instant::now();
-    commit(database, staging.client, merge, create_tables, full).await?;
+    let merge_plan = MergePlan {
+        found,
+        create_tables,
+        full,
+    };
+    if !commit(database, staging.client, merge, &merge_plan).await? {
+        return Ok(None);
+    }
     stages.push(stage("merge", merging.elapsed()));
     let tables = database.count_rows(staging.client, &request.schema).await?;
-    Ok(Loaded {
+    Ok(Some(Loaded {
         tables,
         songs: song_summary,
         logs: log_summary,
         stages,
-    })
+    }))
 }
 
-/// Whether the five tables must be created; refuses tables and a manifest that do not go
-/// together.
-async fn target_state(
-    database: &Database,
-    client: &Client,
-    merge: &MergeSql,
-    config: &LoadConfig,
-) -> Result<bool> {
-    let rows = database
-        .text_rows(
-            client,
-            "look for the tables and the manifest",
-            &merge.found(),
-        )
-        .await?;
-    let count = |i: usize| -> u64 {
-        rows.first()
-            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-            .unwrap_or(0)
-    };
-    let (tables, manifest) = (count(0), count(1) > 0);
-    let schema = config.schema();
-    let rebuild = "run once with --full to rebuild them with a manifest";
-    match (tables, manifest, config.scope()) {
-        (0, false, _) => Ok(true),
-        (5, _, LoadScope::Full) | (5, true, _) => Ok(false),
-        (5, false, _) => Err(Error::Manifest(format!(
-            "schema {schema} holds tables that a load without --incremental or --full \
-             built, so which objects they hold is unknown; {rebuild}"
-        ))),
-        (0, true, LoadScope::Full) => Ok(true),
-        (0, true, _) => Err(Error::Manifest(format!(
-            "schema {schema} has no star schema tables, but its manifest ({}) lists \
-             loaded objects; {rebuild}",
-            merge.state()
-        ))),
-        (found, ..) => Err(Error::Manifest(format!(
-            "schema {schema} holds {found} of the five star schema tables; drop them or \
-             load into another --schema"
-        ))),
+/// What the target holds: how many of the five tables exist, and how many rows the
+/// manifest has (`None`: there is no manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Found {
+    tables: u64,
+    manifest_rows: Option<u64>,
+}
+
+impl Found {
+    async fn read(database: &Database, client: &Client, merge: &MergeSql) -> Result<Found> {
+        let step = "look for the tables and the manifest";
+        let rows = database.text_rows(client, step, &merge.found()).await?;
+        let count = |rows: &[Vec<Option<String>>], i: usize| -> u64 {
+            rows.first()
+                .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+                .unwrap_or(0)
+        };
+        let tables = count(&rows, 0);
+        let manifest_rows = if count(&rows, 1) > 0 {
+            let counted = database
+                .text_rows(client, step, &merge.manifest_count())
+                .await?;
+            Some(count(&counted, 0))
+        } else {
+            None
+        };
+        Ok(Found {
+            tables,
+            manifest_rows,
+        })
     }
+
+    /// Whether the five tables must be created; refuses tables and a manifest that do not
+    /// go together.
+    fn create_tables(&self, config: &LoadConfig, merge: &MergeSql) -> Result<bool> {
+        let schema = config.schema();
+        let rebuild = "run once with --full to rebuild them with a manifest";
+        match (self.tables, self.manifest_rows.is_some(), config.scope()) {
+            (0, false, _) => Ok(true),
+            (5, _, LoadScope::Full) | (5, true, _) => Ok(false),
+            (5, false, _) => Err(Error::Manifest(format!(
+                "schema {schema} holds tables that a load without --incremental or --full \
+                 built, so which objects they hold is unknown; {rebuild}"
+            ))),
+            (0, true, LoadScope::Full) => Ok(true),
+            (0, true, _) => Err(Error::Manifest(format!(
+                "schema {schema} has no star schema tables, but its manifest ({}) lists \
+                 loaded objects; {rebuild}",
+                merge.state()
+            ))),
+            (found, ..) => Err(Error::Manifest(format!(
+                "schema {schema} holds {found} of the five star schema tables; drop them or \
+                 load into another --schema"
+            ))),
+        }
+    }
+}
+
+/// What the merge's transaction does besides merging.
+struct MergePlan {
+    /// The target as the run found it; the merge goes on only if it is still so.
+    found: Found,
+    create_tables: bool,
+    full: bool,
 }
 
 async fn read_manifest(database: &Database, client: &Client, merge: &MergeSql) -> Result<Manifest> {
     let rows = database
         .text_rows(client, "read the manifest", &merge.manifest())
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let mut values = row.into_iter().map(Option::unwrap_or_default);
-            let (tree, key, size, version) = (
-                values.next()?,
-                values.next()?,
-                values.next()?,
-                values.next()?,
-            );
-            Some(((tree, key), (size.parse().ok()?, version)))
+    rows.into_iter()
+        .map(|row| match <[Option<String>; 4]>::try_from(row) {
+            Ok([Some(tree), Some(key), Some(size), Some(version)]) => {
+                let size = size.parse().map_err(|_| unreadable(merge, &key))?;
+                Ok(((tree, key), (size, version)))
+            }
+            _ => Err(unreadable(merge, "?")),
         })
-        .collect())
+        .collect()
+}
+
+/// A manifest row that is not as the tool writes it: someone edited the state.
+fn unreadable(merge: &MergeSql, key: &str) -> Error {
+    Error::Manifest(format!(
+        "the manifest {}.objects has a row the tool did not write (key {key}); run with \
+         --full to rebuild it",
+        merge.state()
+    ))
 }
 
 /// The whole listing of a tree.
@@ -307,7 +365,7 @@ fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
                 plan.tree,
                 match source {
                     Source::Local(_) => "modification time",
-                    Source::S3(_) => "ETag",
+                    Source::S3(_) => "ETag (last-modified time where none is listed)",
                 },
                 named(&plan.changed)
             ));
@@ -345,22 +403,28 @@ async fn record_objects(
     Ok(())
 }
 
-/// The merge, in one transaction with the manifest rows: it checks again, under the
-/// lock, that no other run loaded the same objects meanwhile.
+/// The merge, in one transaction with the manifest rows. Under the lock it checks that the
+/// target is as the run found it and that no other run loaded the same objects meanwhile;
+/// `false` (nothing written) if not.
 async fn commit(
     database: &Database,
     client: &Client,
     merge: &MergeSql,
-    create_tables: bool,
-    full: bool,
-) -> Result<()> {
+    plan: &MergePlan,
+) -> Result<bool> {
     database.run(client, "begin the merge", "BEGIN").await?;
     let merged = async {
+        database
+            .run(client, "lock the target schema", &merge.lock())
+            .await?;
+        if Found::read(database, client, merge).await? != plan.found {
+            return Ok(false);
+        }
         database
             .run(
                 client,
                 "prepare the merge",
-                &merge.prologue(create_tables, full),
+                &merge.prologue(plan.create_tables, plan.full),
             )
             .await?;
         let meanwhile = database
@@ -370,13 +434,8 @@ async fn commit(
                 &merge.loaded_meanwhile(),
             )
             .await?;
-        if let Some(row) = meanwhile.first() {
-            let key = row.get(1).cloned().flatten().unwrap_or_default();
-            return Err(Error::Manifest(format!(
-                "another run loaded {} new object(s) while this one read them ({key} among \
-                 them); nothing was loaded by this run: run it again to load what is left",
-                meanwhile.len()
-            )));
+        if !meanwhile.is_empty() {
+            return Ok(false);
         }
         for statement in merge.merge_statements() {
             let started = Instant::now();
@@ -393,10 +452,10 @@ async fn commit(
             );
         }
         database.run(client, "commit the merge", "COMMIT").await?;
-        Ok(())
+        Ok(true)
     }
     .await;
-    if merged.is_err() {
+    if !matches!(merged, Ok(true)) {
         let _ = client.batch_execute("ROLLBACK").await;
     }
     merged

@@ -10,6 +10,7 @@ mod incremental;
 pub mod progress;
 mod redshift;
 mod rejects;
+mod tree;
 
 use std::time::Instant;
 

@@ -166,15 +166,18 @@ WHERE ts IS NULL OR page IS NULL;
 
 -- 11. transform in SQL
 -- Copy mode on Redshift, step 2: the star-schema rules of SPEC section 2 over the staged
--- records. Redshift compares VARCHAR byte by byte, which is SPEC's text order.
+-- records. Redshift ignores trailing blanks when it compares VARCHAR ('x' = 'x '), so each
+-- text compared or sorted is followed by a byte below the blank, CHR(1): that gives SPEC's
+-- byte order and byte equality ('x' < 'x ', two values).
 INSERT INTO "dwh".sparkify_load_r1_songs (song_id, title, artist_id, year, duration)
 SELECT song_id, title, artist_id, year, duration
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
-        PARTITION BY song_id
-        ORDER BY song_id, artist_id NULLS LAST, duration NULLS LAST, year NULLS LAST,
-                 title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
-                 artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
+        PARTITION BY song_id || CHR(1)
+        ORDER BY song_id || CHR(1), artist_id || CHR(1) NULLS LAST, duration NULLS LAST,
+                 year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
+                 artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
+                 artist_longitude NULLS LAST) AS rank
     FROM "dwh".sparkify_load_r1_staging_songs s
     WHERE song_id IS NOT NULL
 ) ranked
@@ -184,10 +187,11 @@ INSERT INTO "dwh".sparkify_load_r1_artists (artist_id, name, location, latitude,
 SELECT artist_id, artist_name, artist_location, artist_latitude, artist_longitude
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
-        PARTITION BY artist_id
-        ORDER BY song_id NULLS LAST, artist_id, duration NULLS LAST, year NULLS LAST,
-                 title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
-                 artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
+        PARTITION BY artist_id || CHR(1)
+        ORDER BY song_id || CHR(1) NULLS LAST, artist_id || CHR(1), duration NULLS LAST,
+                 year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
+                 artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
+                 artist_longitude NULLS LAST) AS rank
     FROM "dwh".sparkify_load_r1_staging_songs s
     WHERE artist_id IS NOT NULL
 ) ranked
@@ -198,10 +202,11 @@ CREATE TABLE "dwh".sparkify_load_r1_song_matches AS
 SELECT title, artist_name, duration, song_id, artist_id
 FROM (
     SELECT s.*, ROW_NUMBER() OVER (
-        PARTITION BY title, artist_name, duration
-        ORDER BY song_id NULLS LAST, artist_id NULLS LAST, duration NULLS LAST, year NULLS LAST,
-                 title NULLS LAST, artist_name NULLS LAST, artist_location NULLS LAST,
-                 artist_latitude NULLS LAST, artist_longitude NULLS LAST) AS rank
+        PARTITION BY title || CHR(1), artist_name || CHR(1), duration
+        ORDER BY song_id || CHR(1) NULLS LAST, artist_id || CHR(1) NULLS LAST, duration NULLS LAST,
+                 year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
+                 artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
+                 artist_longitude NULLS LAST) AS rank
     FROM "dwh".sparkify_load_r1_staging_songs s
     WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) ranked
@@ -212,7 +217,8 @@ SELECT TIMESTAMP 'epoch' + e.ts * INTERVAL '0.001 second', e.user_id, e.level, m
        m.artist_id, e.session_id, e.location, e.user_agent
 FROM "dwh".sparkify_load_r1_staging_events e
 LEFT JOIN "dwh".sparkify_load_r1_song_matches m
-       ON m.title = e.song AND m.artist_name = e.artist AND m.duration = e.length
+       ON m.title || CHR(1) = e.song || CHR(1) AND m.artist_name || CHR(1) = e.artist || CHR(1)
+      AND m.duration = e.length
 WHERE e.page = 'NextSong' AND e.user_id IS NOT NULL;
 
 -- The latest NextSong event per user: (ts, sessionId, itemInSession) descending, a NULL lowest.

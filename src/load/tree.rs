@@ -1,0 +1,74 @@
+//! One tree read the way every route reads it: its selected objects decoded on the CPU
+//! pool, bad records counted against `--max-errors`, what each piece made handed on.
+
+use std::sync::Mutex;
+
+use futures::TryStreamExt;
+
+use super::incremental::TreeObjects;
+use super::progress::Progress;
+use super::rejects::Rejects;
+use crate::error::Result;
+use crate::parse::{BadRecord, Record};
+use crate::report::SourceSummary;
+use crate::source::{Apply, Source, SourceUri};
+
+/// A tree to read, and how.
+pub(super) struct Tree<'a> {
+    pub source: &'a Source,
+    pub uri: &'a SourceUri,
+    pub objects: &'a TreeObjects,
+    /// The progress bar's name.
+    pub bar: &'static str,
+    /// Objects read at once.
+    pub in_flight: usize,
+    /// Text longer than this many bytes makes a record bad.
+    pub text_limit: Option<usize>,
+}
+
+/// What a route makes of one decoded piece: its good records' count, its bad records, and
+/// the value handed on.
+pub(super) type Made<T> = (usize, Vec<BadRecord>, T);
+
+/// Reads the tree: `make` runs on the CPU pool for each decoded piece; `take` gets the
+/// values in turn and says whether to go on (a receiver that stopped has its own error).
+pub(super) async fn read<R, T, F>(
+    tree: Tree<'_>,
+    progress: &Progress,
+    rejects: &mut Rejects,
+    make: F,
+    mut take: impl AsyncFnMut(T) -> Result<bool>,
+) -> Result<SourceSummary>
+where
+    R: Record + 'static,
+    T: Send + 'static,
+    F: Apply<R, Made<T>>,
+{
+    let bar = progress.bar(tree.bar);
+    let ignored = Mutex::new(Vec::new());
+    let mut summary = SourceSummary {
+        uri: tree.uri.to_string(),
+        ..Default::default()
+    };
+    let mut pieces = tree.source.pieces(
+        tree.objects.selection(&ignored),
+        &bar,
+        tree.in_flight,
+        tree.text_limit,
+        make,
+    );
+    while let Some(piece) = pieces.try_next().await? {
+        let (records, bad, value) = piece.value;
+        summary.bytes += piece.bytes;
+        summary.objects += u64::from(piece.last);
+        summary.records += records as u64;
+        rejects.add(bad)?;
+        if !take(value).await? {
+            break;
+        }
+    }
+    drop(pieces);
+    bar.finish();
+    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    Ok(summary)
+}
