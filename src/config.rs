@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::check::CheckFile;
 pub use crate::db::Dialect;
 use crate::db::SchemaName;
 use crate::error::Error;
@@ -169,6 +170,10 @@ pub struct LoadRequest {
     pub run_id: Option<String>,
     /// Rebuild, or keep a manifest and load incrementally.
     pub scope: LoadScope,
+    /// User checks (TOML) added to the quality gate.
+    pub checks: Option<PathBuf>,
+    /// Skip the quality gate.
+    pub no_checks: bool,
 }
 
 impl LoadRequest {
@@ -191,6 +196,8 @@ impl LoadRequest {
             insert: None,
             run_id: None,
             scope: LoadScope::Rebuild,
+            checks: None,
+            no_checks: false,
         }
     }
 
@@ -208,6 +215,8 @@ pub struct LoadConfig {
     pub(crate) run_id: String,
     /// Copy mode into Redshift: what the server-side COPY plan reads, checked.
     pub(crate) redshift_copy: Option<RedshiftCopySources>,
+    /// The quality gate's user checks and severities; `None` with `--no-checks`.
+    pub(crate) gate: Option<CheckFile>,
 }
 
 impl LoadConfig {
@@ -262,10 +271,17 @@ impl LoadConfig {
             }
             None => format!("{:08x}", rand::random::<u32>()),
         };
+        let gate = match (&request.checks, request.no_checks) {
+            (Some(_), true) => return refuse("--checks and --no-checks do not go together"),
+            (_, true) => None,
+            (Some(path), false) => Some(CheckFile::read(path)?),
+            (None, false) => Some(CheckFile::default()),
+        };
         Ok(LoadConfig {
             request,
             run_id,
             redshift_copy,
+            gate,
         })
     }
 
@@ -290,6 +306,11 @@ impl LoadConfig {
         self.request
             .insert
             .unwrap_or_else(|| InsertMethod::default_for(self.request.dialect))
+    }
+
+    /// The quality gate's user checks, unless the gate is off.
+    pub fn gate(&self) -> Option<&CheckFile> {
+        self.gate.as_ref()
     }
 
     pub fn scope(&self) -> LoadScope {

@@ -34,6 +34,10 @@ pub enum Error {
     #[error(transparent)]
     Target(#[from] TargetError),
 
+    /// Quality checks of error severity failed: each failed check's line.
+    #[error("{} quality check(s) failed: {}", .0.len(), .0.join("; "))]
+    Check(Vec<String>),
+
     /// An incremental run that cannot go on without the user's choice: objects changed or
     /// vanished since they were loaded, or tables and manifest that do not go together.
     #[error("{0}")]

@@ -9,6 +9,7 @@
 //! are sent; [`embedded`] is the private PostgreSQL that is the default target.
 
 pub mod analytics;
+pub mod check;
 pub mod config;
 mod cpu;
 pub mod db;

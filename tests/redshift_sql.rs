@@ -403,3 +403,35 @@ fn every_statement_of_an_incremental_run_into_redshift_parses() {
     ));
     assert!(scripts[7].contains("ON m.title || CHR(1) = p.song || CHR(1)"));
 }
+
+/// Every built-in quality check, as the gate runs it on a Redshift load's private tables,
+/// parses; text keys compare byte for byte there.
+#[test]
+fn every_quality_check_on_redshift_parses() {
+    use sparkify_load::check::{self, RunCounts};
+    use sparkify_load::sink::TableSet;
+    let tables = TableSet {
+        schema: "dwh".parse().unwrap(),
+        prefix: "sparkify_load_r1_".into(),
+    };
+    let run = Some(RunCounts { plays: 1, users: 1 });
+    let checks = check::built_in(
+        DialectSql::of(Dialect::Redshift),
+        &tables,
+        run,
+        &Default::default(),
+    );
+    assert_eq!(checks.len(), 16);
+    for check in &checks {
+        parse(&check.query);
+        assert!(
+            check.query.contains("\"dwh\".sparkify_load_r1_"),
+            "{}",
+            check.name
+        );
+    }
+    let songs_key = checks.iter().find(|c| c.name == "songs_key").unwrap();
+    assert!(songs_key
+        .query
+        .contains("GROUP BY CAST(song_id AS VARCHAR) || CHR(1)"));
+}

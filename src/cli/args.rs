@@ -76,6 +76,20 @@ pub(crate) enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Check a loaded star schema: the built-in checks and those of --checks, a line each;
+    /// exit 6 when an error-level check fails (docs/CHECKS.md).
+    Check {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// A TOML file of user checks and built-in severities.
+        #[arg(long, value_name = "FILE")]
+        checks: Option<PathBuf>,
+        /// Print the outcomes as JSON (the README gives its shape).
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
     /// What to play next: the songs most often played right after a song in a session, or
     /// suggestions for a user from listeners with a similar history.
     Next {
@@ -205,6 +219,13 @@ pub(crate) struct LoadArgs {
     /// runs can follow.
     #[arg(long)]
     pub full: bool,
+    /// A TOML file of user checks (and built-in severities) added to the quality gate that
+    /// every load runs on its new tables before they are swapped in.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_checks")]
+    pub checks: Option<PathBuf>,
+    /// Swap the new tables in without the quality gate.
+    #[arg(long)]
+    pub no_checks: bool,
 }
 
 #[derive(Args, Clone)]

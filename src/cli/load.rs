@@ -88,6 +88,8 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
     request.concurrency = args.concurrency;
     request.run_id = args.run_id.clone();
+    request.checks = args.checks.clone();
+    request.no_checks = args.no_checks;
     request.scope = match (args.incremental, args.full) {
         (true, _) => LoadScope::Incremental,
         (_, true) => LoadScope::Full,

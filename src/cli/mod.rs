@@ -3,6 +3,7 @@
 
 pub(crate) mod args;
 mod bench;
+mod check;
 mod db;
 mod dwh;
 mod load;
@@ -25,6 +26,7 @@ pub(crate) mod exit {
     pub const BAD_INPUT: u8 = 3;
     pub const SOURCE: u8 = 4;
     pub const TARGET: u8 = 5;
+    pub const CHECKS: u8 = 6;
 }
 
 /// Runs the command the arguments name.
@@ -51,6 +53,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             global,
         }) => runtime.block_on(report::report(target, out, &global)),
+        Some(Command::Check {
+            target,
+            checks,
+            json,
+            global,
+        }) => runtime.block_on(check::run(target, checks, json, &global)),
         Some(Command::Next { target, of, global }) => {
             runtime.block_on(report::next(target, of, &global))
         }

@@ -85,6 +85,11 @@ impl MergeSql {
         self.render(merge::MANIFEST)
     }
 
+    /// The songplays and users the merged tables must hold.
+    pub fn expected(&self) -> String {
+        self.render(merge::EXPECTED)
+    }
+
     /// How many object versions the manifest holds.
     pub fn manifest_count(&self) -> String {
         self.render(merge::MANIFEST_COUNT)

@@ -36,6 +36,8 @@ pub struct DialectSql {
     pub exact_text: &'static str,
     /// The current time, as the manifest records it.
     pub now: &'static str,
+    /// The current time in UTC, as a timestamp without time zone.
+    pub utc_now: &'static str,
     /// Whether the CREATE TABLE script declares the keys itself (else the add-keys scripts
     /// add them once the rows are in).
     pub keys_in_create_tables: bool,
@@ -66,6 +68,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     byte_order: " COLLATE \"C\"",
     exact_text: "",
     now: "now()",
+    utc_now: "(now() AT TIME ZONE 'UTC')",
     keys_in_create_tables: false,
     overriding_identity: "OVERRIDING SYSTEM VALUE",
     text_type: "text",
@@ -92,6 +95,7 @@ pub static REDSHIFT: DialectSql = DialectSql {
     exact_text: " || CHR(1)",
     // CURRENT_TIMESTAMP is one of Redshift's leader-node-only functions.
     now: "GETDATE()",
+    utc_now: "GETDATE()",
     keys_in_create_tables: true,
     overriding_identity: "",
     text_type: "VARCHAR(65535)",
@@ -147,6 +151,23 @@ pub mod merge {
     pub const RESET: &str = sql_file!("shared/merge/reset.sql");
     pub const MERGE: &str = sql_file!("shared/merge/merge.sql");
     pub const ANALYZE_WORK: &str = sql_file!("shared/merge/analyze_work.sql");
+    pub const EXPECTED: &str = sql_file!("shared/merge/expected.sql");
+}
+
+/// Data quality checks (`src/check/`): each lists what breaks it.
+pub mod checks {
+    pub const KEY: &str = sql_file!("checks/key.sql");
+    pub const COUNT: &str = sql_file!("checks/count.sql");
+    pub const VIOLATIONS: &str = sql_file!("checks/violations.sql");
+    pub const SONGPLAYS_TIME_KNOWN: &str = sql_file!("checks/songplays_time_known.sql");
+    pub const SONGPLAYS_USER_KNOWN: &str = sql_file!("checks/songplays_user_known.sql");
+    pub const SONGPLAYS_SONG_KNOWN: &str = sql_file!("checks/songplays_song_known.sql");
+    pub const SONGPLAYS_ARTIST_KNOWN: &str = sql_file!("checks/songplays_artist_known.sql");
+    pub const TIME_PARTS_AGREE: &str = sql_file!("checks/time_parts_agree.sql");
+    pub const LEVEL_ACCEPTED: &str = sql_file!("checks/level_accepted.sql");
+    pub const GENDER_ACCEPTED: &str = sql_file!("checks/gender_accepted.sql");
+    pub const TABLES_NOT_EMPTY: &str = sql_file!("checks/tables_not_empty.sql");
+    pub const NO_FUTURE_PLAYS: &str = sql_file!("checks/no_future_plays.sql");
 }
 
 /// Rows in each table of a star schema, in either dialect.
@@ -160,6 +181,7 @@ pub mod postgres_copy {
     pub const BAD_RECORDS: &str = sql_file!("postgres/copy/bad_records.sql");
     pub const TRANSFORM: &str = sql_file!("postgres/copy/transform.sql");
     pub const WORK: &str = sql_file!("postgres/copy/work.sql");
+    pub const PLAYS: &str = sql_file!("postgres/copy/plays.sql");
 }
 
 /// Copy mode on Redshift: the classic `COPY … FROM 's3://…'`, then the rules in SQL.
@@ -172,6 +194,7 @@ pub mod redshift_copy {
     pub const REFUSED: &str = sql_file!("redshift/copy/refused.sql");
     pub const LEAVE_OUT_REFUSED: &str = sql_file!("redshift/copy/leave_out_refused.sql");
     pub const TRANSFORM: &str = sql_file!("redshift/copy/transform.sql");
+    pub const PLAYS: &str = sql_file!("redshift/copy/plays.sql");
 }
 
 /// `parity`: each table's rows rendered as one line of text.
@@ -321,6 +344,7 @@ mod tests {
             redshift_copy::PREPARE,
             redshift_copy::TRANSFORM,
             redshift_copy::LEAVE_OUT_REFUSED,
+            redshift_copy::PLAYS,
             redshift::PREPARE,
             redshift::DROP_STAGED,
         ] {
@@ -333,6 +357,7 @@ mod tests {
         );
         render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
         render(postgres_copy::WORK, &staging);
+        render(postgres_copy::PLAYS, &staging);
         for template in [bench::COPY_OUT, bench::COPY_IN] {
             render(template, &[name("schema"), name("table"), name("columns")]);
         }

@@ -13,6 +13,7 @@ use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};
 use super::{log_objects_in_flight, Loaded};
+use crate::check::RunCounts;
 use crate::config::{InsertMethod, LoadConfig, LoadRequest};
 use crate::cpu::on_rayon;
 use crate::db::Database;
@@ -120,6 +121,11 @@ pub(super) async fn fill(
         songs,
         logs,
         stages,
+        // The rows the run sent: the gate checks that the tables hold them.
+        run: Some(RunCounts {
+            plays: counts.songplays,
+            users,
+        }),
     })
 }
 

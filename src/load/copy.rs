@@ -9,6 +9,7 @@ use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};
 use super::{log_objects_in_flight, Loaded};
+use crate::check::RunCounts;
 use crate::config::LoadRequest;
 use crate::db::sql::postgres_copy;
 use crate::error::{Result, TargetError};
@@ -39,6 +40,7 @@ pub(super) async fn fill(
     )
     .await?;
 
+    let run = run_counts(staging).await?;
     let transforming = Instant::now();
     staging
         .run("transform in SQL", postgres_copy::TRANSFORM)
@@ -54,6 +56,28 @@ pub(super) async fn fill(
         songs,
         logs,
         stages,
+        run: Some(run),
+    })
+}
+
+/// The good plays the run read and their users, counted before the rules run.
+async fn run_counts(staging: &Staging<'_>) -> Result<RunCounts> {
+    let rows = staging
+        .database
+        .text_rows(
+            staging.client,
+            "count the plays read",
+            &staging.sql(postgres_copy::PLAYS),
+        )
+        .await?;
+    let count = |i: usize| -> u64 {
+        rows.first()
+            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(RunCounts {
+        plays: count(0),
+        users: count(1),
     })
 }
 

@@ -11,13 +11,15 @@ use tokio_postgres::Client;
 
 use super::rejects::Rejects;
 use super::{client, copy, Loaded};
+use crate::check::RunCounts;
 use crate::config::{LoadConfig, LoadScope, Mode};
 use crate::db::merge::MergeSql;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::ObjectRow;
-use crate::report::{stage, ObjectCounts};
+use crate::report::{stage, ObjectCounts, Stage};
 use crate::sink::staging::{Contents, Staging};
+use crate::sink::TableSet;
 use crate::source::{is_object_key, Entry, Selection, Source};
 
 /// Which objects of one tree a load reads.
@@ -235,16 +237,23 @@ async fn run(
         create_tables,
         full,
     };
-    if !commit(database, staging.client, merge, &merge_plan).await? {
+    let Some(checked) = commit(config, database, staging.client, merge, &merge_plan).await? else {
         return Ok(None);
-    }
-    stages.push(stage("merge", merging.elapsed()));
+    };
+    // The gate ran inside the merge's transaction: its time is its own stage.
+    let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
+    let mut merged = stage("merge", merging.elapsed());
+    merged.seconds -= gate_time;
+    stages.push(merged);
+    stages.extend(checked);
     let tables = database.count_rows(staging.client, &request.schema).await?;
     Ok(Some(Loaded {
         tables,
         songs: song_summary,
         logs: log_summary,
         stages,
+        // The gate ran inside the merge's transaction, with the counts it expects.
+        run: None,
     }))
 }
 
@@ -404,21 +413,23 @@ async fn record_objects(
 }
 
 /// The merge, in one transaction with the manifest rows. Under the lock it checks that the
-/// target is as the run found it and that no other run loaded the same objects meanwhile;
-/// `false` (nothing written) if not.
+/// target is as the run found it and that no other run loaded the same objects meanwhile
+/// (`None`, nothing written, if not); the quality gate runs on the merged tables before
+/// the commit. Gives the gate's stage.
 async fn commit(
+    config: &LoadConfig,
     database: &Database,
     client: &Client,
     merge: &MergeSql,
     plan: &MergePlan,
-) -> Result<bool> {
+) -> Result<Option<Option<Stage>>> {
     database.run(client, "begin the merge", "BEGIN").await?;
     let merged = async {
         database
             .run(client, "lock the target schema", &merge.lock())
             .await?;
         if Found::read(database, client, merge).await? != plan.found {
-            return Ok(false);
+            return Ok(None);
         }
         database
             .run(
@@ -435,8 +446,9 @@ async fn commit(
             )
             .await?;
         if !meanwhile.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
+        let expected = expected(database, client, merge).await?;
         for statement in merge.merge_statements() {
             let started = Instant::now();
             database
@@ -451,12 +463,30 @@ async fn commit(
                 "merged"
             );
         }
+        let target = TableSet::plain(config.schema().clone());
+        let checked = super::gate(config, client, database, &target, Some(expected)).await?;
         database.run(client, "commit the merge", "COMMIT").await?;
-        Ok(true)
+        Ok(Some(checked))
     }
     .await;
-    if !matches!(merged, Ok(true)) {
+    if !matches!(merged, Ok(Some(_))) {
         let _ = client.batch_execute("ROLLBACK").await;
     }
     merged
+}
+
+/// What the merged tables must hold.
+async fn expected(database: &Database, client: &Client, merge: &MergeSql) -> Result<RunCounts> {
+    let rows = database
+        .text_rows(client, "count what the merge must give", &merge.expected())
+        .await?;
+    let count = |i: usize| -> u64 {
+        rows.first()
+            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(RunCounts {
+        plays: count(0),
+        users: count(1),
+    })
 }

@@ -14,6 +14,7 @@ mod tree;
 
 use std::time::Instant;
 
+use crate::check::{self, RunCounts};
 use crate::config::{LoadConfig, LoadScope, Mode, Target};
 use crate::db::Database;
 use crate::embedded;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, SourceSummary, Stage, TableCounts};
 use crate::secret::Secret;
 use crate::sink::staging::{Contents, Staging};
+use crate::sink::TableSet;
 use crate::source::Source;
 use rejects::Rejects;
 
@@ -33,6 +35,8 @@ struct Loaded {
     songs: SourceSummary,
     logs: SourceSummary,
     stages: Vec<Stage>,
+    /// What the run read, counted apart from the tables, for the gate to reconcile.
+    run: Option<RunCounts>,
 }
 
 /// Runs one load, all or nothing.
@@ -49,7 +53,7 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
     let mut rejects = Rejects::new(request.max_errors);
     let loaded = match (redshift::RedshiftCopy::of(config), config.scope()) {
-        (Some(plan), _) => redshift::load(&plan, &database, &mut rejects, request).await?,
+        (Some(plan), _) => redshift::load(&plan, config, &database, &mut rejects).await?,
         (None, LoadScope::Rebuild) => staged(config, &database, &mut rejects).await?,
         (None, LoadScope::Incremental | LoadScope::Full) => {
             incremental::load(config, &database, &mut rejects).await?
@@ -129,7 +133,44 @@ async fn build(
     let keyed = Instant::now();
     staging.add_keys(&database.connect().await?).await?;
     loaded.stages.push(stage("keys", keyed.elapsed()));
+    let gated = gate(
+        config,
+        staging.client,
+        database,
+        &staging.tables(),
+        loaded.run,
+    )
+    .await?;
+    loaded.stages.extend(gated);
     Ok(loaded)
+}
+
+/// The quality gate (`src/check/`): the built-in checks and the user's on the tables in
+/// `tables`, before readers see them. A failed error-level check fails the load; warnings
+/// are logged. Gives the gate's stage, unless it is off (`--no-checks`).
+async fn gate(
+    config: &LoadConfig,
+    client: &tokio_postgres::Client,
+    database: &Database,
+    tables: &TableSet,
+    run: Option<RunCounts>,
+) -> Result<Option<Stage>> {
+    let Some(file) = config.gate() else {
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let mut checks = check::built_in(database.sql(), tables, run, &file.severity);
+    checks.extend(check::user_checks(database.sql(), tables, file));
+    let outcomes = check::run(database, client, &checks).await?;
+    if let Some(failed) = outcomes.failure() {
+        return Err(failed);
+    }
+    tracing::info!(
+        checks = outcomes.checks.len(),
+        warnings = outcomes.warnings,
+        "quality checks passed"
+    );
+    Ok(Some(stage("checks", started.elapsed())))
 }
 
 /// The URL of the target; the embedded PostgreSQL is started (and created) on demand.

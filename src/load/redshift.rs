@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use super::rejects::Rejects;
 use super::Loaded;
-use crate::config::{LoadConfig, LoadRequest, RedshiftCopySources};
+use crate::check::{self, CheckFile, RunCounts};
+use crate::config::{LoadConfig, RedshiftCopySources};
 use crate::db::sql::{redshift_copy, REDSHIFT};
 use crate::db::{render, Database, Dialect, SchemaName};
 use crate::error::{Error, Result};
@@ -23,6 +24,8 @@ const READ_REFUSED: &str = "find the events COPY loaded but the contract refuses
 const DROP_LEFTOVERS: &str = "drop what killed loads left";
 const COPY_SONGS: &str = "copy the songs";
 const COPY_EVENTS: &str = "copy the events";
+const COUNT_PLAYS: &str = "count the plays read";
+const CHECKS: &str = "check the new tables";
 const SWAP: &str = "swap in the new tables";
 /// After the swap: the new tables are in, so a failure here is only warned about.
 const DROP_COPY_STAGING: &str = "drop the COPY staging tables";
@@ -35,6 +38,8 @@ pub(super) struct RedshiftCopy<'a> {
     layout: Layout,
     sources: &'a RedshiftCopySources,
     max_errors: u64,
+    /// The quality gate's user checks; `None` with `--no-checks`.
+    gate: Option<&'a CheckFile>,
 }
 
 /// Copy mode into Redshift: every statement the cluster runs, in order, each with what it
@@ -51,6 +56,7 @@ impl<'a> RedshiftCopy<'a> {
             layout: Layout::of(Dialect::Redshift, &request.schema, &config.run_id),
             sources: config.redshift_copy.as_ref()?,
             max_errors: request.max_errors,
+            gate: config.gate(),
         })
     }
 
@@ -107,9 +113,30 @@ impl<'a> RedshiftCopy<'a> {
                 "leave the refused events out",
                 on_tables(redshift_copy::LEAVE_OUT_REFUSED),
             ),
+            (COUNT_PLAYS, on_tables(redshift_copy::PLAYS)),
             ("transform in SQL", on_tables(redshift_copy::TRANSFORM)),
             ("add keys to songplays", songplays_keys),
             ("add keys to the dimensions", dimension_keys),
+        ]);
+        if let Some(file) = self.gate {
+            // As printed: the reconciling counts are known only once COPY has run.
+            let mut checks = check::built_in(&REDSHIFT, &tables, None, &file.severity);
+            checks.extend(check::user_checks(&REDSHIFT, &tables, file));
+            let queries: Vec<String> = checks
+                .iter()
+                .map(|c| {
+                    format!(
+                        "-- {} ({}): {}\n{};",
+                        c.name,
+                        c.severity.name(),
+                        c.expect,
+                        c.query.trim_end()
+                    )
+                })
+                .collect();
+            plan.push((CHECKS, queries.join("\n")));
+        }
+        plan.extend([
             (SWAP, staging::swap(&REDSHIFT, self.target, &self.layout)),
             (
                 DROP_COPY_STAGING,
@@ -120,16 +147,36 @@ impl<'a> RedshiftCopy<'a> {
     }
 }
 
+/// The plays the run read and their users, from the COPY staging table.
+async fn count_plays(
+    client: &tokio_postgres::Client,
+    database: &Database,
+    sql: &str,
+) -> Result<RunCounts> {
+    let rows = database.text_rows(client, COUNT_PLAYS, sql).await?;
+    let count = |i: usize| -> u64 {
+        rows.first()
+            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(RunCounts {
+        plays: count(0),
+        users: count(1),
+    })
+}
+
 /// Runs the plan on the cluster, staged and swapped.
 pub(super) async fn load(
     plan: &RedshiftCopy<'_>,
+    config: &LoadConfig,
     database: &Database,
     rejects: &mut Rejects,
-    request: &LoadRequest,
 ) -> Result<Loaded> {
+    let request = &config.request;
     let client = database.connect().await?;
     let mut stages = Vec::new();
     let mut failure = None;
+    let mut run = None;
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
@@ -142,6 +189,15 @@ pub(super) async fn load(
                 read_bad_records(&client, database, step, sql, rejects).await
             }
             COPY_SONGS | COPY_EVENTS => copy(&client, database, step, sql, rejects).await,
+            COUNT_PLAYS => count_plays(&client, database, sql).await.map(|counted| {
+                run = Some(counted);
+            }),
+            CHECKS => {
+                let tables = plan.layout.tables(plan.target);
+                super::gate(config, &client, database, &tables, run)
+                    .await
+                    .map(drop)
+            }
             DROP_COPY_STAGING => {
                 if let Err(err) = database.run(&client, step, sql).await {
                     tracing::warn!("the load's COPY staging tables are left: {err}");
@@ -187,6 +243,7 @@ pub(super) async fn load(
         songs: summary(&request.song_data),
         logs: summary(&request.log_data),
         stages,
+        run,
     })
 }
 

@@ -164,7 +164,14 @@ ORDER BY 4;
 DELETE FROM "dwh".sparkify_load_r1_staging_events
 WHERE ts IS NULL OR page IS NULL;
 
--- 11. transform in SQL
+-- 11. count the plays read
+-- What the run read, counted before the rules run, for the quality gate to reconcile the
+-- new tables with: the NextSong events with a user that COPY loaded and the contract keeps,
+-- and their distinct users.
+SELECT COUNT(*), COUNT(DISTINCT user_id) FROM "dwh".sparkify_load_r1_staging_events
+WHERE page = 'NextSong' AND user_id IS NOT NULL;
+
+-- 12. transform in SQL
 -- Copy mode on Redshift, step 2: the star-schema rules of SPEC section 2 over the staged
 -- records. Redshift ignores trailing blanks when it compares VARCHAR ('x' = 'x '), so each
 -- text compared or sorted is followed by a byte below the blank, CHR(1): that gives SPEC's
@@ -241,18 +248,121 @@ FROM (SELECT DISTINCT start_time FROM "dwh".sparkify_load_r1_songplays) distinct
 
 DROP TABLE "dwh".sparkify_load_r1_song_matches, "dwh".sparkify_load_r1_staging_events, "dwh".sparkify_load_r1_staging_songs;
 
--- 12. add keys to songplays
+-- 13. add keys to songplays
 -- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
 ANALYZE "dwh".sparkify_load_r1_songplays;
 
--- 13. add keys to the dimensions
+-- 14. add keys to the dimensions
 -- Redshift keys are declared in create_tables.sql and never enforced; only statistics here.
 ANALYZE "dwh".sparkify_load_r1_users;
 ANALYZE "dwh".sparkify_load_r1_songs;
 ANALYZE "dwh".sparkify_load_r1_artists;
 ANALYZE "dwh".sparkify_load_r1_time;
 
--- 14. swap in the new tables
+-- 15. check the new tables
+-- songplays_key (error): no rows
+-- A table's key is present and unique: the key of each row where it is NULL, and of each
+-- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
+-- 'x ' are two keys.)
+SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_songplays WHERE songplay_id IS NULL
+UNION ALL
+SELECT MIN(CAST(songplay_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_songplays
+WHERE songplay_id IS NOT NULL
+GROUP BY CAST(songplay_id AS VARCHAR) || CHR(1)
+HAVING COUNT(*) > 1;
+-- users_key (error): no rows
+-- A table's key is present and unique: the key of each row where it is NULL, and of each
+-- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
+-- 'x ' are two keys.)
+SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_users WHERE user_id IS NULL
+UNION ALL
+SELECT MIN(CAST(user_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_users
+WHERE user_id IS NOT NULL
+GROUP BY CAST(user_id AS VARCHAR) || CHR(1)
+HAVING COUNT(*) > 1;
+-- songs_key (error): no rows
+-- A table's key is present and unique: the key of each row where it is NULL, and of each
+-- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
+-- 'x ' are two keys.)
+SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_songs WHERE song_id IS NULL
+UNION ALL
+SELECT MIN(CAST(song_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_songs
+WHERE song_id IS NOT NULL
+GROUP BY CAST(song_id AS VARCHAR) || CHR(1)
+HAVING COUNT(*) > 1;
+-- artists_key (error): no rows
+-- A table's key is present and unique: the key of each row where it is NULL, and of each
+-- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
+-- 'x ' are two keys.)
+SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_artists WHERE artist_id IS NULL
+UNION ALL
+SELECT MIN(CAST(artist_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_artists
+WHERE artist_id IS NOT NULL
+GROUP BY CAST(artist_id AS VARCHAR) || CHR(1)
+HAVING COUNT(*) > 1;
+-- time_key (error): no rows
+-- A table's key is present and unique: the key of each row where it is NULL, and of each
+-- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
+-- 'x ' are two keys.)
+SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_time WHERE start_time IS NULL
+UNION ALL
+SELECT MIN(CAST(start_time AS VARCHAR)) FROM "dwh".sparkify_load_r1_time
+WHERE start_time IS NOT NULL
+GROUP BY CAST(start_time AS VARCHAR) || CHR(1)
+HAVING COUNT(*) > 1;
+-- songplays_time_known (error): no rows
+-- Every songplay's start_time is a row of `time`: the songplays whose is not.
+SELECT CAST(sp.songplay_id AS VARCHAR) AS key FROM "dwh".sparkify_load_r1_songplays sp
+WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_time t WHERE t.start_time = sp.start_time);
+-- songplays_user_known (error): no rows
+-- Every songplay's user_id is a row of `users`: the songplays whose is not.
+SELECT CAST(sp.songplay_id AS VARCHAR) AS key FROM "dwh".sparkify_load_r1_songplays sp
+WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_users u WHERE u.user_id = sp.user_id);
+-- songplays_song_known (error): no rows
+-- A songplay's song_id, when it has one, is a row of `songs`: the songplays whose is not.
+SELECT CAST(sp.songplay_id AS VARCHAR) AS key FROM "dwh".sparkify_load_r1_songplays sp
+WHERE sp.song_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_songs s WHERE s.song_id || CHR(1) = sp.song_id || CHR(1));
+-- songplays_artist_known (error): no rows
+-- A songplay's artist_id, when it has one, is a row of `artists`: the songplays whose is not.
+SELECT CAST(sp.songplay_id AS VARCHAR) AS key FROM "dwh".sparkify_load_r1_songplays sp
+WHERE sp.artist_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_artists a WHERE a.artist_id || CHR(1) = sp.artist_id || CHR(1));
+-- time_parts_agree (error): no rows
+-- Each `time` row's parts are those of its start_time (week ISO 8601, weekday 0 = Sunday):
+-- the start times whose are not.
+SELECT CAST(start_time AS VARCHAR) AS key FROM "dwh".sparkify_load_r1_time
+WHERE NOT COALESCE(
+    hour = EXTRACT(hour FROM start_time) AND day = EXTRACT(day FROM start_time)
+    AND week = EXTRACT(week FROM start_time) AND month = EXTRACT(month FROM start_time)
+    AND year = EXTRACT(year FROM start_time) AND weekday = EXTRACT(dow FROM start_time),
+    FALSE);
+-- level_accepted (warning): no rows
+-- `level` is 'free' or 'paid' (NULL is not judged here), in users and in songplays: the keys
+-- of the rows where it is something else.
+SELECT 'user ' || CAST(user_id AS VARCHAR) || ': ' || level AS key FROM "dwh".sparkify_load_r1_users
+WHERE level NOT IN ('free', 'paid')
+UNION ALL
+SELECT 'songplay ' || CAST(songplay_id AS VARCHAR) || ': ' || level FROM "dwh".sparkify_load_r1_songplays
+WHERE level NOT IN ('free', 'paid');
+-- gender_accepted (warning): no rows
+-- `gender` is 'F' or 'M' (NULL is not judged here): the users whose is something else.
+SELECT CAST(user_id AS VARCHAR) || ': ' || gender AS key FROM "dwh".sparkify_load_r1_users
+WHERE gender NOT IN ('F', 'M');
+-- tables_not_empty (warning): no rows
+-- No table of the star schema is empty: the empty ones.
+SELECT 'songplays' AS key WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_songplays)
+UNION ALL SELECT 'users' WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_users)
+UNION ALL SELECT 'songs' WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_songs)
+UNION ALL SELECT 'artists' WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_artists)
+UNION ALL SELECT 'time' WHERE NOT EXISTS (SELECT 1 FROM "dwh".sparkify_load_r1_time);
+-- no_future_plays (warning): no rows
+-- No play lies in the future (UTC): the songplays that do.
+SELECT CAST(songplay_id AS VARCHAR) || ' at ' || CAST(start_time AS VARCHAR) AS key
+FROM "dwh".sparkify_load_r1_songplays
+WHERE start_time > GETDATE();
+
+-- 16. swap in the new tables
 -- Runs in one transaction, LOCK first, as Redshift advises, so that two loads' swaps wait for
 -- each other rather than fail on serializable isolation: the old tables are dropped and the
 -- new ones, built in the target schema under this load's private names, renamed in.
@@ -270,7 +380,7 @@ ALTER TABLE "dwh".sparkify_load_r1_time RENAME TO time;
 DROP SCHEMA IF EXISTS "sparkify_load_state_dwh" CASCADE;
 COMMIT;
 
--- 15. drop the COPY staging tables
+-- 17. drop the COPY staging tables
 -- A load's private tables, gone: after a failure, or (the COPY staging tables, an
 -- incremental run's work tables) once the new rows are in.
 DROP TABLE IF EXISTS "dwh".sparkify_load_r1_songplays, "dwh".sparkify_load_r1_users, "dwh".sparkify_load_r1_songs,

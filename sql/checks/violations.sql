@@ -1,0 +1,2 @@
+-- A check that lists what breaks it: how many rows, and the first few, in order.
+SELECT COUNT(*) OVER (), v.* FROM ({query}) v ORDER BY 2 LIMIT {examples}

@@ -1,0 +1,5 @@
+-- What the run read, counted before the rules run, for the quality gate to reconcile the
+-- new tables with: the NextSong events with a user that COPY loaded and the contract keeps,
+-- and their distinct users.
+SELECT COUNT(*), COUNT(DISTINCT user_id) FROM {schema}.{new}staging_events
+WHERE page = 'NextSong' AND user_id IS NOT NULL;

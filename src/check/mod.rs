@@ -1,0 +1,433 @@
+//! Data quality: the built-in checks of the star schema, the user's own from a TOML file,
+//! run by `sparkify-load check` and, as a gate, by every load on its new tables before
+//! they are swapped (or merged) in (docs/CHECKS.md).
+
+mod file;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+use tokio_postgres::Client;
+
+use crate::db::sql::checks;
+use crate::db::{render, Database, DialectSql};
+use crate::error::{Error, TargetError};
+use crate::sink::TableSet;
+
+pub use file::{CheckFile, UserCheck};
+
+/// How many of the rows that break a check its line shows.
+const EXAMPLES: usize = 5;
+
+/// What a failing check means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A failing check fails the command (exit 6) or the load (nothing swapped in).
+    Error,
+    /// A failing check is printed and counted.
+    Warning,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What a check's query must give.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// No rows: each row is something that breaks the check (its first column names it).
+    NoRows,
+    /// The first column of the first row, as text; numbers compare as numbers.
+    Equals(String),
+    /// The first column of the first row, a number within both bounds.
+    Between(f64, f64),
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::NoRows => f.write_str("no rows"),
+            Expectation::Equals(value) => write!(f, "{value}"),
+            Expectation::Between(low, high) => write!(f, "between {low} and {high}"),
+        }
+    }
+}
+
+/// One check: a name, one SQL query over the tables, what it must give, and its severity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub name: String,
+    pub query: String,
+    pub expect: Expectation,
+    pub severity: Severity,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub name: String,
+    pub severity: Severity,
+    pub passed: bool,
+    /// What the query gave: the count of rows that break it, or its value.
+    pub found: String,
+    pub expected: String,
+    /// The first rows that break a `no rows` check.
+    pub examples: Vec<String>,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = match (self.passed, self.severity) {
+            (true, _) => "pass",
+            (false, Severity::Error) => "FAIL",
+            (false, Severity::Warning) => "warn",
+        };
+        write!(
+            f,
+            "{status:<4}  {}: found {}, expected {}",
+            self.name, self.found, self.expected
+        )?;
+        if !self.examples.is_empty() {
+            write!(f, " (first: {})", self.examples.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// Every check's outcome, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcomes {
+    pub checks: Vec<Outcome>,
+    /// Error-level checks that failed.
+    pub errors: usize,
+    /// Warning-level checks that failed.
+    pub warnings: usize,
+}
+
+impl Outcomes {
+    fn of(checks: Vec<Outcome>) -> Outcomes {
+        let failed = |severity| {
+            checks
+                .iter()
+                .filter(|c| !c.passed && c.severity == severity)
+                .count()
+        };
+        Outcomes {
+            errors: failed(Severity::Error),
+            warnings: failed(Severity::Warning),
+            checks,
+        }
+    }
+
+    /// The error-level checks that failed, as the error a gate fails with; `None` when
+    /// none did.
+    pub fn failure(&self) -> Option<Error> {
+        let failed: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| !c.passed && c.severity == Severity::Error)
+            .map(Outcome::to_string)
+            .collect();
+        (!failed.is_empty()).then(|| Error::Check(failed))
+    }
+}
+
+/// The built-in checks beyond the keys: (name, query, default severity). Invariants the
+/// loader guarantees are errors; what the contract loads verbatim but a reader may not
+/// expect is a warning, which a check file can make an error.
+const RULES: [(&str, &str, Severity); 9] = [
+    (
+        "songplays_time_known",
+        checks::SONGPLAYS_TIME_KNOWN,
+        Severity::Error,
+    ),
+    (
+        "songplays_user_known",
+        checks::SONGPLAYS_USER_KNOWN,
+        Severity::Error,
+    ),
+    (
+        "songplays_song_known",
+        checks::SONGPLAYS_SONG_KNOWN,
+        Severity::Error,
+    ),
+    (
+        "songplays_artist_known",
+        checks::SONGPLAYS_ARTIST_KNOWN,
+        Severity::Error,
+    ),
+    (
+        "time_parts_agree",
+        checks::TIME_PARTS_AGREE,
+        Severity::Error,
+    ),
+    ("level_accepted", checks::LEVEL_ACCEPTED, Severity::Warning),
+    (
+        "gender_accepted",
+        checks::GENDER_ACCEPTED,
+        Severity::Warning,
+    ),
+    (
+        "tables_not_empty",
+        checks::TABLES_NOT_EMPTY,
+        Severity::Warning,
+    ),
+    (
+        "no_future_plays",
+        checks::NO_FUTURE_PLAYS,
+        Severity::Warning,
+    ),
+];
+
+/// The names of the built-in checks, as a check file's `[severity]` table names them.
+pub fn built_in_names() -> Vec<String> {
+    ["songplays", "users", "songs", "artists", "time"]
+        .iter()
+        .map(|table| format!("{table}_key"))
+        .chain(RULES.iter().map(|(name, ..)| name.to_string()))
+        .chain(["songplays_reconcile", "users_reconcile"].map(String::from))
+        .collect()
+}
+
+/// What a load read, for the checks that reconcile the new tables with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunCounts {
+    /// NextSong events with a user: one songplay each.
+    pub plays: u64,
+    /// Distinct users among them: one row of `users` each.
+    pub users: u64,
+}
+
+/// The built-in checks of the tables in `tables`, severities as `overrides` says; with the
+/// run's counts, the two that reconcile them too.
+pub fn built_in(
+    sql: &DialectSql,
+    tables: &TableSet,
+    run: Option<RunCounts>,
+    overrides: &HashMap<String, Severity>,
+) -> Vec<Check> {
+    let names = TableNames::of(sql, tables);
+    let keys = [
+        ("songplays", "songplay_id"),
+        ("users", "user_id"),
+        ("songs", "song_id"),
+        ("artists", "artist_id"),
+        ("time", "start_time"),
+    ];
+    let mut built = Vec::new();
+    let mut add = |name: String, query: String, expect, severity| {
+        let severity = overrides.get(&name).copied().unwrap_or(severity);
+        built.push(Check {
+            name,
+            query,
+            expect,
+            severity,
+        });
+    };
+    for (table, column) in keys {
+        let query = names.render(
+            checks::KEY,
+            &[("table", &names.table(table)), ("column", column)],
+        );
+        add(
+            format!("{table}_key"),
+            query,
+            Expectation::NoRows,
+            Severity::Error,
+        );
+    }
+    for (name, template, severity) in RULES {
+        add(
+            name.to_string(),
+            names.render(template, &[]),
+            Expectation::NoRows,
+            severity,
+        );
+    }
+    if let Some(run) = run {
+        for (table, expected) in [("songplays", run.plays), ("users", run.users)] {
+            let query = names.render(checks::COUNT, &[("table", &names.table(table))]);
+            add(
+                format!("{table}_reconcile"),
+                query,
+                Expectation::Equals(expected.to_string()),
+                Severity::Error,
+            );
+        }
+    }
+    built
+}
+
+/// The user's checks, their queries' table names filled in for `tables`.
+pub fn user_checks(sql: &DialectSql, tables: &TableSet, file: &CheckFile) -> Vec<Check> {
+    let names = TableNames::of(sql, tables);
+    file.checks
+        .iter()
+        .map(|check| Check {
+            name: check.name.clone(),
+            query: names.render(&check.query, &[]),
+            expect: check.expectation.clone(),
+            severity: check.severity,
+        })
+        .collect()
+}
+
+/// The qualified names of the five tables a check reads, and the dialect's bits.
+struct TableNames {
+    tables: TableSet,
+    exact_text: &'static str,
+    utc_now: &'static str,
+}
+
+impl TableNames {
+    fn of(sql: &DialectSql, tables: &TableSet) -> TableNames {
+        TableNames {
+            tables: tables.clone(),
+            exact_text: sql.exact_text,
+            utc_now: sql.utc_now,
+        }
+    }
+
+    /// A table's qualified name.
+    fn table(&self, table: &str) -> String {
+        format!(
+            "{}.{}",
+            self.tables.schema.quoted(),
+            self.tables.name(table)
+        )
+    }
+
+    fn render(&self, template: &str, extra: &[(&str, &str)]) -> String {
+        let [songplays, users, songs, artists, time] =
+            ["songplays", "users", "songs", "artists", "time"].map(|t| self.table(t));
+        let mut values: Vec<(&str, &str)> = vec![
+            ("songplays", &songplays),
+            ("users", &users),
+            ("songs", &songs),
+            ("artists", &artists),
+            ("time", &time),
+            ("eq", self.exact_text),
+            ("utc_now", self.utc_now),
+        ];
+        values.extend_from_slice(extra);
+        render(template, &values)
+    }
+}
+
+/// Runs the checks, in order, on one connection.
+pub async fn run(
+    database: &Database,
+    client: &Client,
+    checks: &[Check],
+) -> Result<Outcomes, TargetError> {
+    let mut outcomes = Vec::with_capacity(checks.len());
+    for check in checks {
+        let step = format!("check {}", check.name);
+        let outcome = match &check.expect {
+            Expectation::NoRows => {
+                let query = render(
+                    checks::VIOLATIONS,
+                    &[("query", &check.query), ("examples", &EXAMPLES.to_string())],
+                );
+                let rows = database.text_rows(client, &step, &query).await?;
+                let count = rows
+                    .first()
+                    .and_then(|row| row.first().cloned().flatten())
+                    .unwrap_or_else(|| "0".into());
+                let examples = rows
+                    .into_iter()
+                    .map(|row| row.get(1).cloned().flatten().unwrap_or("NULL".into()))
+                    .collect::<Vec<_>>();
+                Outcome {
+                    name: check.name.clone(),
+                    severity: check.severity,
+                    passed: examples.is_empty(),
+                    found: format!("{count} rows"),
+                    expected: check.expect.to_string(),
+                    examples,
+                }
+            }
+            expect => {
+                let rows = database.text_rows(client, &step, &check.query).await?;
+                let value = rows.first().and_then(|row| row.first().cloned().flatten());
+                Outcome {
+                    name: check.name.clone(),
+                    severity: check.severity,
+                    passed: value.as_deref().is_some_and(|v| holds(expect, v)),
+                    found: value.unwrap_or_else(|| "nothing".into()),
+                    expected: expect.to_string(),
+                    examples: Vec::new(),
+                }
+            }
+        };
+        if !outcome.passed {
+            match outcome.severity {
+                Severity::Error => tracing::info!("{outcome}"),
+                Severity::Warning => tracing::warn!("{outcome}"),
+            }
+        }
+        outcomes.push(outcome);
+    }
+    Ok(Outcomes::of(outcomes))
+}
+
+/// Whether a value meets an `equals` or `between` expectation.
+fn holds(expect: &Expectation, value: &str) -> bool {
+    let number = value.trim().parse::<f64>().ok();
+    match expect {
+        Expectation::NoRows => false,
+        Expectation::Equals(wanted) => match (number, wanted.parse::<f64>().ok()) {
+            (Some(found), Some(wanted)) => found == wanted,
+            _ => value == wanted,
+        },
+        Expectation::Between(low, high) => number.is_some_and(|n| *low <= n && n <= *high),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sql::{POSTGRES, REDSHIFT};
+
+    #[test]
+    fn values_meet_expectations_as_numbers_or_text() {
+        let equals = |v: &str| Expectation::Equals(v.into());
+        assert!(holds(&equals("96"), "96") && holds(&equals("1.5"), "1.50"));
+        assert!(holds(&equals("paid"), "paid") && !holds(&equals("paid"), "free"));
+        assert!(!holds(&equals("96"), "97"));
+        let between = Expectation::Between(10.0, 20.0);
+        assert!(holds(&between, "10") && holds(&between, "20") && holds(&between, "15.5"));
+        assert!(!holds(&between, "9.99") && !holds(&between, "x"));
+    }
+
+    /// Every built-in renders for both dialects and for both kinds of table set.
+    #[test]
+    fn built_ins_render_for_each_dialect() {
+        let tables = TableSet {
+            schema: "dwh".parse().unwrap(),
+            prefix: "sparkify_load_r1_".into(),
+        };
+        let run = Some(RunCounts {
+            plays: 6820,
+            users: 96,
+        });
+        let mut overrides = HashMap::new();
+        overrides.insert("gender_accepted".to_string(), Severity::Error);
+        for sql in [&POSTGRES, &REDSHIFT] {
+            let checks = built_in(sql, &tables, run, &overrides);
+            assert_eq!(checks.len(), 16);
+            assert!(checks
+                .iter()
+                .all(|c| c.query.contains("\"dwh\".sparkify_load_r1_")));
+            let gender = checks.iter().find(|c| c.name == "gender_accepted").unwrap();
+            assert_eq!(gender.severity, Severity::Error);
+        }
+    }
+}

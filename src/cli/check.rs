@@ -1,0 +1,58 @@
+//! `sparkify-load check`: the quality checks of a loaded star schema, a line each or JSON;
+//! exit 6 when an error-level check fails.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use sparkify_load::check::{self, CheckFile};
+use sparkify_load::sink::TableSet;
+
+use super::args::{GlobalArgs, TargetArgs};
+use super::exit;
+use super::target::warehouse;
+
+pub(super) async fn run(
+    args: TargetArgs,
+    checks: Option<PathBuf>,
+    json: bool,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    let file = match &checks {
+        Some(path) => CheckFile::read(path)?,
+        None => CheckFile::default(),
+    };
+    let (database, schema) = warehouse(&args, global)?;
+    let tables = TableSet::plain(schema.clone());
+    let mut all = check::built_in(database.sql(), &tables, None, &file.severity);
+    all.extend(check::user_checks(database.sql(), &tables, &file));
+    let client = database.connect().await?;
+    let outcomes = check::run(&database, &client, &all).await?;
+    if json {
+        let document = serde_json::json!({
+            "schema": schema.to_string(),
+            "checks": outcomes.checks,
+            "errors": outcomes.errors,
+            "warnings": outcomes.warnings,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).expect("outcomes always serialize")
+        );
+    } else {
+        for outcome in &outcomes.checks {
+            println!("{outcome}");
+        }
+        println!(
+            "{} checks on schema {schema}: {} passed, {} failed (errors), {} warnings",
+            outcomes.checks.len(),
+            outcomes.checks.iter().filter(|c| c.passed).count(),
+            outcomes.errors,
+            outcomes.warnings
+        );
+    }
+    Ok(if outcomes.errors > 0 {
+        ExitCode::from(exit::CHECKS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
