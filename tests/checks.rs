@@ -25,7 +25,7 @@ async fn outcomes(
     let mut checks = check::built_in(database.sql(), &tables, run, &file.severity);
     checks.extend(check::user_checks(database.sql(), &tables, file));
     let client = database.connect().await.unwrap();
-    check::run(&database, &client, &checks).await.unwrap()
+    check::run(&database, &[&client], &checks).await.unwrap()
 }
 
 /// The names of the checks that failed.

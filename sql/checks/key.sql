@@ -1,9 +1,9 @@
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM {table} WHERE {column} IS NULL
 UNION ALL
-SELECT MIN(CAST({column} AS VARCHAR)) FROM {table}
+SELECT CAST(MIN({column}) AS VARCHAR) FROM {table}
 WHERE {column} IS NOT NULL
-GROUP BY CAST({column} AS VARCHAR){eq}
+GROUP BY {grouping}
 HAVING COUNT(*) > 1

@@ -214,12 +214,13 @@ pub fn built_in(
     overrides: &HashMap<String, Severity>,
 ) -> Vec<Check> {
     let names = TableNames::of(sql, tables);
+    // (table, key, whether the key is text)
     let keys = [
-        ("songplays", "songplay_id"),
-        ("users", "user_id"),
-        ("songs", "song_id"),
-        ("artists", "artist_id"),
-        ("time", "start_time"),
+        ("songplays", "songplay_id", false),
+        ("users", "user_id", false),
+        ("songs", "song_id", true),
+        ("artists", "artist_id", true),
+        ("time", "start_time", false),
     ];
     let mut built = Vec::new();
     let mut add = |name: String, query: String, expect, severity| {
@@ -231,10 +232,18 @@ pub fn built_in(
             severity,
         });
     };
-    for (table, column) in keys {
+    for (table, column, text) in keys {
+        let grouping = match text {
+            true => format!("{column}{}", sql.exact_text),
+            false => column.to_string(),
+        };
         let query = names.render(
             checks::KEY,
-            &[("table", &names.table(table)), ("column", column)],
+            &[
+                ("table", &names.table(table)),
+                ("column", column),
+                ("grouping", &grouping),
+            ],
         );
         add(
             format!("{table}_key"),
@@ -321,61 +330,91 @@ impl TableNames {
     }
 }
 
-/// Runs the checks, in order, on one connection.
+/// Runs the checks over the given connections (the checks are dealt out in turn, and
+/// each connection runs its share in order); the outcomes come back in the checks' order.
 pub async fn run(
     database: &Database,
-    client: &Client,
+    clients: &[&Client],
     checks: &[Check],
 ) -> Result<Outcomes, TargetError> {
-    let mut outcomes = Vec::with_capacity(checks.len());
-    for check in checks {
-        let step = format!("check {}", check.name);
-        let outcome = match &check.expect {
-            Expectation::NoRows => {
-                let query = render(
-                    checks::VIOLATIONS,
-                    &[("query", &check.query), ("examples", &EXAMPLES.to_string())],
-                );
-                let rows = database.text_rows(client, &step, &query).await?;
-                let count = rows
-                    .first()
-                    .and_then(|row| row.first().cloned().flatten())
-                    .unwrap_or_else(|| "0".into());
-                let examples = rows
-                    .into_iter()
-                    .map(|row| row.get(1).cloned().flatten().unwrap_or("NULL".into()))
-                    .collect::<Vec<_>>();
-                Outcome {
-                    name: check.name.clone(),
-                    severity: check.severity,
-                    passed: examples.is_empty(),
-                    found: format!("{count} rows"),
-                    expected: check.expect.to_string(),
-                    examples,
-                }
+    let shares = clients
+        .iter()
+        .enumerate()
+        .map(|(share, client)| async move {
+            let mut outcomes = Vec::new();
+            for (index, check) in checks.iter().enumerate().skip(share).step_by(clients.len()) {
+                outcomes.push((index, run_one(database, client, check).await?));
             }
-            expect => {
-                let rows = database.text_rows(client, &step, &check.query).await?;
-                let value = rows.first().and_then(|row| row.first().cloned().flatten());
-                Outcome {
-                    name: check.name.clone(),
-                    severity: check.severity,
-                    passed: value.as_deref().is_some_and(|v| holds(expect, v)),
-                    found: value.unwrap_or_else(|| "nothing".into()),
-                    expected: expect.to_string(),
-                    examples: Vec::new(),
-                }
-            }
-        };
-        if !outcome.passed {
-            match outcome.severity {
-                Severity::Error => tracing::info!("{outcome}"),
-                Severity::Warning => tracing::warn!("{outcome}"),
+            Ok::<_, TargetError>(outcomes)
+        });
+    let mut outcomes: Vec<(usize, Outcome)> = futures::future::try_join_all(shares)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    outcomes.sort_by_key(|(index, _)| *index);
+    Ok(Outcomes::of(
+        outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+    ))
+}
+
+/// Runs one check.
+async fn run_one(
+    database: &Database,
+    client: &Client,
+    check: &Check,
+) -> Result<Outcome, TargetError> {
+    let started = std::time::Instant::now();
+    let step = format!("check {}", check.name);
+    let outcome = match &check.expect {
+        Expectation::NoRows => {
+            let query = render(
+                checks::VIOLATIONS,
+                &[("query", &check.query), ("examples", &EXAMPLES.to_string())],
+            );
+            let rows = database.text_rows(client, &step, &query).await?;
+            let count = rows
+                .first()
+                .and_then(|row| row.first().cloned().flatten())
+                .unwrap_or_else(|| "0".into());
+            let examples = rows
+                .into_iter()
+                .map(|row| row.get(1).cloned().flatten().unwrap_or("NULL".into()))
+                .collect::<Vec<_>>();
+            Outcome {
+                name: check.name.clone(),
+                severity: check.severity,
+                passed: examples.is_empty(),
+                found: format!("{count} rows"),
+                expected: check.expect.to_string(),
+                examples,
             }
         }
-        outcomes.push(outcome);
+        expect => {
+            let rows = database.text_rows(client, &step, &check.query).await?;
+            let value = rows.first().and_then(|row| row.first().cloned().flatten());
+            Outcome {
+                name: check.name.clone(),
+                severity: check.severity,
+                passed: value.as_deref().is_some_and(|v| holds(expect, v)),
+                found: value.unwrap_or_else(|| "nothing".into()),
+                expected: expect.to_string(),
+                examples: Vec::new(),
+            }
+        }
+    };
+    tracing::debug!(
+        check = check.name,
+        seconds = started.elapsed().as_secs_f64(),
+        "checked"
+    );
+    if !outcome.passed {
+        match outcome.severity {
+            Severity::Error => tracing::info!("{outcome}"),
+            Severity::Warning => tracing::warn!("{outcome}"),
+        }
     }
-    Ok(Outcomes::of(outcomes))
+    Ok(outcome)
 }
 
 /// Whether a value meets an `equals` or `between` expectation.

@@ -25,8 +25,8 @@ pub(super) async fn run(
     let tables = TableSet::plain(schema.clone());
     let mut all = check::built_in(database.sql(), &tables, None, &file.severity);
     all.extend(check::user_checks(database.sql(), &tables, &file));
-    let client = database.connect().await?;
-    let outcomes = check::run(&database, &client, &all).await?;
+    let (one, two) = tokio::try_join!(database.connect(), database.connect())?;
+    let outcomes = check::run(&database, &[&one, &two], &all).await?;
     if json {
         let document = serde_json::json!({
             "schema": schema.to_string(),

@@ -464,7 +464,7 @@ async fn commit(
             );
         }
         let target = TableSet::plain(config.schema().clone());
-        let checked = super::gate(config, client, database, &target, Some(expected)).await?;
+        let checked = super::gate(config, &[client], database, &target, Some(expected)).await?;
         database.run(client, "commit the merge", "COMMIT").await?;
         Ok(Some(checked))
     }

@@ -131,26 +131,22 @@ async fn build(
     let mut loaded = filled?;
     written?;
     let keyed = Instant::now();
-    staging.add_keys(&database.connect().await?).await?;
+    let second = database.connect().await?;
+    staging.add_keys(&second).await?;
     loaded.stages.push(stage("keys", keyed.elapsed()));
-    let gated = gate(
-        config,
-        staging.client,
-        database,
-        &staging.tables(),
-        loaded.run,
-    )
-    .await?;
+    let clients = [staging.client, &second];
+    let gated = gate(config, &clients, database, &staging.tables(), loaded.run).await?;
     loaded.stages.extend(gated);
     Ok(loaded)
 }
 
 /// The quality gate (`src/check/`): the built-in checks and the user's on the tables in
 /// `tables`, before readers see them. A failed error-level check fails the load; warnings
-/// are logged. Gives the gate's stage, unless it is off (`--no-checks`).
+/// are logged. The checks share the connections given (all of them must see the tables).
+/// Gives the gate's stage, unless it is off (`--no-checks`).
 async fn gate(
     config: &LoadConfig,
-    client: &tokio_postgres::Client,
+    clients: &[&tokio_postgres::Client],
     database: &Database,
     tables: &TableSet,
     run: Option<RunCounts>,
@@ -161,7 +157,7 @@ async fn gate(
     let started = Instant::now();
     let mut checks = check::built_in(database.sql(), tables, run, &file.severity);
     checks.extend(check::user_checks(database.sql(), tables, file));
-    let outcomes = check::run(database, client, &checks).await?;
+    let outcomes = check::run(database, clients, &checks).await?;
     if let Some(failed) = outcomes.failure() {
         return Err(failed);
     }

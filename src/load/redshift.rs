@@ -194,7 +194,7 @@ pub(super) async fn load(
             }),
             CHECKS => {
                 let tables = plan.layout.tables(plan.target);
-                super::gate(config, &client, database, &tables, run)
+                super::gate(config, &[&client], database, &tables, run)
                     .await
                     .map(drop)
             }

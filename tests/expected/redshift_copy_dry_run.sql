@@ -262,53 +262,53 @@ ANALYZE "dwh".sparkify_load_r1_time;
 -- 15. check the new tables
 -- songplays_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_songplays WHERE songplay_id IS NULL
 UNION ALL
-SELECT MIN(CAST(songplay_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_songplays
+SELECT CAST(MIN(songplay_id) AS VARCHAR) FROM "dwh".sparkify_load_r1_songplays
 WHERE songplay_id IS NOT NULL
-GROUP BY CAST(songplay_id AS VARCHAR) || CHR(1)
+GROUP BY songplay_id
 HAVING COUNT(*) > 1;
 -- users_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_users WHERE user_id IS NULL
 UNION ALL
-SELECT MIN(CAST(user_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_users
+SELECT CAST(MIN(user_id) AS VARCHAR) FROM "dwh".sparkify_load_r1_users
 WHERE user_id IS NOT NULL
-GROUP BY CAST(user_id AS VARCHAR) || CHR(1)
+GROUP BY user_id
 HAVING COUNT(*) > 1;
 -- songs_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_songs WHERE song_id IS NULL
 UNION ALL
-SELECT MIN(CAST(song_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_songs
+SELECT CAST(MIN(song_id) AS VARCHAR) FROM "dwh".sparkify_load_r1_songs
 WHERE song_id IS NOT NULL
-GROUP BY CAST(song_id AS VARCHAR) || CHR(1)
+GROUP BY song_id || CHR(1)
 HAVING COUNT(*) > 1;
 -- artists_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_artists WHERE artist_id IS NULL
 UNION ALL
-SELECT MIN(CAST(artist_id AS VARCHAR)) FROM "dwh".sparkify_load_r1_artists
+SELECT CAST(MIN(artist_id) AS VARCHAR) FROM "dwh".sparkify_load_r1_artists
 WHERE artist_id IS NOT NULL
-GROUP BY CAST(artist_id AS VARCHAR) || CHR(1)
+GROUP BY artist_id || CHR(1)
 HAVING COUNT(*) > 1;
 -- time_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
--- key held by more than one row. (On Redshift the grouping is byte for byte, so that 'x' and
--- 'x ' are two keys.)
+-- key held by more than one row. The grouping is the key itself, and for a text key on
+-- Redshift the key byte for byte, so that 'x' and 'x ' are two keys.
 SELECT 'NULL' AS key FROM "dwh".sparkify_load_r1_time WHERE start_time IS NULL
 UNION ALL
-SELECT MIN(CAST(start_time AS VARCHAR)) FROM "dwh".sparkify_load_r1_time
+SELECT CAST(MIN(start_time) AS VARCHAR) FROM "dwh".sparkify_load_r1_time
 WHERE start_time IS NOT NULL
-GROUP BY CAST(start_time AS VARCHAR) || CHR(1)
+GROUP BY start_time
 HAVING COUNT(*) > 1;
 -- songplays_time_known (error): no rows
 -- Every songplay's start_time is a row of `time`: the songplays whose is not.
