@@ -102,8 +102,7 @@ fn stages(c: &mut Criterion) {
                 let mut fold = EventFold::default();
                 let mut plays = 0;
                 for object in folds {
-                    plays += object.songplays.len();
-                    fold.merge(object);
+                    plays += fold.merge(object).len();
                 }
                 let (users, times) = fold.finish();
                 (plays, users.len(), times.len())

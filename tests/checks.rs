@@ -11,7 +11,7 @@ use common::*;
 use sparkify_load::check::{self, CheckFile, RunCounts};
 use sparkify_load::db::{Database, Dialect};
 use sparkify_load::sink::TableSet;
-use sparkify_load::{Mode, Secret};
+use sparkify_load::{LoadScope, Mode, Secret};
 
 /// Every check's outcome on `schema`: (name, passed, examples).
 async fn outcomes(
@@ -22,8 +22,7 @@ async fn outcomes(
 ) -> check::Outcomes {
     let database = Database::new(&Secret::new(url.to_string()), Dialect::Postgres).unwrap();
     let tables = TableSet::plain(schema.parse().unwrap());
-    let mut checks = check::built_in(database.sql(), &tables, run, &file.severity);
-    checks.extend(check::user_checks(database.sql(), &tables, file));
+    let checks = check::all(database.sql(), &tables, check::Scope::Whole, run, file);
     let client = database.connect().await.unwrap();
     check::run(&database, &[&client], &checks).await.unwrap()
 }
@@ -216,6 +215,28 @@ async fn no_error_on_classic_generated_and_hostile_data() {
     )
     .unwrap();
     let (hostile, _) = common::hostile::hostile_tree();
+    // Values the contract accepts that a check could misread: the ends of PostgreSQL's
+    // timestamps, the year 1 BC, an ISO week 53, NULL and padded levels and genders.
+    let extreme = tempfile::tempdir().unwrap();
+    copy_tree(&tiny().join("song_data"), &extreme.path().join("song_data"));
+    let event = |user: u32, ts: i64, level: &str, gender: &str| {
+        format!(
+            r#"{{"artist": null, "firstName": "F", "gender": {gender}, "itemInSession": 0, "lastName": "L", "length": null, "level": {level}, "location": "X", "page": "NextSong", "sessionId": 1, "song": null, "ts": {ts}, "userAgent": "A", "userId": "{user}"}}"#
+        )
+    };
+    let events = [
+        event(1, 9_224_318_015_999_999, "\"paid\"", "\"F\""),
+        event(2, -210_866_803_200_000, "null", "null"),
+        event(3, -62_135_596_800_001, "\"paid \"", "\"M \""),
+        event(4, 1_609_632_000_000, "\"free\"", "\"\""),
+        event(5, 0, "\"FREE\"", "\"f\""),
+    ];
+    std::fs::create_dir_all(extreme.path().join("log_data")).unwrap();
+    std::fs::write(
+        extreme.path().join("log_data/extreme.json"),
+        events.join("\n"),
+    )
+    .unwrap();
     let mut trees = vec![
         ("generated", generated.path().to_path_buf()),
         ("hostile", hostile.path().to_path_buf()),
@@ -225,9 +246,16 @@ async fn no_error_on_classic_generated_and_hostile_data() {
         None => skipped("no_error_on_…: the classic data (../shared/data/sparkify) is absent"),
     }
     for (name, tree) in trees {
-        for (mode, schema) in [(Mode::Client, "c"), (Mode::Copy, "k")] {
+        let routes = [
+            (Mode::Client, LoadScope::Rebuild, "c"),
+            (Mode::Copy, LoadScope::Rebuild, "k"),
+            (Mode::Client, LoadScope::Incremental, "ci"),
+            (Mode::Copy, LoadScope::Full, "kf"),
+        ];
+        for (mode, scope, schema) in routes {
             let mut request = config(&tree, &url);
             request.mode = mode;
+            request.scope = scope;
             request.schema = format!("{schema}_{name}").parse().unwrap();
             request.max_errors = 1_000;
             request.reject_file = Some(tree.join("rejects.jsonl"));
@@ -283,7 +311,10 @@ no_rows = true
 
 [[check]]
 name = "no rows fails"
-sql = "SELECT title FROM {songs} s JOIN {artists} a ON a.artist_id = s.artist_id ORDER BY 1;"
+sql = """
+SELECT title FROM {songs} s JOIN {artists} a ON a.artist_id = s.artist_id
+ORDER BY 1 -- a comment at the end
+"""
 no_rows = true
 "#;
 
@@ -348,11 +379,27 @@ async fn user_checks_of_each_kind_pass_and_fail() {
     assert_eq!(no_rows["examples"].as_array().unwrap().len(), 5);
     assert!(no_rows["found"].as_str().unwrap().ends_with(" rows"));
 
+    let missing = dir.path().join("missing.toml");
+    let out = run_cli(
+        &[
+            "check",
+            "--target",
+            &url,
+            "--checks",
+            missing.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the check file"));
+
     let out = run_cli(&["check", "--target", &url], None);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("pass  songplays_key: found 0 rows, expected no rows"),
+        text.contains(
+            "pass  songplays_key: found 0 rows (the primary key enforces it), expected no rows"
+        ),
         "{text}"
     );
     assert!(

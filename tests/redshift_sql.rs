@@ -415,9 +415,10 @@ fn every_quality_check_on_redshift_parses() {
         prefix: "sparkify_load_r1_".into(),
     };
     let run = Some(RunCounts { plays: 1, users: 1 });
-    let checks = check::built_in(
+    let checks = check::all(
         DialectSql::of(Dialect::Redshift),
         &tables,
+        check::Scope::Whole,
         run,
         &Default::default(),
     );

@@ -55,9 +55,11 @@ struct WrittenCheck {
 impl CheckFile {
     /// Reads and checks a check file.
     pub fn read(path: &Path) -> Result<CheckFile, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Output {
-            path: path.to_path_buf(),
-            source,
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!(
+                "cannot read the check file {}: {e}",
+                path.display()
+            ))
         })?;
         CheckFile::parse(&text)
             .map_err(|message| Error::Config(format!("check file {}: {message}", path.display())))

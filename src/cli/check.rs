@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sparkify_load::check::{self, CheckFile};
+use sparkify_load::check::{self, CheckFile, Scope};
 use sparkify_load::sink::TableSet;
+use sparkify_load::Error;
 
 use super::args::{GlobalArgs, TargetArgs};
 use super::exit;
@@ -23,10 +24,12 @@ pub(super) async fn run(
     };
     let (database, schema) = warehouse(&args, global)?;
     let tables = TableSet::plain(schema.clone());
-    let mut all = check::built_in(database.sql(), &tables, None, &file.severity);
-    all.extend(check::user_checks(database.sql(), &tables, &file));
-    let (one, two) = tokio::try_join!(database.connect(), database.connect())?;
-    let outcomes = check::run(&database, &[&one, &two], &all).await?;
+    let all = check::all(database.sql(), &tables, Scope::Whole, None, &file);
+    let (one, two) =
+        tokio::try_join!(database.connect(), database.connect()).map_err(Error::Target)?;
+    let outcomes = check::run(&database, &[&one, &two], &all)
+        .await
+        .map_err(Error::Target)?;
     if json {
         let document = serde_json::json!({
             "schema": schema.to_string(),

@@ -159,6 +159,7 @@ pub mod checks {
     pub const KEY: &str = sql_file!("checks/key.sql");
     pub const COUNT: &str = sql_file!("checks/count.sql");
     pub const VIOLATIONS: &str = sql_file!("checks/violations.sql");
+    pub const PRIMARY_KEY: &str = sql_file!("checks/primary_key.sql");
     pub const SONGPLAYS_TIME_KNOWN: &str = sql_file!("checks/songplays_time_known.sql");
     pub const SONGPLAYS_USER_KNOWN: &str = sql_file!("checks/songplays_user_known.sql");
     pub const SONGPLAYS_SONG_KNOWN: &str = sql_file!("checks/songplays_song_known.sql");

@@ -108,7 +108,8 @@ pub(super) async fn fill(
     );
 
     let started = Instant::now();
-    let (users, time) = users_and_time(&sink, fold).await?;
+    let plays_read = fold.plays();
+    let (users_read, users, time) = users_and_time(&sink, fold).await?;
     stages.push(stage("users and time", started.elapsed()));
     tracing::info!(users, time, "users and time inserted");
 
@@ -121,10 +122,10 @@ pub(super) async fn fill(
         songs,
         logs,
         stages,
-        // The rows the run sent: the gate checks that the tables hold them.
+        // What the rules made of the events, counted apart from the inserts.
         run: Some(RunCounts {
-            plays: counts.songplays,
-            users,
+            plays: plays_read,
+            users: users_read,
         }),
     })
 }
@@ -243,9 +244,8 @@ pub(super) async fn read_events(
             let folded = ObjectFold::of_events(&catalog, index, decoded.records);
             (records, decoded.bad, folded)
         },
-        async |mut folded| {
-            let batch = std::mem::take(&mut folded.songplays);
-            fold.merge(folded);
+        async |folded| {
+            let batch = fold.merge(folded);
             Ok(songplays.send(batch).await.is_ok())
         },
     )
@@ -364,9 +364,11 @@ async fn songplays_from(
 }
 
 /// The users (each one's latest level) and the time dimension, once every event is in.
+/// Gives the users the rule made, then the rows of users and time inserted.
 /// `time` is the big one: each connection inserts half of it, users go first on one.
-async fn users_and_time(sink: &Sink<'_>, fold: EventFold) -> Result<(u64, u64)> {
+async fn users_and_time(sink: &Sink<'_>, fold: EventFold) -> Result<(u64, u64, u64)> {
     let (users, times) = on_rayon(move || fold.finish()).await?;
+    let read = users.len() as u64;
     let (early, late) = times.split_at(times.len() / 2);
     let users_then_time = async {
         let users = sink.insert(&sink.dimensions, users).await?;
@@ -377,5 +379,5 @@ async fn users_and_time(sink: &Sink<'_>, fold: EventFold) -> Result<(u64, u64)> 
     };
     let time = sink.insert(&sink.plays, early.iter().map(|&t| TimeRow::at(t)));
     let ((users, time_late), time_early) = tokio::try_join!(users_then_time, time)?;
-    Ok((users, time_late + time_early))
+    Ok((read, users, time_late + time_early))
 }

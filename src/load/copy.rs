@@ -70,15 +70,7 @@ async fn run_counts(staging: &Staging<'_>) -> Result<RunCounts> {
             &staging.sql(postgres_copy::PLAYS),
         )
         .await?;
-    let count = |i: usize| -> u64 {
-        rows.first()
-            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-            .unwrap_or(0)
-    };
-    Ok(RunCounts {
-        plays: count(0),
-        users: count(1),
-    })
+    RunCounts::from_rows(&rows)
 }
 
 /// Incremental runs: the selected objects' raw records copied and checked as in a rebuild,

@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 
 use super::rejects::Rejects;
 use super::{client, copy, Loaded};
-use crate::check::RunCounts;
+use crate::check::{RunCounts, Scope};
 use crate::config::{LoadConfig, LoadScope, Mode};
 use crate::db::merge::MergeSql;
 use crate::db::Database;
@@ -464,7 +464,15 @@ async fn commit(
             );
         }
         let target = TableSet::plain(config.schema().clone());
-        let checked = super::gate(config, &[client], database, &target, Some(expected)).await?;
+        let scope = Scope::PlaysAfter(expected.1);
+        let checked = super::gate(
+            config,
+            &[client],
+            database,
+            (&target, scope),
+            Some(expected.0),
+        )
+        .await?;
         database.run(client, "commit the merge", "COMMIT").await?;
         Ok(Some(checked))
     }
@@ -475,18 +483,18 @@ async fn commit(
     merged
 }
 
-/// What the merged tables must hold.
-async fn expected(database: &Database, client: &Client, merge: &MergeSql) -> Result<RunCounts> {
+/// What the merged tables must hold, and the last songplay id before the merge.
+async fn expected(
+    database: &Database,
+    client: &Client,
+    merge: &MergeSql,
+) -> Result<(RunCounts, u64)> {
     let rows = database
         .text_rows(client, "count what the merge must give", &merge.expected())
         .await?;
-    let count = |i: usize| -> u64 {
-        rows.first()
-            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-            .unwrap_or(0)
-    };
-    Ok(RunCounts {
-        plays: count(0),
-        users: count(1),
-    })
+    let last = rows
+        .first()
+        .and_then(|row| row.get(2)?.as_deref()?.parse().ok())
+        .ok_or_else(|| Error::Internal(format!("the merge's counts gave {rows:?}")))?;
+    Ok((RunCounts::from_rows(&rows)?, last))
 }

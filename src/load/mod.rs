@@ -14,7 +14,7 @@ mod tree;
 
 use std::time::Instant;
 
-use crate::check::{self, RunCounts};
+use crate::check::{self, RunCounts, Scope};
 use crate::config::{LoadConfig, LoadScope, Mode, Target};
 use crate::db::Database;
 use crate::embedded;
@@ -111,8 +111,8 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
     Ok(loaded)
 }
 
-/// Fills the new tables, writes the rejects, and keys the tables: everything before the
-/// swap, so that one failure path drops them.
+/// Fills the new tables, writes the rejects, keys the tables and runs the quality gate on
+/// them: everything before the swap, so that one failure path drops them.
 async fn build(
     config: &LoadConfig,
     database: &Database,
@@ -135,7 +135,14 @@ async fn build(
     staging.add_keys(&second).await?;
     loaded.stages.push(stage("keys", keyed.elapsed()));
     let clients = [staging.client, &second];
-    let gated = gate(config, &clients, database, &staging.tables(), loaded.run).await?;
+    let gated = gate(
+        config,
+        &clients,
+        database,
+        (&staging.tables(), Scope::Whole),
+        loaded.run,
+    )
+    .await?;
     loaded.stages.extend(gated);
     Ok(loaded)
 }
@@ -148,18 +155,20 @@ async fn gate(
     config: &LoadConfig,
     clients: &[&tokio_postgres::Client],
     database: &Database,
-    tables: &TableSet,
+    (tables, scope): (&TableSet, Scope),
     run: Option<RunCounts>,
 ) -> Result<Option<Stage>> {
     let Some(file) = config.gate() else {
         return Ok(None);
     };
     let started = Instant::now();
-    let mut checks = check::built_in(database.sql(), tables, run, &file.severity);
-    checks.extend(check::user_checks(database.sql(), tables, file));
+    let checks = check::all(database.sql(), tables, scope, run, file);
     let outcomes = check::run(database, clients, &checks).await?;
     if let Some(failed) = outcomes.failure() {
         return Err(failed);
+    }
+    for warned in outcomes.checks.iter().filter(|c| !c.passed) {
+        tracing::warn!("quality check: {warned}");
     }
     tracing::info!(
         checks = outcomes.checks.len(),

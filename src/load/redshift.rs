@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::rejects::Rejects;
 use super::Loaded;
-use crate::check::{self, CheckFile, RunCounts};
+use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, RedshiftCopySources};
 use crate::db::sql::{redshift_copy, REDSHIFT};
 use crate::db::{render, Database, Dialect, SchemaName};
@@ -120,8 +120,7 @@ impl<'a> RedshiftCopy<'a> {
         ]);
         if let Some(file) = self.gate {
             // As printed: the reconciling counts are known only once COPY has run.
-            let mut checks = check::built_in(&REDSHIFT, &tables, None, &file.severity);
-            checks.extend(check::user_checks(&REDSHIFT, &tables, file));
+            let checks = check::all(&REDSHIFT, &tables, Scope::Whole, None, file);
             let queries: Vec<String> = checks
                 .iter()
                 .map(|c| {
@@ -154,15 +153,7 @@ async fn count_plays(
     sql: &str,
 ) -> Result<RunCounts> {
     let rows = database.text_rows(client, COUNT_PLAYS, sql).await?;
-    let count = |i: usize| -> u64 {
-        rows.first()
-            .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-            .unwrap_or(0)
-    };
-    Ok(RunCounts {
-        plays: count(0),
-        users: count(1),
-    })
+    RunCounts::from_rows(&rows)
 }
 
 /// Runs the plan on the cluster, staged and swapped.
@@ -194,7 +185,7 @@ pub(super) async fn load(
             }),
             CHECKS => {
                 let tables = plan.layout.tables(plan.target);
-                super::gate(config, &[&client], database, &tables, run)
+                super::gate(config, &[&client], database, (&tables, Scope::Whole), run)
                     .await
                     .map(drop)
             }

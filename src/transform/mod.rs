@@ -46,18 +46,28 @@ impl ObjectFold {
     }
 }
 
-/// The `users` and `time` rules folded over all events seen so far.
+/// The `users` and `time` rules folded over all events seen so far, and how many plays
+/// they held.
 #[derive(Debug, Default)]
 pub struct EventFold {
     users: users::UserFold,
     times: time::TimeFold,
+    plays: u64,
 }
 
 impl EventFold {
-    /// Merges one object's contribution; objects may come in any order.
-    pub fn merge(&mut self, object: ObjectFold) {
+    /// Merges one object's contribution and gives back its songplays, counted; objects may
+    /// come in any order.
+    pub fn merge(&mut self, object: ObjectFold) -> Vec<SongplayRow> {
+        self.plays += object.songplays.len() as u64;
         self.users.merge(object.users);
         self.times.merge(object.times);
+        object.songplays
+    }
+
+    /// The plays seen: NextSong events with a user, one songplay each.
+    pub fn plays(&self) -> u64 {
+        self.plays
     }
 
     /// The `users` rows, and the distinct start times that `time` rows are made from.
