@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_postgres::Client;
 
-use super::incremental::TreeObjects;
+use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::incremental::TreeObjects;
+use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};

@@ -8,7 +8,7 @@
 use tokio::sync::mpsc;
 
 use super::client::{read_events, read_songs};
-use super::incremental::TreeObjects;
+use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::config::LoadConfig;

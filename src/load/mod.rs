@@ -7,6 +7,7 @@ mod client;
 mod copy;
 mod dry_run;
 mod incremental;
+mod manifest;
 pub mod progress;
 mod redshift;
 mod rejects;

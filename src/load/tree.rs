@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use futures::TryStreamExt;
 
-use super::incremental::TreeObjects;
+use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::error::Result;

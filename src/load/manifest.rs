@@ -1,0 +1,196 @@
+//! What an incremental run reads: each tree's listing against the manifest (new, already
+//! loaded, changed, vanished), and the refusal of changed or vanished objects.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tokio_postgres::Client;
+
+use crate::db::merge::MergeSql;
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::model::ObjectRow;
+use crate::report::ObjectCounts;
+use crate::source::{is_object_key, Entry, Selection, Source};
+
+/// Which objects of one tree a load reads.
+pub(super) enum TreeObjects {
+    /// Every object, as the listing arrives.
+    All,
+    /// The objects an incremental run found new, already listed with the keys set aside.
+    Only {
+        keys: Vec<String>,
+        ignored: Vec<String>,
+    },
+}
+
+impl TreeObjects {
+    /// The selection to read; keys set aside go into `ignored`.
+    pub(super) fn selection<'a>(&self, ignored: &'a Mutex<Vec<String>>) -> Selection<'a> {
+        match self {
+            TreeObjects::All => Selection::All(ignored),
+            TreeObjects::Only {
+                keys,
+                ignored: listed,
+            } => {
+                ignored
+                    .lock()
+                    .expect("never poisoned")
+                    .extend(listed.iter().cloned());
+                Selection::Only(keys.clone())
+            }
+        }
+    }
+}
+
+/// A manifest: each loaded object's (tree, key) and its (size, version).
+pub(super) type Manifest = HashMap<(String, String), (u64, String)>;
+
+/// One tree's listing against the manifest.
+pub(super) struct TreePlan {
+    tree: &'static str,
+    pub(super) new: Vec<Entry>,
+    already_loaded: u64,
+    changed: Vec<String>,
+    vanished: Vec<String>,
+    ignored: Vec<String>,
+}
+
+impl TreePlan {
+    pub(super) fn of(tree: &'static str, listing: Vec<Entry>, manifest: &Manifest) -> TreePlan {
+        let (objects, others): (Vec<Entry>, Vec<Entry>) = listing
+            .into_iter()
+            .partition(|entry| is_object_key(&entry.key));
+        let mut plan = TreePlan {
+            tree,
+            new: Vec::new(),
+            already_loaded: 0,
+            changed: Vec::new(),
+            vanished: Vec::new(),
+            ignored: others.into_iter().map(|entry| entry.key).collect(),
+        };
+        let mut listed = std::collections::HashSet::new();
+        for entry in objects {
+            listed.insert(entry.key.clone());
+            match manifest.get(&(tree.to_string(), entry.key.clone())) {
+                None => plan.new.push(entry),
+                Some((size, version)) if *size == entry.size && *version == entry.version => {
+                    plan.already_loaded += 1;
+                }
+                Some(_) => plan.changed.push(entry.key),
+            }
+        }
+        plan.vanished = manifest
+            .keys()
+            .filter(|(of, key)| of == tree && !listed.contains(key))
+            .map(|(_, key)| key.clone())
+            .collect();
+        plan.vanished.sort();
+        plan
+    }
+
+    pub(super) fn objects(&self) -> TreeObjects {
+        TreeObjects::Only {
+            keys: self.new.iter().map(|entry| entry.key.clone()).collect(),
+            ignored: self.ignored.clone(),
+        }
+    }
+
+    pub(super) fn counts(&self) -> ObjectCounts {
+        ObjectCounts {
+            new: self.new.len() as u64,
+            already_loaded: self.already_loaded,
+            changed: self.changed.len() as u64,
+        }
+    }
+
+    /// The manifest rows of the new objects; ranks follow key order, as when read.
+    pub(super) fn rows(&self) -> impl Iterator<Item = ObjectRow> + '_ {
+        self.new.iter().enumerate().map(|(rank, entry)| ObjectRow {
+            tree: self.tree,
+            rank: rank as i32,
+            key: entry.key.clone(),
+            size: entry.size as i64,
+            version: entry.version.clone(),
+        })
+    }
+}
+
+pub(super) async fn read_manifest(
+    database: &Database,
+    client: &Client,
+    merge: &MergeSql,
+) -> Result<Manifest> {
+    let rows = database
+        .text_rows(client, "read the manifest", &merge.manifest())
+        .await?;
+    rows.into_iter()
+        .map(|row| match <[Option<String>; 4]>::try_from(row) {
+            Ok([Some(tree), Some(key), Some(size), Some(version)]) => {
+                let size = size.parse().map_err(|_| unreadable(merge, &key))?;
+                Ok(((tree, key), (size, version)))
+            }
+            _ => Err(unreadable(merge, "?")),
+        })
+        .collect()
+}
+
+/// A manifest row that is not as the tool writes it: someone edited the state.
+fn unreadable(merge: &MergeSql, key: &str) -> Error {
+    Error::Manifest(format!(
+        "the manifest {}.objects has a row the tool did not write (key {key}); run with \
+         --full to rebuild it",
+        merge.state()
+    ))
+}
+
+/// The whole listing of a tree.
+pub(super) async fn list(source: &Source, tree: &'static str) -> Result<Vec<Entry>> {
+    use futures::TryStreamExt;
+    let batches: Vec<Vec<Entry>> = source.keys().try_collect().await?;
+    tracing::debug!(tree, "listed");
+    Ok(batches.concat())
+}
+
+/// Fails, before anything is read, when an object loaded earlier has changed or vanished:
+/// neither may be silently skipped or silently reloaded (SPEC section 3).
+pub(super) fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
+    let mut problems = Vec::new();
+    for (plan, source) in plans {
+        let named = |keys: &[String]| {
+            let mut names: Vec<String> = keys.iter().take(5).map(|k| source.describe(k)).collect();
+            if keys.len() > 5 {
+                names.push(format!("and {} more", keys.len() - 5));
+            }
+            names.join(", ")
+        };
+        if !plan.changed.is_empty() {
+            problems.push(format!(
+                "{} {} object(s) changed since they were loaded (other size or {}): {}",
+                plan.changed.len(),
+                plan.tree,
+                match source {
+                    Source::Local(_) => "modification time",
+                    Source::S3(_) => "ETag (last-modified time where none is listed)",
+                },
+                named(&plan.changed)
+            ));
+        }
+        if !plan.vanished.is_empty() {
+            problems.push(format!(
+                "{} {} object(s) loaded earlier are gone: {}",
+                plan.vanished.len(),
+                plan.tree,
+                named(&plan.vanished)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Manifest(format!(
+        "{}; nothing was loaded. Their rows are in the tables, so run with --full to \
+         rebuild from the objects as they are now",
+        problems.join("; ")
+    )))
+}
