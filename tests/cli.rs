@@ -501,6 +501,8 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for route in [
         "| client mode |",
+        "| classic route (COPY to jsonb, INSERT … SELECT, no checks) |",
+        "| client ≥ 4x faster than the classic route |",
         "| copy mode |",
         "| row-by-row baseline",
         "| sink limit: COPY BINARY",
@@ -524,6 +526,11 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
     assert!(
         stdout.contains(&format!(" {rows} final star-schema rows.")),
         "{rows}:\n{stdout}"
+    );
+    // The anchor builds the same tables (row counts) as the loader.
+    assert!(
+        stdout.contains("The classic route's tables hold as many rows as client mode's."),
+        "{stdout}"
     );
     assert_eq!(
         std::fs::read_dir(work.path()).unwrap().count(),

@@ -235,6 +235,9 @@ pub mod bench {
     pub const INSERT_USER: &str = sql_file!("postgres/bench/insert_user.sql");
     pub const INSERT_TIME: &str = sql_file!("postgres/bench/insert_time.sql");
     pub const TRUNCATE: &str = sql_file!("postgres/bench/truncate.sql");
+    pub const CLASSIC_PREPARE: &str = sql_file!("postgres/bench/classic_prepare.sql");
+    pub const CLASSIC_COPY: &str = sql_file!("postgres/bench/classic_copy.sql");
+    pub const CLASSIC_TRANSFORM: &str = sql_file!("postgres/bench/classic_transform.sql");
 }
 
 /// Fills a template's `{name}` placeholders (a name is lower-case letters and `_`) in one
@@ -370,9 +373,12 @@ mod tests {
             bench::INSERT_USER,
             bench::INSERT_TIME,
             bench::TRUNCATE,
+            bench::CLASSIC_PREPARE,
+            bench::CLASSIC_TRANSFORM,
         ] {
             render(template, &schema);
         }
+        render(bench::CLASSIC_COPY, &[name("schema"), name("table")]);
         let analytics = [
             analytics::SUMMARY,
             analytics::TOP_SONGS,

@@ -2,6 +2,7 @@
 //! one private PostgreSQL — client mode, copy mode, a row-by-row baseline and the sink's
 //! limit (`COPY … FROM STDIN BINARY` of the finished rows) — with ratios and peak RSS.
 
+mod classic;
 mod markdown;
 mod routes;
 
@@ -129,7 +130,9 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     let client = database.connect().await?;
     eprintln!("COPY BINARY of the finished rows…");
     let (final_rows, sink_limit) = routes::copy_binary_limit(&client, &database).await?;
-    let mut routes = vec![client_mode];
+    eprintln!("the classic route (COPY to jsonb, INSERT … SELECT)…");
+    let classic = classic::classic(&client, &database, &data).await?;
+    let mut routes = vec![client_mode, classic];
     if !spec.client_only {
         eprintln!("copy mode…");
         routes.push(run_loader(&url, &data, "copy", "bench_copy")?);

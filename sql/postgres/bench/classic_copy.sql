@@ -1,0 +1,1 @@
+COPY {schema}.{table} (j) FROM STDIN
