@@ -192,6 +192,13 @@ async fn every_statement_of_a_client_load_into_redshift_parses() {
         }
     }
     assert_eq!(inserts, 5, "the first INSERT of each table");
+    // The quality gate, with the counts the run made: 11 plays, 6 users.
+    let (_, checks) = plan
+        .iter()
+        .find(|(step, _)| step == "check the new tables")
+        .unwrap();
+    assert!(checks.contains("-- songplays_reconcile (error): 11\n"), "{checks}");
+    assert!(checks.contains("-- users_reconcile (error): 6\n"), "{checks}");
     let (step, songplays) = &plan[4];
     assert_eq!(
         step,

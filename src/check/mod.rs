@@ -248,6 +248,24 @@ pub fn all(
     checks
 }
 
+/// Checks as a `--dry-run` prints them: each query, under a comment with its name,
+/// severity and expectation.
+pub fn printed(checks: &[Check]) -> String {
+    checks
+        .iter()
+        .map(|c| {
+            format!(
+                "-- {} ({}): {}\n{};",
+                c.name,
+                c.severity.name(),
+                c.expect,
+                c.query.trim_end()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The built-in checks of the tables in `tables`, severities as `overrides` says; with the
 /// run's counts, the two that reconcile them too.
 fn built_in(

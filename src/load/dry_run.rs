@@ -11,6 +11,7 @@ use super::client::{read_events, read_songs};
 use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
+use crate::check::{self, RunCounts, Scope};
 use crate::config::LoadConfig;
 use crate::cpu::on_rayon;
 use crate::db::DialectSql;
@@ -83,6 +84,14 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let [songplays_keys, dimension_keys] = staging::keys(sql, &tables);
     plan.push(("add keys to songplays".to_string(), songplays_keys));
     plan.push(("add keys to the dimensions".to_string(), dimension_keys));
+    if let Some(file) = config.gate() {
+        let run = RunCounts {
+            plays: songplays.len() as u64,
+            users: users.len() as u64,
+        };
+        let checks = check::all(sql, &tables, Scope::Whole, Some(run), file);
+        plan.push(("check the new tables".to_string(), check::printed(&checks)));
+    }
     plan.push((
         "swap in the new tables".to_string(),
         staging::swap(sql, target, &layout),

@@ -121,19 +121,7 @@ impl<'a> RedshiftCopy<'a> {
         if let Some(file) = self.gate {
             // As printed: the reconciling counts are known only once COPY has run.
             let checks = check::all(&REDSHIFT, &tables, Scope::Whole, None, file);
-            let queries: Vec<String> = checks
-                .iter()
-                .map(|c| {
-                    format!(
-                        "-- {} ({}): {}\n{};",
-                        c.name,
-                        c.severity.name(),
-                        c.expect,
-                        c.query.trim_end()
-                    )
-                })
-                .collect();
-            plan.push((CHECKS, queries.join("\n")));
+            plan.push((CHECKS, check::printed(&checks)));
         }
         plan.extend([
             (SWAP, staging::swap(&REDSHIFT, self.target, &self.layout)),
