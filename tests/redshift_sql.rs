@@ -197,8 +197,14 @@ async fn every_statement_of_a_client_load_into_redshift_parses() {
         .iter()
         .find(|(step, _)| step == "check the new tables")
         .unwrap();
-    assert!(checks.contains("-- songplays_reconcile (error): 11\n"), "{checks}");
-    assert!(checks.contains("-- users_reconcile (error): 6\n"), "{checks}");
+    assert!(
+        checks.contains("-- songplays_reconcile (error): 11\n"),
+        "{checks}"
+    );
+    assert!(
+        checks.contains("-- users_reconcile (error): 6\n"),
+        "{checks}"
+    );
     let (step, songplays) = &plan[4];
     assert_eq!(
         step,
