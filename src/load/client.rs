@@ -283,18 +283,18 @@ pub(super) async fn row_encoding(
 
 /// Incremental runs: the selected objects' good song records and plays, parsed and checked
 /// here as in a rebuild, into the work tables; the rules run in the merge, where the
-/// earlier runs' rows are. Gives what each tree held and the stages' times.
+/// earlier runs' rows are, sent as `encoding` says. Gives what each tree held and the
+/// stages' times.
 pub(super) async fn fill_work(
     config: &LoadConfig,
     staging: &Staging<'_>,
+    encoding: RowEncoding,
     (songs_source, logs_source): (&Source, &Source),
     (song_objects, log_objects): (&TreeObjects, &TreeObjects),
     rejects: &mut Rejects,
 ) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
     let request = &config.request;
-    let database = staging.database;
     let progress = Progress::new(request.progress);
-    let encoding = row_encoding(config, database, staging.client).await?;
     let started = Instant::now();
     let (records, songs) =
         read_song_records(request, songs_source, song_objects, &progress, rejects).await?;

@@ -16,6 +16,7 @@ use crate::db::merge::MergeSql;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::report::{stage, Stage};
+use crate::sink::insert::RowEncoding;
 use crate::sink::staging::{Contents, Staging};
 use crate::sink::TableSet;
 use crate::source::Source;
@@ -105,9 +106,13 @@ async fn run(
         "objects listed against the manifest"
     );
 
+    // How this run's rows go into the work tables: client mode's, and the manifest's.
+    let encoding = client::row_encoding(config, database, staging.client).await?;
     let objects = (&song_plan.objects(), &log_plan.objects());
     let filled = match config.mode() {
-        Mode::Client => client::fill_work(config, staging, (songs, logs), objects, rejects).await,
+        Mode::Client => {
+            client::fill_work(config, staging, encoding, (songs, logs), objects, rejects).await
+        }
         Mode::Copy => copy::fill_work(request, staging, (songs, logs), objects, rejects).await,
     };
     // As in a rebuild: the rejects are written before anything is merged in.
@@ -115,7 +120,7 @@ async fn run(
     let (mut song_summary, mut log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    record_objects(config, staging, &song_plan, &log_plan).await?;
+    record_objects(staging, encoding, &song_plan, &log_plan).await?;
     database
         .run(
             staging.client,
@@ -220,12 +225,11 @@ struct MergePlan {
 
 /// The new objects into the work table the merge writes the manifest from.
 async fn record_objects(
-    config: &LoadConfig,
     staging: &Staging<'_>,
+    encoding: RowEncoding,
     songs: &TreePlan,
     logs: &TreePlan,
 ) -> Result<()> {
-    let encoding = client::row_encoding(config, staging.database, staging.client).await?;
     let mut inserter = client::work_inserter(staging, encoding);
     inserter.push(songs.rows().chain(logs.rows())).await?;
     inserter.finish().await?;
