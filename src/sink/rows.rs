@@ -8,6 +8,7 @@ use super::literal::Literals;
 use crate::model::{
     ArtistRow, ObjectRow, PlayRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
 };
+use crate::parse::Record;
 
 fn text_bytes(value: &Option<String>) -> usize {
     value.as_ref().map_or(0, String::len)
@@ -197,17 +198,8 @@ impl InsertRow for TimeRow {
 /// An incremental run's song records, whole: any field can decide which record is first.
 impl InsertRow for SongRecord {
     const TABLE: &'static str = "new_songs";
-    const COLUMNS: &'static [&'static str] = &[
-        "song_id",
-        "title",
-        "artist_id",
-        "artist_name",
-        "artist_location",
-        "artist_latitude",
-        "artist_longitude",
-        "duration",
-        "year",
-    ];
+    /// The work table's columns are the record's fields, named and ordered alike.
+    const COLUMNS: &'static [&'static str] = <SongRecord as Record>::FIELDS;
 
     fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>) {
         out.extend_from_slice(&[
