@@ -85,6 +85,29 @@ fn add_object(from_root: &Path, object: &Path, to_root: &Path) {
     std::fs::copy(object, target).unwrap();
 }
 
+/// Loads `root` incrementally in both modes, into `inc_client` and `inc_copy`, and checks
+/// that each equals a rebuild of it; `step` names the moment in a failure. Gives the client
+/// and copy reports.
+async fn both_modes_equal_a_full_load(root: &Path, url: &str, step: &str) -> (Report, Report) {
+    let client = run(
+        root,
+        url,
+        "inc_client",
+        Mode::Client,
+        LoadScope::Incremental,
+    )
+    .await;
+    let copy = run(root, url, "inc_copy", Mode::Copy, LoadScope::Incremental).await;
+    let expected = full_load(root, url).await;
+    assert_eq!(
+        dump_all(url, "inc_client").await,
+        expected,
+        "client, {step}"
+    );
+    assert_eq!(dump_all(url, "inc_copy").await, expected, "copy, {step}");
+    (client, copy)
+}
+
 /// Loads `source`'s logs one day at a time, incrementally in both modes, and checks after
 /// each day that both equal a rebuild of the days so far and that no id already given moved.
 async fn day_by_day(source: &Path) {
@@ -95,29 +118,10 @@ async fn day_by_day(source: &Path) {
     let mut before: Vec<String> = Vec::new();
     for (day, object) in log_objects(source).iter().enumerate() {
         add_object(source, object, root);
-        let client = run(
-            root,
-            &url,
-            "inc_client",
-            Mode::Client,
-            LoadScope::Incremental,
-        )
-        .await;
-        let copy = run(root, &url, "inc_copy", Mode::Copy, LoadScope::Incremental).await;
+        let (client, copy) = both_modes_equal_a_full_load(root, &url, &format!("day {day}")).await;
         let counts = client.logs.manifest.unwrap();
         assert_eq!((counts.new, counts.already_loaded), (1, day as u64));
         assert_eq!(client.tables, copy.tables, "day {day}");
-        let expected = full_load(root, &url).await;
-        assert_eq!(
-            dump_all(&url, "inc_client").await,
-            expected,
-            "client, day {day}"
-        );
-        assert_eq!(
-            dump_all(&url, "inc_copy").await,
-            expected,
-            "copy, day {day}"
-        );
         let now = played(&url, "inc_client").await;
         assert_eq!(now[..before.len()], before[..], "ids moved on day {day}");
         before = now;
@@ -166,20 +170,7 @@ async fn reversed_batches(source: &Path, batches: usize) {
         for object in chunk {
             add_object(source, object, root);
         }
-        for (schema, mode) in [("inc_client", Mode::Client), ("inc_copy", Mode::Copy)] {
-            run(root, &url, schema, mode, LoadScope::Incremental).await;
-        }
-        let expected = full_load(root, &url).await;
-        assert_eq!(
-            dump_all(&url, "inc_client").await,
-            expected,
-            "client, batch {batch}"
-        );
-        assert_eq!(
-            dump_all(&url, "inc_copy").await,
-            expected,
-            "copy, batch {batch}"
-        );
+        both_modes_equal_a_full_load(root, &url, &format!("batch {batch}")).await;
     }
 }
 
@@ -340,20 +331,7 @@ async fn cross_run_rules_hold_whatever_order_objects_arrive_in() {
         for (key, json) in objects.iter() {
             write(root, key, json);
         }
-        for (schema, mode) in [("inc_client", Mode::Client), ("inc_copy", Mode::Copy)] {
-            run(root, &url, schema, mode, LoadScope::Incremental).await;
-        }
-        let expected = full_load(root, &url).await;
-        assert_eq!(
-            dump_all(&url, "inc_client").await,
-            expected,
-            "client, batch {batch}"
-        );
-        assert_eq!(
-            dump_all(&url, "inc_copy").await,
-            expected,
-            "copy, batch {batch}"
-        );
+        both_modes_equal_a_full_load(root, &url, &format!("batch {batch}")).await;
     }
     let users = "SELECT user_id || ' ' || first_name FROM inc_client.users ORDER BY 1";
     assert_eq!(texts(&url, users).await, ["7 Earlier", "8 F8", "9 X"]);
