@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::db::sql::checks;
-use crate::db::{render, DialectSql};
+use crate::db::{number_at, render, DialectSql};
 use crate::error::Error;
 use crate::sink::TableSet;
 
@@ -223,8 +223,7 @@ pub enum Scope {
 impl RunCounts {
     /// The counts from a query's one row of two numbers.
     pub fn from_rows(rows: &[Vec<Option<String>>]) -> Result<RunCounts, Error> {
-        let number = |i: usize| -> Option<u64> { rows.first()?.get(i)?.as_deref()?.parse().ok() };
-        match (number(0), number(1)) {
+        match (number_at(rows, 0), number_at(rows, 1)) {
             (Some(plays), Some(users)) => Ok(RunCounts { plays, users }),
             _ => Err(Error::Internal(format!(
                 "counting what the run read gave {rows:?}, not two numbers"

@@ -151,11 +151,7 @@ impl Database {
     ) -> Result<TableCounts, TargetError> {
         let sql = render(sql::COUNTS, &[("schema", &schema.quoted())]);
         let rows = self.text_rows(client, "count rows", &sql).await?;
-        let count = |i: usize| {
-            rows.first()
-                .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-                .unwrap_or(0)
-        };
+        let count = |i: usize| number_at(&rows, i).unwrap_or(0);
         Ok(TableCounts {
             songplays: count(0),
             users: count(1),
@@ -164,6 +160,12 @@ impl Database {
             time: count(4),
         })
     }
+}
+
+/// The number in column `column` of the first of [`Database::text_rows`]' rows, if it is
+/// one.
+pub fn number_at(rows: &[Vec<Option<String>>], column: usize) -> Option<u64> {
+    rows.first()?.get(column)?.as_deref()?.parse().ok()
 }
 
 fn describe(config: &tokio_postgres::Config) -> String {

@@ -13,7 +13,7 @@ use super::{client, copy, Loaded};
 use crate::check::{RunCounts, Scope};
 use crate::config::{LoadConfig, LoadScope, Mode};
 use crate::db::merge::MergeSql;
-use crate::db::Database;
+use crate::db::{number_at, Database};
 use crate::error::{Error, Result};
 use crate::report::{stage, Stage};
 use crate::sink::insert::RowEncoding;
@@ -169,11 +169,7 @@ impl Found {
     async fn read(database: &Database, client: &Client, merge: &MergeSql) -> Result<Found> {
         let step = "look for the tables and the manifest";
         let rows = database.text_rows(client, step, &merge.found()).await?;
-        let count = |rows: &[Vec<Option<String>>], i: usize| -> u64 {
-            rows.first()
-                .and_then(|row| row.get(i)?.as_deref()?.parse().ok())
-                .unwrap_or(0)
-        };
+        let count = |rows: &[Vec<Option<String>>], i: usize| number_at(rows, i).unwrap_or(0);
         let tables = count(&rows, 0);
         let manifest_rows = if count(&rows, 1) > 0 {
             let counted = database
@@ -316,9 +312,7 @@ async fn expected(
     let rows = database
         .text_rows(client, "count what the merge must give", &merge.expected())
         .await?;
-    let last = rows
-        .first()
-        .and_then(|row| row.get(2)?.as_deref()?.parse().ok())
+    let last = number_at(&rows, 2)
         .ok_or_else(|| Error::Internal(format!("the merge's counts gave {rows:?}")))?;
     Ok((RunCounts::from_rows(&rows)?, last))
 }
