@@ -1,6 +1,7 @@
 //! Criterion bench of the sink: multi-row INSERTs of songplay rows into a real PostgreSQL
-//! (started by the bench, fsync off), at several rows per statement, with bind parameters
-//! and with literals over the simple query protocol (rows/s).
+//! (started by the bench, fsync off), at several rows per statement: one array per column
+//! unnested, multi-row VALUES with bind parameters, and literals over the simple query
+//! protocol (rows/s).
 
 use std::time::{Duration, Instant};
 
@@ -8,7 +9,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use sparkify_load::db::{render, sql, Database, DialectSql};
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
-use sparkify_load::sink::insert::{Inserter, RowEncoding};
+use sparkify_load::sink::insert::{InsertShape, Inserter, RowEncoding};
 use sparkify_load::sink::literal::Literals;
 use sparkify_load::sink::TableSet;
 use sparkify_load::{Dialect, SchemaName, Secret};
@@ -56,9 +57,10 @@ fn insert(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     group.throughput(Throughput::Elements(ROWS as u64));
     let literals = runtime.block_on(Literals::of(&database, &client)).unwrap();
-    let cases = [10, 100, 500, 1_000, 4_095]
-        .map(|n| ("bind", n, RowEncoding::Bind))
+    let cases = [1_000, 5_000, 20_000]
+        .map(|n| ("arrays", n, RowEncoding::Arrays))
         .into_iter()
+        .chain([10, 100, 500, 1_000, 4_095].map(|n| ("bind", n, RowEncoding::Bind)))
         .chain([100, 500, 1_000, 4_095].map(|n| ("literal", n, RowEncoding::Literal(literals))));
     for (name, per_statement, encoding) in cases {
         group.bench_with_input(
@@ -75,8 +77,11 @@ fn insert(c: &mut Criterion) {
                                 &client,
                                 &database,
                                 TableSet::plain(schema.clone()),
-                                encoding,
-                                n,
+                                InsertShape {
+                                    encoding,
+                                    rows_per_statement: n,
+                                    in_flight: 1,
+                                },
                             );
                             inserter.push(rows.iter().cloned()).await.unwrap();
                             assert_eq!(inserter.finish().await.unwrap(), ROWS as u64);

@@ -65,6 +65,20 @@ fn stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // The ceiling of any decoder built on serde_json: its syntax pass over every record
+    // alone, keeping nothing (docs/BENCHMARKS.md).
+    group.bench_function("events-serde-json-syntax-only", |b| {
+        b.iter(|| {
+            logs.par_iter()
+                .map(|(_, b)| {
+                    serde_json::Deserializer::from_slice(b)
+                        .into_iter::<serde::de::IgnoredAny>()
+                        .filter(Result::is_ok)
+                        .count()
+                })
+                .sum::<usize>()
+        })
+    });
     group.finish();
 
     let song_records: Vec<SongRecord> = songs
@@ -100,12 +114,14 @@ fn stages(c: &mut Criterion) {
                     .map(|(i, object)| ObjectFold::of_events(&catalog, i as u32, object))
                     .collect();
                 let mut fold = EventFold::default();
-                let mut plays = 0;
+                let (mut plays, mut times) = (0, 0);
                 for object in folds {
-                    plays += fold.merge(object).len();
+                    let new = fold.merge(object);
+                    plays += new.songplays.len();
+                    times += new.times.len();
                 }
-                let (users, times) = fold.finish();
-                (plays, users.len(), times.len())
+                let users = fold.finish();
+                (plays, users.len(), times)
             },
             BatchSize::LargeInput,
         )

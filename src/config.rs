@@ -1,7 +1,7 @@
 //! The settings of a load: asked for as a [`LoadRequest`], checked once into a
 //! [`LoadConfig`], so that no invalid combination reaches the pipeline.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::check::CheckFile;
 pub use crate::db::Dialect;
@@ -41,8 +41,9 @@ pub enum Target {
 /// How client mode sends rows in its INSERTs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InsertMethod {
-    /// Prepared statements with binary bind parameters: PostgreSQL's fastest INSERT
-    /// (docs/BENCHMARKS.md), the default there.
+    /// One binary array per column, unnested into rows: PostgreSQL only.
+    Arrays,
+    /// Multi-row `VALUES` in prepared statements with binary bind parameters.
     Bind,
     /// Escaped SQL literals over the simple query protocol: the route loaders use
     /// against Redshift, the default there (docs/REDSHIFT.md).
@@ -53,7 +54,8 @@ impl InsertMethod {
     /// The method a dialect loads with unless asked otherwise.
     pub fn default_for(dialect: Dialect) -> InsertMethod {
         match dialect {
-            Dialect::Postgres => InsertMethod::Bind,
+            // The fastest INSERT measured on PostgreSQL (docs/BENCHMARKS.md).
+            Dialect::Postgres => InsertMethod::Arrays,
             Dialect::Redshift => InsertMethod::Literal,
         }
     }
@@ -142,7 +144,49 @@ pub enum LoadScope {
     /// `--full`: rebuild from every object through the merge, keeping a manifest, so
     /// that incremental runs can follow.
     Full,
+    /// `--shard K/N`: one worker of a sharded load writes its share of the objects into
+    /// tables that wait for `merge` (docs/SCALE.md).
+    Shard(Shard),
 }
+
+/// One worker's share of a sharded load: the objects whose key hashes to `index` of
+/// `count` shards, numbered from 0 as Kubernetes and AWS Batch number array jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+/// The most shards one run may have.
+pub const MAX_SHARDS: u32 = 1024;
+
+impl Shard {
+    /// Shard `index` of `count`, checked.
+    pub fn new(index: u32, count: u32) -> Result<Shard, Error> {
+        if !(1..=MAX_SHARDS).contains(&count) || index >= count {
+            return Err(Error::Config(format!(
+                "shard {index}/{count} is not one: the count is 1 to {MAX_SHARDS}, and the \
+                 index 0 to one less than the count"
+            )));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether this shard reads the object `key`: the 64-bit FNV-1a hash of the key's
+    /// bytes, modulo the count. Stable across machines, builds and versions: every worker
+    /// of a run must agree, whatever it runs on.
+    pub fn takes(&self, key: &str) -> bool {
+        let mut hasher = fnv::FnvHasher::default();
+        std::hash::Hasher::write(&mut hasher, key.as_bytes());
+        std::hash::Hasher::finish(&hasher) % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+/// Client mode's connections to the target unless asked otherwise (docs/BENCHMARKS.md).
+pub const DEFAULT_INSERT_CONNECTIONS: usize = 2;
+/// INSERT statements in flight on one connection unless asked otherwise
+/// (docs/BENCHMARKS.md).
+pub const DEFAULT_STATEMENTS_IN_FLIGHT: usize = 4;
 
 /// A load as asked for: every setting, unchecked. [`LoadRequest::resolve`] checks it.
 #[derive(Debug, Clone)]
@@ -165,6 +209,11 @@ pub struct LoadRequest {
     pub progress: bool,
     /// Client mode's INSERTs; default: [`InsertMethod::default_for`] the dialect.
     pub insert: Option<InsertMethod>,
+    /// Client mode's connections to the target (at least 1).
+    pub insert_connections: usize,
+    /// INSERT statements client mode sends on one connection before it awaits the first
+    /// one's answer (at least 1).
+    pub statements_in_flight: usize,
     /// Names this load's private tables on Redshift: lower-case letters and digits, at
     /// most 16; default: 8 random hex digits.
     pub run_id: Option<String>,
@@ -194,6 +243,8 @@ impl LoadRequest {
             concurrency: 32,
             progress: false,
             insert: None,
+            insert_connections: DEFAULT_INSERT_CONNECTIONS,
+            statements_in_flight: DEFAULT_STATEMENTS_IN_FLIGHT,
             run_id: None,
             scope: LoadScope::Rebuild,
             checks: None,
@@ -227,6 +278,15 @@ impl LoadConfig {
         if request.concurrency == 0 {
             return refuse("--concurrency must be at least 1");
         }
+        if request.insert_connections == 0 || request.statements_in_flight == 0 {
+            return refuse("--insert-connections and --statements-in-flight must be at least 1");
+        }
+        if request.insert == Some(InsertMethod::Arrays) && request.dialect == Dialect::Redshift {
+            return refuse(
+                "--insert arrays needs PostgreSQL: Redshift has no array types; use \
+                 --insert literal (its default)",
+            );
+        }
         if matches!(request.target, Target::Embedded(_)) && request.dialect == Dialect::Redshift {
             return refuse(
                 "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
@@ -240,10 +300,22 @@ impl LoadConfig {
             }
             _ => None,
         };
+        if let LoadScope::Shard(_) = request.scope {
+            if request.mode != Mode::Client {
+                return refuse("--shard is for client mode: a shard parses its objects itself");
+            }
+            if request.run_id.is_none() {
+                return refuse(
+                    "--shard needs --run-id: every worker of a sharded load, and its merge, \
+                     name the same run",
+                );
+            }
+        }
         if request.scope != LoadScope::Rebuild {
             if request.copy.dry_run {
                 return refuse(
-                    "--dry-run prints a rebuild's plan: leave out --incremental and --full",
+                    "--dry-run prints a rebuild's plan: leave out --incremental, --full and \
+                     --shard",
                 );
             }
             if redshift_copy.is_some() {
@@ -256,27 +328,10 @@ impl LoadConfig {
             }
         }
         let run_id = match &request.run_id {
-            Some(run_id)
-                if (1..=16).contains(&run_id.len())
-                    && run_id
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) =>
-            {
-                run_id.clone()
-            }
-            Some(run_id) => {
-                return Err(Error::Config(format!(
-                    "run id {run_id:?} is not allowed: use 1 to 16 lower-case letters and digits"
-                )))
-            }
+            Some(run_id) => checked_run_id(run_id)?,
             None => format!("{:08x}", rand::random::<u32>()),
         };
-        let gate = match (&request.checks, request.no_checks) {
-            (Some(_), true) => return refuse("--checks and --no-checks do not go together"),
-            (_, true) => None,
-            (Some(path), false) => Some(CheckFile::read(path)?),
-            (None, false) => Some(CheckFile::default()),
-        };
+        let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
         Ok(LoadConfig {
             request,
             run_id,
@@ -320,6 +375,74 @@ impl LoadConfig {
     /// Whether the load only prints its statements.
     pub fn dry_run(&self) -> bool {
         self.request.copy.dry_run
+    }
+}
+
+/// A run id as given, if it is one: 1 to 16 lower-case letters and digits.
+fn checked_run_id(run_id: &str) -> Result<String, Error> {
+    if (1..=16).contains(&run_id.len())
+        && run_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        Ok(run_id.to_string())
+    } else {
+        Err(Error::Config(format!(
+            "run id {run_id:?} is not allowed: use 1 to 16 lower-case letters and digits"
+        )))
+    }
+}
+
+/// The quality gate asked for: the built-ins, with a user file, or none.
+fn quality_gate(checks: Option<&Path>, no_checks: bool) -> Result<Option<CheckFile>, Error> {
+    match (checks, no_checks) {
+        (Some(_), true) => Err(Error::Config(
+            "--checks and --no-checks do not go together".into(),
+        )),
+        (_, true) => Ok(None),
+        (Some(path), false) => Ok(Some(CheckFile::read(path)?)),
+        (None, false) => Ok(Some(CheckFile::default())),
+    }
+}
+
+/// A merge of a sharded load's shards as asked for.
+#[derive(Debug, Clone)]
+pub struct MergeRequest {
+    pub target: Target,
+    pub dialect: Dialect,
+    pub schema: SchemaName,
+    pub run_id: String,
+    pub checks: Option<PathBuf>,
+    pub no_checks: bool,
+}
+
+/// A merge's settings, checked: made only by [`MergeConfig::resolve`].
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    pub(crate) request: MergeRequest,
+    pub(crate) gate: Option<CheckFile>,
+}
+
+impl MergeConfig {
+    pub fn resolve(request: MergeRequest) -> Result<MergeConfig, Error> {
+        if matches!(request.target, Target::Embedded(_)) && request.dialect == Dialect::Redshift {
+            return Err(Error::Config(
+                "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
+                 --target (or the cluster of --config)"
+                    .into(),
+            ));
+        }
+        checked_run_id(&request.run_id)?;
+        let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
+        Ok(MergeConfig { request, gate })
+    }
+
+    pub fn schema(&self) -> &SchemaName {
+        &self.request.schema
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.request.target
     }
 }
 

@@ -26,11 +26,12 @@ pub mod source;
 pub mod transform;
 
 pub use config::{
-    CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Target,
+    CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, MergeConfig,
+    MergeRequest, Mode, Shard, Target, DEFAULT_INSERT_CONNECTIONS, DEFAULT_STATEMENTS_IN_FLIGHT,
 };
 pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
-pub use load::{client_dry_run, load, redshift_copy_plan};
+pub use load::{client_dry_run, load, merge, redshift_copy_plan};
 pub use report::Report;
 pub use secret::Secret;

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
             | Command::CreateTables { global, .. }
             | Command::Parity { global, .. }
             | Command::Report { global, .. }
+            | Command::Merge { global, .. }
+            | Command::Check { global, .. }
             | Command::Next { global, .. }
             | Command::Db { global, .. },
         ) => global.verbose,

@@ -63,6 +63,18 @@ pub struct Report {
     pub seconds: f64,
     /// The loader's peak resident memory (Linux), in MiB.
     pub peak_rss_mib: Option<f64>,
+    /// A sharded load's worker or merge: which run, which shard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Shards>,
+}
+
+/// Where a report stands in a sharded load.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shards {
+    pub run_id: String,
+    /// The worker's shard; `None` for the merge.
+    pub shard: Option<u32>,
+    pub count: u32,
 }
 
 impl Report {
@@ -88,19 +100,41 @@ pub(crate) fn stage(name: &'static str, took: Duration) -> Stage {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "loaded {} ({} mode, schema {}) in {:.2} s",
-            self.target, self.mode, self.schema, self.seconds
-        )?;
+        match &self.shards {
+            Some(Shards {
+                run_id,
+                shard: Some(shard),
+                count,
+            }) => writeln!(
+                f,
+                "shard {shard} of {count} (numbered from 0) of run {run_id} written to {} \
+                 (schema {}) in {:.2} s; once all {count} have finished, \
+                 `sparkify-load merge --run-id {run_id}` loads them",
+                self.target, self.schema, self.seconds
+            )?,
+            Some(Shards { run_id, count, .. }) => writeln!(
+                f,
+                "merged the {count} shards of run {run_id} into {} (schema {}) in {:.2} s",
+                self.target, self.schema, self.seconds
+            )?,
+            None => writeln!(
+                f,
+                "loaded {} ({} mode, schema {}) in {:.2} s",
+                self.target, self.mode, self.schema, self.seconds
+            )?,
+        }
         let t = &self.tables;
+        let worker = matches!(&self.shards, Some(Shards { shard: Some(_), .. }));
         for (table, rows) in [
             ("songplays", t.songplays),
             ("users", t.users),
             ("songs", t.songs),
             ("artists", t.artists),
             ("time", t.time),
-        ] {
+        ]
+        .into_iter()
+        .filter(|_| !worker)
+        {
             writeln!(f, "  {table:<10} {rows:>12} rows")?;
         }
         for (name, source) in [("song data", &self.songs), ("log data", &self.logs)] {

@@ -76,6 +76,27 @@ pub(crate) enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
+    /// Merge the finished shards of a sharded load (load --shard K/N --run-id ID) into the
+    /// five tables in one transaction, with a manifest; refused while a shard is missing
+    /// (docs/SCALE.md).
+    Merge {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The run the workers were given.
+        #[arg(long, value_name = "RUN_ID")]
+        run_id: String,
+        /// A TOML file of user checks added to the quality gate run before the commit.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_checks")]
+        checks: Option<PathBuf>,
+        /// Commit without the quality gate.
+        #[arg(long)]
+        no_checks: bool,
+        /// Write the merge's report as JSON here.
+        #[arg(long, value_name = "PATH")]
+        report: Option<PathBuf>,
+        #[command(flatten)]
+        global: GlobalArgs,
+    },
     /// Check a loaded star schema: the built-in checks and those of --checks, a line each;
     /// exit 6 when an error-level check fails (docs/CHECKS.md).
     Check {
@@ -205,11 +226,19 @@ pub(crate) struct LoadArgs {
     /// lower-case letters and digits [default: 8 random hex digits].
     #[arg(long, value_name = "RUN_ID")]
     pub run_id: Option<String>,
-    /// Client mode's INSERTs: bind (binary bind parameters; the default on PostgreSQL, where
-    /// it is fastest) or literal (escaped SQL literals over the simple query protocol; the
-    /// default on Redshift).
+    /// Client mode's INSERTs: arrays (one binary array per column, unnested; PostgreSQL
+    /// only), bind (multi-row VALUES with binary bind parameters) or literal (escaped SQL
+    /// literals over the simple query protocol; the default on Redshift). The default on
+    /// PostgreSQL is the fastest measured (docs/BENCHMARKS.md).
     #[arg(long, value_enum)]
     pub insert: Option<InsertArg>,
+    /// Client mode's connections to the target.
+    #[arg(long, value_name = "N", default_value_t = sparkify_load::DEFAULT_INSERT_CONNECTIONS)]
+    pub insert_connections: usize,
+    /// INSERT statements client mode sends on one connection before awaiting the first
+    /// one's answer (pipelined).
+    #[arg(long, value_name = "N", default_value_t = sparkify_load::DEFAULT_STATEMENTS_IN_FLIGHT)]
+    pub statements_in_flight: usize,
     /// Load only the objects the target's manifest lacks and merge their rows into the
     /// tables; an object changed or gone since it was loaded fails the run
     /// (docs/INCREMENTAL.md).
@@ -219,6 +248,12 @@ pub(crate) struct LoadArgs {
     /// runs can follow.
     #[arg(long)]
     pub full: bool,
+    /// One worker of a sharded load: K/N reads the objects whose keys hash to shard K of N
+    /// (K from 0) into tables that wait for `merge`; auto/N takes K from
+    /// JOB_COMPLETION_INDEX (Kubernetes) or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch). Needs
+    /// --run-id (docs/SCALE.md).
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["incremental", "full"])]
+    pub shard: Option<String>,
     /// A TOML file of user checks (and built-in severities) added to the quality gate that
     /// every load runs on its new tables before they are swapped in.
     #[arg(long, value_name = "FILE", conflicts_with = "no_checks")]
@@ -280,6 +315,7 @@ pub(crate) enum ModeArg {
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum InsertArg {
+    Arrays,
     Bind,
     Literal,
 }
@@ -308,6 +344,10 @@ pub(crate) struct BenchArgs {
     /// Measure client mode alone (peak RSS at scale).
     #[arg(long)]
     pub client_only: bool,
+    /// Also load in client mode with each INSERT form (arrays, bind), 1, 2 and 4
+    /// connections, and 1 or 4 statements in flight, and print that matrix.
+    #[arg(long)]
+    pub insert_matrix: bool,
     /// Append the results to this Markdown file.
     #[arg(long, value_name = "PATH")]
     pub doc: Option<PathBuf>,

@@ -9,7 +9,7 @@ use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
-    CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Target,
+    CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Shard, Target,
 };
 
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args};
@@ -90,17 +90,54 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
     request.run_id = args.run_id.clone();
     request.checks = args.checks.clone();
     request.no_checks = args.no_checks;
-    request.scope = match (args.incremental, args.full) {
-        (true, _) => LoadScope::Incremental,
-        (_, true) => LoadScope::Full,
+    request.scope = match (&args.shard, args.incremental, args.full) {
+        (Some(shard), ..) => LoadScope::Shard(parse_shard(shard, |name| std::env::var(name).ok())?),
+        (None, true, _) => LoadScope::Incremental,
+        (None, _, true) => LoadScope::Full,
         _ => LoadScope::Rebuild,
     };
     request.insert = args.insert.map(|insert| match insert {
+        InsertArg::Arrays => InsertMethod::Arrays,
         InsertArg::Bind => InsertMethod::Bind,
         InsertArg::Literal => InsertMethod::Literal,
     });
+    request.insert_connections = args.insert_connections;
+    request.statements_in_flight = args.statements_in_flight;
     request.progress = !args.quiet && std::io::stderr().is_terminal();
     Ok(request.resolve()?)
+}
+
+/// The environment variables `--shard auto/N` reads its index from, in the order tried.
+const SHARD_INDEX_VARIABLES: [&str; 2] = ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"];
+
+/// `--shard K/N` or `auto/N`, the index of auto read by `env` from the job runner's
+/// variable.
+fn parse_shard(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Shard, Error> {
+    let usage = || {
+        Error::Config(format!(
+            "--shard {text:?} is not K/N or auto/N (K from 0, as in --shard 0/4)"
+        ))
+    };
+    let (index, count) = text.split_once('/').ok_or_else(usage)?;
+    let count: u32 = count.parse().map_err(|_| usage())?;
+    let index: u32 = if index == "auto" {
+        let (name, value) = SHARD_INDEX_VARIABLES
+            .iter()
+            .find_map(|name| Some((name, env(name)?)))
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "--shard auto/{count} reads the shard from {} or {}, and neither is set",
+                    SHARD_INDEX_VARIABLES[0], SHARD_INDEX_VARIABLES[1]
+                ))
+            })?;
+        value
+            .trim()
+            .parse()
+            .map_err(|_| Error::Config(format!("{name}={value:?} is not a shard index")))?
+    } else {
+        index.parse().map_err(|_| usage())?
+    };
+    Shard::new(index, count)
 }
 
 pub(super) fn s3_options(args: &S3Args) -> S3Options {
@@ -133,4 +170,40 @@ async fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
         println!("\n-- {}. {step}\n{}", number + 1, sql.trim_end());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn shards_come_from_the_flag_or_the_job_runner() {
+        let shard = |text, vars| parse_shard(text, env(vars)).map_err(|e| e.to_string());
+        assert_eq!(shard("2/4", &[]), Ok(Shard { index: 2, count: 4 }));
+        let kubernetes = [("JOB_COMPLETION_INDEX", "3")];
+        assert_eq!(
+            shard("auto/4", &kubernetes),
+            Ok(Shard { index: 3, count: 4 })
+        );
+        let batch = [("AWS_BATCH_JOB_ARRAY_INDEX", "1")];
+        assert_eq!(shard("auto/2", &batch), Ok(Shard { index: 1, count: 2 }));
+        assert!(shard("auto/2", &[]).unwrap_err().contains("neither is set"));
+        assert!(shard("auto/2", &[("JOB_COMPLETION_INDEX", "x")])
+            .unwrap_err()
+            .contains("JOB_COMPLETION_INDEX=\"x\" is not a shard index"));
+        assert!(shard("4/4", &[])
+            .unwrap_err()
+            .contains("shard 4/4 is not one"));
+        assert!(shard("1", &[])
+            .unwrap_err()
+            .contains("is not K/N or auto/N"));
+    }
 }

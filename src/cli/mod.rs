@@ -7,6 +7,7 @@ mod check;
 mod db;
 mod dwh;
 mod load;
+mod merge;
 mod parity;
 mod report;
 mod target;
@@ -59,6 +60,23 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             global,
         }) => runtime.block_on(check::run(target, checks, json, &global)),
+        Some(Command::Merge {
+            target,
+            run_id,
+            checks,
+            no_checks,
+            report,
+            global,
+        }) => runtime.block_on(merge::run(
+            target,
+            merge::MergeArgs {
+                run_id,
+                checks,
+                no_checks,
+                report,
+            },
+            &global,
+        )),
         Some(Command::Next { target, of, global }) => {
             runtime.block_on(report::next(target, of, &global))
         }

@@ -4,6 +4,7 @@
 
 pub mod merge;
 mod schema;
+pub mod shard;
 pub mod sql;
 pub mod tls;
 

@@ -28,6 +28,12 @@ impl SchemaName {
         SchemaName(format!("sparkify_load_state_{}", self.0))
     }
 
+    /// The tool's own schema for this schema's sharded loads: each shard's tables until
+    /// the merge, and which shards finished.
+    pub fn shards(&self) -> SchemaName {
+        SchemaName(format!("sparkify_load_shards_{}", self.0))
+    }
+
     /// The private schema a load into this schema stages its tables in.
     pub fn staging(&self) -> SchemaName {
         SchemaName(format!("sparkify_load_staging_{}", self.0))

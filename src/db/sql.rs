@@ -23,6 +23,8 @@ pub struct DialectSql {
     pub drop_staging: &'static str,
     pub swap: &'static str,
     pub insert: &'static str,
+    /// The unnested-arrays INSERT, where the dialect has arrays (PostgreSQL).
+    pub insert_arrays: &'static str,
     /// Advisory locking, where the dialect has it: (try, wait).
     pub lock: Option<(&'static str, &'static str)>,
     /// Incremental loads' state tables (`sql/<dialect>/state.sql`).
@@ -59,6 +61,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     drop_staging: sql_file!("shared/drop_staging.sql"),
     swap: sql_file!("postgres/swap.sql"),
     insert: sql_file!("shared/insert.sql"),
+    insert_arrays: sql_file!("postgres/insert_arrays.sql"),
     lock: Some((
         sql_file!("postgres/try_lock.sql"),
         sql_file!("postgres/lock.sql"),
@@ -86,6 +89,8 @@ pub static REDSHIFT: DialectSql = DialectSql {
     drop_staging: sql_file!("shared/drop_staging.sql"),
     swap: sql_file!("redshift/swap.sql"),
     insert: sql_file!("shared/insert.sql"),
+    // Redshift has no array types; config refuses `--insert arrays` there.
+    insert_arrays: "",
     lock: None,
     state: sql_file!("redshift/state.sql"),
     merge_lock: "LOCK {schema}.sparkify_load_lock;",
@@ -152,6 +157,18 @@ pub mod merge {
     pub const MERGE: &str = sql_file!("shared/merge/merge.sql");
     pub const ANALYZE_WORK: &str = sql_file!("shared/merge/analyze_work.sql");
     pub const EXPECTED: &str = sql_file!("shared/merge/expected.sql");
+}
+
+/// Sharded loads (`db::shard`): the registry of finished shards and the merge's gathering.
+pub mod shard {
+    pub const REGISTRY: &str = sql_file!("shared/shard/registry.sql");
+    pub const FORGET: &str = sql_file!("shared/shard/forget.sql");
+    pub const FINISH: &str = sql_file!("shared/shard/finish.sql");
+    pub const FINISHED: &str = sql_file!("shared/shard/finished.sql");
+    pub const GATHER_OBJECTS: &str = sql_file!("shared/shard/gather_objects.sql");
+    pub const GATHER_SHARD: &str = sql_file!("shared/shard/gather_shard.sql");
+    pub const SPEND: &str = sql_file!("shared/shard/spend.sql");
+    pub const DROP_SHARD: &str = sql_file!("shared/shard/drop_shard.sql");
 }
 
 /// Data quality checks (`src/check/`): each lists what breaks it.

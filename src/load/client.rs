@@ -1,6 +1,7 @@
 //! Client mode: songs read and parsed into the catalog; events streamed through it while
-//! songs, artists and songplays are inserted; then users and time. Three stages, each on
-//! the new tables over two connections.
+//! songs, artists, songplays and time (each start time when first seen) are inserted;
+//! then users. Three stages, each on the new tables over the load's connections (two
+//! unless asked otherwise).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,29 +22,33 @@ use crate::error::{Error, Result, TargetError};
 use crate::model::{EventRecord, PlayRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::Decoded;
 use crate::report::{stage, SourceSummary, Stage, TableCounts};
-use crate::sink::insert::{InsertRow, Inserter, RowEncoding, DEFAULT_ROWS_PER_STATEMENT};
+use crate::sink::insert::{InsertRow, InsertShape, Inserter, RowEncoding};
 use crate::sink::literal::Literals;
 use crate::sink::staging::Staging;
 use crate::sink::TableSet;
 use crate::source::Source;
 use crate::transform::songplays::is_play;
-use crate::transform::{Catalog, EventFold, ObjectFold};
+use crate::transform::{Catalog, EventFold, NewRows, ObjectFold};
 
-/// Songplay batches in flight between the event stage and the songplays inserter.
-const SONGPLAY_CHANNEL_DEPTH: usize = 16;
+/// Objects' new rows in flight between the event stage and the inserters.
+const NEW_ROWS_CHANNEL_DEPTH: usize = 16;
 
-/// The new tables and the two connections that fill them.
+/// The new tables and the connections that fill them.
 struct Sink<'a> {
     database: &'a Database,
     tables: TableSet,
-    encoding: RowEncoding,
-    /// Songs, artists, users and half of time go here, songplays when it is free.
-    dimensions: Client,
-    /// Songplays, and the other half of time.
-    plays: Client,
+    shape: InsertShape,
+    /// Songs and artists go on the first, then songplays and time on each as it is free;
+    /// users on the first at the end.
+    clients: Vec<Client>,
 }
 
 impl Sink<'_> {
+    /// The connection that takes the dimensions first.
+    fn dimensions(&self) -> &Client {
+        &self.clients[0]
+    }
+
     /// Inserts rows of one table over one connection; gives how many.
     async fn insert<R: InsertRow>(
         &self,
@@ -56,13 +61,7 @@ impl Sink<'_> {
     }
 
     fn inserter<'c, R: InsertRow>(&'c self, client: &'c Client) -> Inserter<'c, R> {
-        Inserter::new(
-            client,
-            self.database,
-            self.tables.clone(),
-            self.encoding,
-            DEFAULT_ROWS_PER_STATEMENT,
-        )
+        Inserter::new(client, self.database, self.tables.clone(), self.shape)
     }
 }
 
@@ -88,14 +87,15 @@ pub(super) async fn fill(
         "songs read"
     );
 
-    let (dimensions, plays) = tokio::try_join!(database.connect(), database.connect())?;
-    let encoding = row_encoding(config, database, &dimensions).await?;
+    let clients =
+        futures::future::try_join_all((0..request.insert_connections).map(|_| database.connect()))
+            .await?;
+    let shape = insert_shape(config, database, &clients[0]).await?;
     let sink = Sink {
         database,
         tables: staging.tables(),
-        encoding,
-        dimensions,
-        plays,
+        shape,
+        clients,
     };
     let started = Instant::now();
     let (counts, fold, logs) =
@@ -104,21 +104,20 @@ pub(super) async fn fill(
     tracing::info!(
         events = logs.records,
         songplays = counts.songplays,
-        "events read and songplays inserted"
+        time = counts.time,
+        "events read, songplays and time inserted"
     );
 
     let started = Instant::now();
     let plays_read = fold.plays();
-    let (users_read, users, time) = users_and_time(&sink, fold).await?;
-    stages.push(stage("users and time", started.elapsed()));
-    tracing::info!(users, time, "users and time inserted");
+    let users = on_rayon(move || fold.finish()).await?;
+    let users_read = users.len() as u64;
+    let users = sink.insert(sink.dimensions(), users).await?;
+    stages.push(stage("users", started.elapsed()));
+    tracing::info!(users, "users inserted");
 
     Ok(Loaded {
-        tables: TableCounts {
-            users,
-            time,
-            ..counts
-        },
+        tables: TableCounts { users, ..counts },
         songs,
         logs,
         stages,
@@ -176,10 +175,10 @@ async fn read_song_records(
     Ok((records, summary))
 }
 
-/// Streams the events through the catalog while songs and artists, then songplays, are
-/// inserted: both connections take songplay batches from one queue, the dimensions' one
-/// once songs and artists are in. Gives the counts of those three tables and the fold of
-/// users and start times.
+/// Streams the events through the catalog while songs and artists, then songplays and
+/// time, are inserted: every connection takes objects' new rows from one queue, the
+/// dimensions' one once songs and artists are in. Gives the counts of those four tables
+/// and the fold of users.
 async fn events_and_inserts(
     request: &LoadRequest,
     sink: &Sink<'_>,
@@ -188,19 +187,23 @@ async fn events_and_inserts(
     progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<(TableCounts, EventFold, SourceSummary)> {
-    let (songplay_tx, songplay_rx) = mpsc::channel::<Vec<SongplayRow>>(SONGPLAY_CHANNEL_DEPTH);
-    let queue = tokio::sync::Mutex::new(songplay_rx);
+    let (new_rows_tx, new_rows_rx) = mpsc::channel::<NewRows>(NEW_ROWS_CHANNEL_DEPTH);
+    let queue = tokio::sync::Mutex::new(new_rows_rx);
     let catalog_then_songplays = async {
         let songs = sink
-            .insert(&sink.dimensions, catalog.songs.iter().cloned())
+            .insert(sink.dimensions(), catalog.songs.iter().cloned())
             .await?;
         let artists = sink
-            .insert(&sink.dimensions, catalog.artists.iter().cloned())
+            .insert(sink.dimensions(), catalog.artists.iter().cloned())
             .await?;
-        let songplays = songplays_from(&queue, sink, &sink.dimensions).await?;
-        Ok::<_, Error>((songs, artists, songplays))
+        let new_rows = new_rows_from(&queue, sink, sink.dimensions()).await?;
+        Ok::<_, Error>((songs, artists, new_rows))
     };
-    let songplays = songplays_from(&queue, sink, &sink.plays);
+    let new_rows = futures::future::try_join_all(
+        sink.clients[1..]
+            .iter()
+            .map(|client| new_rows_from(&queue, sink, client)),
+    );
 
     let read_events = read_events(
         request,
@@ -209,12 +212,13 @@ async fn events_and_inserts(
         &catalog,
         progress,
         rejects,
-        songplay_tx,
+        new_rows_tx,
     );
-    let ((songs, artists, songplays_a), songplays_b, (fold, summary)) =
-        tokio::try_join!(catalog_then_songplays, songplays, read_events)?;
+    let ((songs, artists, first), rest, (fold, summary)) =
+        tokio::try_join!(catalog_then_songplays, new_rows, read_events)?;
     let counts = TableCounts {
-        songplays: songplays_a + songplays_b,
+        songplays: first.0 + rest.iter().map(|(songplays, _)| songplays).sum::<u64>(),
+        time: first.1 + rest.iter().map(|(_, time)| time).sum::<u64>(),
         songs,
         artists,
         ..TableCounts::default()
@@ -222,8 +226,8 @@ async fn events_and_inserts(
     Ok((counts, fold, summary))
 }
 
-/// Reads every event through the catalog and folds users and start times; each object's
-/// songplays go to `songplays` as they come, until its receiver is gone.
+/// Reads every event through the catalog and folds users; each object's songplays and
+/// first-seen start times go to `new_rows` as they come, until its receiver is gone.
 pub(super) async fn read_events(
     request: &LoadRequest,
     source: &Source,
@@ -231,7 +235,7 @@ pub(super) async fn read_events(
     catalog: &Arc<Catalog>,
     progress: &Progress,
     rejects: &mut Rejects,
-    songplays: mpsc::Sender<Vec<SongplayRow>>,
+    new_rows: mpsc::Sender<NewRows>,
 ) -> Result<(EventFold, SourceSummary)> {
     let mut fold = EventFold::default();
     let catalog = Arc::clone(catalog);
@@ -246,7 +250,7 @@ pub(super) async fn read_events(
         },
         async |folded| {
             let batch = fold.merge(folded);
-            Ok(songplays.send(batch).await.is_ok())
+            Ok(new_rows.send(batch).await.is_ok())
         },
     )
     .await?;
@@ -270,25 +274,30 @@ fn events_tree<'a>(
 }
 
 /// How client mode sends rows to this target.
-pub(super) async fn row_encoding(
+pub(super) async fn insert_shape(
     config: &LoadConfig,
     database: &Database,
     client: &Client,
-) -> Result<RowEncoding> {
-    Ok(match config.insert_method() {
+) -> Result<InsertShape> {
+    let encoding = match config.insert_method() {
+        InsertMethod::Arrays => RowEncoding::Arrays,
         InsertMethod::Bind => RowEncoding::Bind,
         InsertMethod::Literal => RowEncoding::Literal(Literals::of(database, client).await?),
-    })
+    };
+    Ok(InsertShape::new(
+        encoding,
+        config.request.statements_in_flight,
+    ))
 }
 
 /// Incremental runs: the selected objects' good song records and plays, parsed and checked
 /// here as in a rebuild, into the work tables; the rules run in the merge, where the
-/// earlier runs' rows are, sent as `encoding` says. Gives what each tree held and the
+/// earlier runs' rows are, sent as `shape` says. Gives what each tree held and the
 /// stages' times.
 pub(super) async fn fill_work(
     config: &LoadConfig,
     staging: &Staging<'_>,
-    encoding: RowEncoding,
+    shape: InsertShape,
     (songs_source, logs_source): (&Source, &Source),
     (song_objects, log_objects): (&TreeObjects, &TreeObjects),
     rejects: &mut Rejects,
@@ -298,13 +307,13 @@ pub(super) async fn fill_work(
     let started = Instant::now();
     let (records, songs) =
         read_song_records(request, songs_source, song_objects, &progress, rejects).await?;
-    let mut new_songs = work_inserter(staging, encoding);
+    let mut new_songs = work_inserter(staging, shape);
     new_songs.push(records).await?;
     new_songs.finish().await?;
     let read_songs = stage("songs", started.elapsed());
 
     let started = Instant::now();
-    let mut new_plays = work_inserter(staging, encoding);
+    let mut new_plays = work_inserter(staging, shape);
     let logs = tree::read(
         events_tree(request, logs_source, log_objects),
         &progress,
@@ -337,47 +346,25 @@ pub(super) async fn fill_work(
 /// An inserter into one of the work tables, on the load's own connection.
 pub(super) fn work_inserter<'c, R: InsertRow>(
     staging: &'c Staging<'c>,
-    encoding: RowEncoding,
+    shape: InsertShape,
 ) -> Inserter<'c, R> {
-    Inserter::new(
-        staging.client,
-        staging.database,
-        staging.tables(),
-        encoding,
-        DEFAULT_ROWS_PER_STATEMENT,
-    )
+    Inserter::new(staging.client, staging.database, staging.tables(), shape)
 }
 
-/// Inserts songplay batches from a queue that other connections share, until it closes.
-async fn songplays_from(
-    queue: &tokio::sync::Mutex<mpsc::Receiver<Vec<SongplayRow>>>,
+/// Inserts objects' songplays and time rows from a queue that other connections share,
+/// until it closes; gives how many of each.
+async fn new_rows_from(
+    queue: &tokio::sync::Mutex<mpsc::Receiver<NewRows>>,
     sink: &Sink<'_>,
     client: &Client,
-) -> Result<u64> {
-    let mut inserter = sink.inserter(client);
+) -> Result<(u64, u64)> {
+    let mut songplays = sink.inserter::<SongplayRow>(client);
+    let mut time = sink.inserter::<TimeRow>(client);
     loop {
         let batch = queue.lock().await.recv().await;
         let Some(batch) = batch else { break };
-        inserter.push(batch).await?;
+        songplays.push(batch.songplays).await?;
+        time.push(batch.times.into_iter().map(TimeRow::at)).await?;
     }
-    Ok(inserter.finish().await?)
-}
-
-/// The users (each one's latest level) and the time dimension, once every event is in.
-/// Gives the users the rule made, then the rows of users and time inserted.
-/// `time` is the big one: each connection inserts half of it, users go first on one.
-async fn users_and_time(sink: &Sink<'_>, fold: EventFold) -> Result<(u64, u64, u64)> {
-    let (users, times) = on_rayon(move || fold.finish()).await?;
-    let read = users.len() as u64;
-    let (early, late) = times.split_at(times.len() / 2);
-    let users_then_time = async {
-        let users = sink.insert(&sink.dimensions, users).await?;
-        let time = sink
-            .insert(&sink.dimensions, late.iter().map(|&t| TimeRow::at(t)))
-            .await?;
-        Ok::<_, TargetError>((users, time))
-    };
-    let time = sink.insert(&sink.plays, early.iter().map(|&t| TimeRow::at(t)));
-    let ((users, time_late), time_early) = tokio::try_join!(users_then_time, time)?;
-    Ok((read, users, time_late + time_early))
+    Ok((songplays.finish().await?, time.finish().await?))
 }

@@ -16,12 +16,13 @@ use crate::config::LoadConfig;
 use crate::cpu::on_rayon;
 use crate::db::DialectSql;
 use crate::error::Result;
-use crate::model::{SongplayRow, TimeRow};
+use crate::model::TimeRow;
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
 use crate::sink::staging::{self, Contents, Layout};
 use crate::sink::TableSet;
 use crate::source::Source;
+use crate::transform::NewRows;
 
 /// Rows of each table shown in full; the rest are counted.
 const ROWS_SHOWN: usize = 3;
@@ -44,13 +45,16 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     )
     .await?;
 
-    let (songplays_tx, mut songplays_rx) = mpsc::channel::<Vec<SongplayRow>>(16);
+    let (new_rows_tx, mut new_rows_rx) = mpsc::channel::<NewRows>(16);
     let collect = async {
-        let mut all = Vec::new();
-        while let Some(mut batch) = songplays_rx.recv().await {
-            all.append(&mut batch);
+        let (mut songplays, mut times) = (Vec::new(), Vec::new());
+        while let Some(mut batch) = new_rows_rx.recv().await {
+            songplays.append(&mut batch.songplays);
+            times.append(&mut batch.times);
         }
-        all
+        // The plan lists time in order, whichever object saw a time first.
+        times.sort_unstable();
+        (songplays, times)
     };
     let read = read_events(
         request,
@@ -59,11 +63,11 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
         &catalog,
         &progress,
         &mut rejects,
-        songplays_tx,
+        new_rows_tx,
     );
-    let (read, songplays) = tokio::join!(read, collect);
+    let (read, (songplays, times)) = tokio::join!(read, collect);
     let (fold, _) = read?;
-    let (users, times) = on_rayon(move || fold.finish()).await?;
+    let users = on_rayon(move || fold.finish()).await?;
     let time: Vec<TimeRow> = times.iter().map(|&t| TimeRow::at(t)).collect();
 
     let sql = DialectSql::of(request.dialect);

@@ -10,13 +10,13 @@ use tokio_postgres::Client;
 use super::manifest::{list, read_manifest, refuse_changes, Manifest, TreePlan};
 use super::rejects::Rejects;
 use super::{client, copy, Loaded};
-use crate::check::{RunCounts, Scope};
+use crate::check::{CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, LoadScope, Mode};
 use crate::db::merge::MergeSql;
-use crate::db::{number_at, Database};
+use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::report::{stage, Stage};
-use crate::sink::insert::RowEncoding;
+use crate::sink::insert::InsertShape;
 use crate::sink::staging::{Contents, Staging};
 use crate::sink::TableSet;
 use crate::source::Source;
@@ -89,7 +89,7 @@ async fn run(
 
     let started = Instant::now();
     let found = Found::read(database, staging.client, merge).await?;
-    let create_tables = found.create_tables(config, merge)?;
+    let create_tables = found.create_tables(config.schema(), full, merge)?;
     let manifest = if full || create_tables {
         Manifest::new()
     } else {
@@ -107,11 +107,11 @@ async fn run(
     );
 
     // How this run's rows go into the work tables: client mode's, and the manifest's.
-    let encoding = client::row_encoding(config, database, staging.client).await?;
+    let shape = client::insert_shape(config, database, staging.client).await?;
     let objects = (&song_plan.objects(), &log_plan.objects());
     let filled = match config.mode() {
         Mode::Client => {
-            client::fill_work(config, staging, encoding, (songs, logs), objects, rejects).await
+            client::fill_work(config, staging, shape, (songs, logs), objects, rejects).await
         }
         Mode::Copy => copy::fill_work(request, staging, (songs, logs), objects, rejects).await,
     };
@@ -120,7 +120,7 @@ async fn run(
     let (mut song_summary, mut log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    record_objects(staging, encoding, &song_plan, &log_plan).await?;
+    record_objects(staging, shape, &song_plan, &log_plan).await?;
     database
         .run(
             staging.client,
@@ -136,8 +136,10 @@ async fn run(
         found,
         create_tables,
         full,
+        epilogue: String::new(),
     };
-    let Some(checked) = commit(config, database, staging.client, merge, &merge_plan).await? else {
+    let target = (config.schema(), config.gate());
+    let Some(checked) = commit(target, database, staging.client, merge, &merge_plan).await? else {
         return Ok(None);
     };
     // The gate ran inside the merge's transaction: its time is its own stage.
@@ -160,13 +162,17 @@ async fn run(
 /// What the target holds: how many of the five tables exist, and how many rows the
 /// manifest has (`None`: there is no manifest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Found {
+pub(super) struct Found {
     tables: u64,
     manifest_rows: Option<u64>,
 }
 
 impl Found {
-    async fn read(database: &Database, client: &Client, merge: &MergeSql) -> Result<Found> {
+    pub(super) async fn read(
+        database: &Database,
+        client: &Client,
+        merge: &MergeSql,
+    ) -> Result<Found> {
         let step = "look for the tables and the manifest";
         let rows = database.text_rows(client, step, &merge.found()).await?;
         let count = |rows: &[Vec<Option<String>>], i: usize| number_at(rows, i).unwrap_or(0);
@@ -187,17 +193,22 @@ impl Found {
 
     /// Whether the five tables must be created; refuses tables and a manifest that do not
     /// go together.
-    fn create_tables(&self, config: &LoadConfig, merge: &MergeSql) -> Result<bool> {
-        let schema = config.schema();
+    /// `full`: the run replaces whatever the tables hold.
+    pub(super) fn create_tables(
+        &self,
+        schema: &SchemaName,
+        full: bool,
+        merge: &MergeSql,
+    ) -> Result<bool> {
         let rebuild = "run once with --full to rebuild them with a manifest";
-        match (self.tables, self.manifest_rows.is_some(), config.scope()) {
+        match (self.tables, self.manifest_rows.is_some(), full) {
             (0, false, _) => Ok(true),
-            (5, _, LoadScope::Full) | (5, true, _) => Ok(false),
+            (5, _, true) | (5, true, _) => Ok(false),
             (5, false, _) => Err(Error::Manifest(format!(
                 "schema {schema} holds tables that a load without --incremental or --full \
                  built, so which objects they hold is unknown; {rebuild}"
             ))),
-            (0, true, LoadScope::Full) => Ok(true),
+            (0, true, true) => Ok(true),
             (0, true, _) => Err(Error::Manifest(format!(
                 "schema {schema} has no star schema tables, but its manifest ({}) lists \
                  loaded objects; {rebuild}",
@@ -212,21 +223,24 @@ impl Found {
 }
 
 /// What the merge's transaction does besides merging.
-struct MergePlan {
+pub(super) struct MergePlan {
     /// The target as the run found it; the merge goes on only if it is still so.
-    found: Found,
-    create_tables: bool,
-    full: bool,
+    pub found: Found,
+    pub create_tables: bool,
+    pub full: bool,
+    /// What else the transaction does once the rows are merged (a sharded load's
+    /// registry and shard tables).
+    pub epilogue: String,
 }
 
 /// The new objects into the work table the merge writes the manifest from.
-async fn record_objects(
+pub(super) async fn record_objects(
     staging: &Staging<'_>,
-    encoding: RowEncoding,
+    shape: InsertShape,
     songs: &TreePlan,
     logs: &TreePlan,
 ) -> Result<()> {
-    let mut inserter = client::work_inserter(staging, encoding);
+    let mut inserter = client::work_inserter(staging, shape);
     inserter.push(songs.rows().chain(logs.rows())).await?;
     inserter.finish().await?;
     Ok(())
@@ -236,8 +250,8 @@ async fn record_objects(
 /// target is as the run found it and that no other run loaded the same objects meanwhile
 /// (`None`, nothing written, if not); the quality gate runs on the merged tables before
 /// the commit. Gives the gate's stage.
-async fn commit(
-    config: &LoadConfig,
+pub(super) async fn commit(
+    (target, checks): (&SchemaName, Option<&CheckFile>),
     database: &Database,
     client: &Client,
     merge: &MergeSql,
@@ -283,10 +297,15 @@ async fn commit(
                 "merged"
             );
         }
-        let target = TableSet::plain(config.schema().clone());
+        if !plan.epilogue.is_empty() {
+            database
+                .run(client, "finish the merge", &plan.epilogue)
+                .await?;
+        }
+        let target = TableSet::plain(target.clone());
         let scope = Scope::PlaysAfter(expected.1);
         let checked = super::gate(
-            config,
+            checks,
             &[client],
             database,
             (&target, scope),

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use tokio_postgres::Client;
 
+use crate::config::Shard;
 use crate::db::merge::MergeSql;
 use crate::db::Database;
 use crate::error::{Error, Result};
@@ -87,6 +88,12 @@ impl TreePlan {
             .collect();
         plan.vanished.sort();
         plan
+    }
+
+    /// Keeps only the new objects shard `shard` reads.
+    pub(super) fn shard(mut self, shard: Shard) -> TreePlan {
+        self.new.retain(|entry| shard.takes(&entry.key));
+        self
     }
 
     pub(super) fn objects(&self) -> TreeObjects {

@@ -11,16 +11,17 @@ mod manifest;
 pub mod progress;
 mod redshift;
 mod rejects;
+mod shard;
 mod tree;
 
 use std::time::Instant;
 
-use crate::check::{self, RunCounts, Scope};
+use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, LoadScope, Mode, Target};
 use crate::db::Database;
 use crate::embedded;
 use crate::error::{Error, Result};
-use crate::report::{peak_rss_mib, stage, Report, SourceSummary, Stage, TableCounts};
+use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, Stage, TableCounts};
 use crate::secret::Secret;
 use crate::sink::staging::{Contents, Staging};
 use crate::sink::TableSet;
@@ -29,6 +30,7 @@ use rejects::Rejects;
 
 pub use dry_run::client_dry_run;
 pub use redshift::redshift_copy_plan;
+pub use shard::merge;
 
 /// What a route loaded: the tables' rows, what each tree held, where the time went.
 struct Loaded {
@@ -59,6 +61,9 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         (None, LoadScope::Incremental | LoadScope::Full) => {
             incremental::load(config, &database, &mut rejects).await?
         }
+        (None, LoadScope::Shard(shard)) => {
+            shard::load(config, &database, shard, &mut rejects).await?
+        }
     };
     let report = Report {
         mode: config.mode().name(),
@@ -75,6 +80,14 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         stages: loaded.stages,
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_mib: peak_rss_mib(),
+        shards: match config.scope() {
+            LoadScope::Shard(shard) => Some(Shards {
+                run_id: config.run_id.clone(),
+                shard: Some(shard.index),
+                count: shard.count,
+            }),
+            _ => None,
+        },
     };
     tracing::info!(seconds = report.seconds, "load done");
     Ok(report)
@@ -137,7 +150,7 @@ async fn build(
     loaded.stages.push(stage("keys", keyed.elapsed()));
     let clients = [staging.client, &second];
     let gated = gate(
-        config,
+        config.gate(),
         &clients,
         database,
         (&staging.tables(), Scope::Whole),
@@ -153,13 +166,13 @@ async fn build(
 /// are logged. The checks share the connections given (all of them must see the tables).
 /// Gives the gate's stage, unless it is off (`--no-checks`).
 async fn gate(
-    config: &LoadConfig,
+    checks: Option<&CheckFile>,
     clients: &[&tokio_postgres::Client],
     database: &Database,
     (tables, scope): (&TableSet, Scope),
     run: Option<RunCounts>,
 ) -> Result<Option<Stage>> {
-    let Some(file) = config.gate() else {
+    let Some(file) = checks else {
         return Ok(None);
     };
     let started = Instant::now();

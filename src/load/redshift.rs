@@ -173,9 +173,15 @@ pub(super) async fn load(
             }),
             CHECKS => {
                 let tables = plan.layout.tables(plan.target);
-                super::gate(config, &[&client], database, (&tables, Scope::Whole), run)
-                    .await
-                    .map(drop)
+                super::gate(
+                    config.gate(),
+                    &[&client],
+                    database,
+                    (&tables, Scope::Whole),
+                    run,
+                )
+                .await
+                .map(drop)
             }
             DROP_COPY_STAGING => {
                 if let Err(err) = database.run(&client, step, sql).await {

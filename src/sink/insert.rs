@@ -1,12 +1,16 @@
-//! Multi-row `INSERT … VALUES (…),(…)`, sized to Redshift's limits, in one of two forms:
-//! bind parameters over the extended protocol (PostgreSQL's fastest INSERT), or literals
-//! over the simple query protocol (Redshift's; see [`super::literal`]).
+//! Multi-row INSERTs, sized to Redshift's limits, in one of three forms: one array per
+//! column unnested into rows (PostgreSQL's fastest INSERT, [`super::arrays`]), multi-row
+//! `VALUES (…),(…)` with bind parameters over the extended protocol, or literals over the
+//! simple query protocol (Redshift's; see [`super::literal`]). Several statements can be
+//! in flight on one connection: tokio-postgres pipelines them.
 
 use std::collections::HashMap;
 
+use futures::future::try_join_all;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
+use super::arrays::{self, ColumnArray};
 use super::literal::Literals;
 use super::TableSet;
 use crate::db::{render, Database};
@@ -15,7 +19,10 @@ use crate::error::TargetError;
 /// How rows travel in an INSERT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowEncoding {
-    /// Prepared statements with binary bind parameters.
+    /// `INSERT … SELECT * FROM unnest($1::type[], …)`: one binary array bound per column
+    /// (PostgreSQL only).
+    Arrays,
+    /// `INSERT … VALUES ($1, …), (…)`: prepared, with binary bind parameters.
     Bind,
     /// SQL literals in the statement's text, sent over the simple query protocol.
     Literal(Literals),
@@ -25,9 +32,46 @@ pub enum RowEncoding {
 pub const MAX_PARAMS: usize = 32_767;
 /// Bytes in one statement, values included: Redshift's cap.
 pub const MAX_STATEMENT_BYTES: usize = 16 * 1024 * 1024;
-/// Rows per statement unless the column count or the byte cap says fewer; PostgreSQL
-/// ingests fastest at about this size (docs/BENCHMARKS.md).
+/// Rows per `VALUES` statement unless the column count or the byte cap says fewer;
+/// PostgreSQL ingests fastest at about this size (docs/BENCHMARKS.md).
 pub const DEFAULT_ROWS_PER_STATEMENT: usize = 500;
+/// Rows per unnested-arrays statement (docs/BENCHMARKS.md): no parameter cap applies, as
+/// a column is one parameter.
+pub const ARRAY_ROWS_PER_STATEMENT: usize = 5_000;
+
+/// How an inserter sends its statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsertShape {
+    pub encoding: RowEncoding,
+    /// Rows asked for in one statement; `VALUES` statements also stay within the
+    /// parameter cap.
+    pub rows_per_statement: usize,
+    /// Statements sent on one connection before the first one's answer is awaited.
+    pub in_flight: usize,
+}
+
+impl InsertShape {
+    /// An encoding at its measured best statement size.
+    pub fn new(encoding: RowEncoding, in_flight: usize) -> Self {
+        let rows_per_statement = match encoding {
+            RowEncoding::Arrays => ARRAY_ROWS_PER_STATEMENT,
+            _ => DEFAULT_ROWS_PER_STATEMENT,
+        };
+        InsertShape {
+            encoding,
+            rows_per_statement,
+            in_flight,
+        }
+    }
+
+    /// Rows per statement for a table of `columns` columns.
+    fn rows_per_statement(&self, columns: usize) -> usize {
+        match self.encoding {
+            RowEncoding::Arrays => self.rows_per_statement.max(1),
+            _ => rows_per_statement(columns, self.rows_per_statement),
+        }
+    }
+}
 
 /// A row type of one table, as its INSERT binds it.
 pub trait InsertRow: Send + Sync + 'static {
@@ -54,9 +98,10 @@ pub struct Inserter<'c, R> {
     client: &'c Client,
     database: &'c Database,
     tables: TableSet,
-    encoding: RowEncoding,
+    shape: InsertShape,
     rows_per_statement: usize,
     pending: Vec<R>,
+    /// Prepared statements by their row count (one for every count, with arrays).
     prepared: HashMap<usize, Statement>,
     inserted: u64,
 }
@@ -66,15 +111,14 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         client: &'c Client,
         database: &'c Database,
         tables: TableSet,
-        encoding: RowEncoding,
-        requested_rows: usize,
+        shape: InsertShape,
     ) -> Self {
-        let rows_per_statement = rows_per_statement(R::COLUMNS.len(), requested_rows);
+        let rows_per_statement = shape.rows_per_statement(R::COLUMNS.len());
         Inserter {
             client,
             database,
             tables,
-            encoding,
+            shape,
             rows_per_statement,
             pending: Vec::with_capacity(rows_per_statement),
             prepared: HashMap::new(),
@@ -82,16 +126,14 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         }
     }
 
-    /// Takes rows; inserts every full statement's worth now and keeps the rest.
+    /// Takes rows; inserts every full wave of statements now and keeps the rest.
     pub async fn push(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), TargetError> {
-        // One statement's worth at a time, so a long iterator is never held whole.
+        // One wave's worth at a time, so a long iterator is never held whole.
+        let wave = self.rows_per_statement * self.shape.in_flight.max(1);
         for row in rows {
             self.pending.push(row);
-            if self.pending.len() == self.rows_per_statement {
-                let full = std::mem::replace(
-                    &mut self.pending,
-                    Vec::with_capacity(self.rows_per_statement),
-                );
+            if self.pending.len() == wave {
+                let full = std::mem::replace(&mut self.pending, Vec::with_capacity(wave));
                 self.insert_now(&full).await?;
             }
         }
@@ -105,62 +147,84 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         Ok(self.inserted)
     }
 
+    /// Inserts rows in statements that are all in flight at once.
     async fn insert_now(&mut self, rows: &[R]) -> Result<(), TargetError> {
-        match self.encoding {
-            RowEncoding::Bind => self.insert_bound(rows).await,
-            RowEncoding::Literal(literals) => self.insert_literal(rows, &literals).await,
-        }
+        let inserted = match self.shape.encoding {
+            RowEncoding::Literal(literals) => self.insert_literal(rows, &literals).await?,
+            RowEncoding::Bind | RowEncoding::Arrays => self.insert_bound(rows).await?,
+        };
+        self.inserted += inserted.iter().sum::<u64>();
+        Ok(())
     }
 
     /// Statements of literal rows, each within the row and byte caps, over the simple
     /// query protocol.
-    async fn insert_literal(&mut self, rows: &[R], literals: &Literals) -> Result<(), TargetError> {
-        let statements = LiteralStatements::new(
+    async fn insert_literal(
+        &self,
+        rows: &[R],
+        literals: &Literals,
+    ) -> Result<Vec<u64>, TargetError> {
+        let statements: Vec<String> = LiteralStatements::new(
             self.database.sql().insert,
             &self.tables,
             rows,
             *literals,
             self.rows_per_statement,
-        );
-        for sql in statements {
-            self.execute_literal(&sql).await?;
-        }
-        Ok(())
+        )
+        .collect();
+        try_join_all(statements.iter().map(|sql| self.execute_literal(sql))).await
     }
 
-    async fn execute_literal(&mut self, sql: &str) -> Result<(), TargetError> {
+    async fn execute_literal(&self, sql: &str) -> Result<u64, TargetError> {
         let messages = self
             .client
             .simple_query(sql)
             .await
             .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), e))?;
-        for message in messages {
-            if let SimpleQueryMessage::CommandComplete(rows) = message {
-                self.inserted += rows;
-            }
-        }
-        Ok(())
+        Ok(messages
+            .iter()
+            .map(|message| match message {
+                SimpleQueryMessage::CommandComplete(rows) => *rows,
+                _ => 0,
+            })
+            .sum())
     }
 
     /// Prepared statements of bound rows, each within the parameter and byte caps.
-    async fn insert_bound(&mut self, rows: &[R]) -> Result<(), TargetError> {
+    async fn insert_bound(&mut self, rows: &[R]) -> Result<Vec<u64>, TargetError> {
+        let mut statements = Vec::new();
         let mut start = 0;
         while start < rows.len() {
             let end = self.statement_end(rows, start);
-            let statement = self.statement(end - start).await?;
-            let mut params = Vec::with_capacity((end - start) * R::COLUMNS.len());
-            for row in &rows[start..end] {
-                row.push_params(&mut params);
-            }
-            let inserted = self
-                .client
-                .execute(&statement, &params)
-                .await
-                .map_err(|e| self.database.error(format!("insert into {}", R::TABLE), e))?;
-            self.inserted += inserted;
+            statements.push((self.statement(end - start).await?, &rows[start..end]));
             start = end;
         }
-        Ok(())
+        let this = &*self;
+        try_join_all(
+            statements
+                .iter()
+                .map(|(statement, rows)| this.execute_bound(statement, rows)),
+        )
+        .await
+    }
+
+    async fn execute_bound(&self, statement: &Statement, rows: &[R]) -> Result<u64, TargetError> {
+        let width = R::COLUMNS.len();
+        let mut params = Vec::with_capacity(rows.len() * width);
+        for row in rows {
+            row.push_params(&mut params);
+        }
+        let executed = if self.shape.encoding == RowEncoding::Arrays {
+            let columns: Vec<ColumnArray> = (0..width)
+                .map(|column| ColumnArray::new(&params, width, column))
+                .collect();
+            let bound: Vec<&(dyn ToSql + Sync)> =
+                columns.iter().map(|c| c as &(dyn ToSql + Sync)).collect();
+            self.client.execute(statement, &bound).await
+        } else {
+            self.client.execute(statement, &params).await
+        };
+        executed.map_err(|e| self.database.error(format!("insert into {}", R::TABLE), e))
     }
 
     /// Where the statement starting at `start` ends: at the row cap, or before the
@@ -179,10 +243,37 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
         end
     }
 
+    /// The prepared statement for `rows` rows.
     async fn statement(&mut self, rows: usize) -> Result<Statement, TargetError> {
-        if let Some(statement) = self.prepared.get(&rows) {
+        let key = match self.shape.encoding {
+            RowEncoding::Arrays => 0,
+            _ => rows,
+        };
+        if let Some(statement) = self.prepared.get(&key) {
             return Ok(statement.clone());
         }
+        let values = self.prepare(if key == 0 { 1 } else { rows }).await?;
+        let statement = match self.shape.encoding {
+            // The one-row VALUES statement tells each column's type, which the arrays'
+            // casts name.
+            RowEncoding::Arrays => {
+                let sql = arrays::insert_sql(
+                    self.database.sql().insert_arrays,
+                    &self.tables,
+                    R::TABLE,
+                    R::COLUMNS,
+                    values.params(),
+                );
+                self.prepare_sql(&sql).await?
+            }
+            _ => values,
+        };
+        self.prepared.insert(key, statement.clone());
+        Ok(statement)
+    }
+
+    /// Prepares `INSERT … VALUES` for `rows` rows.
+    async fn prepare(&self, rows: usize) -> Result<Statement, TargetError> {
         let sql = insert_sql(
             self.database.sql().insert,
             &self.tables,
@@ -190,12 +281,14 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
             R::COLUMNS,
             rows,
         );
-        let statement = self.client.prepare(&sql).await.map_err(|e| {
+        self.prepare_sql(&sql).await
+    }
+
+    async fn prepare_sql(&self, sql: &str) -> Result<Statement, TargetError> {
+        self.client.prepare(sql).await.map_err(|e| {
             self.database
                 .error(format!("prepare insert into {}", R::TABLE), e)
-        })?;
-        self.prepared.insert(rows, statement.clone());
-        Ok(statement)
+        })
     }
 }
 

@@ -1,8 +1,10 @@
 //! Where rows go: new tables built apart (a staging schema, or private names) and swapped
 //! in at the end ([`staging`]); client mode's rows arrive in multi-row INSERTs ([`insert`]),
-//! as bind parameters or, on Redshift, SQL literals ([`literal`]); copy mode's raw records
+//! as one array per column ([`arrays`]), bind parameters or, on Redshift, SQL literals
+//! ([`literal`]); copy mode's raw records
 //! in `COPY … FROM STDIN` ([`raw`]).
 
+pub mod arrays;
 pub mod insert;
 pub mod literal;
 pub mod raw;

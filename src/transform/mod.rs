@@ -2,8 +2,8 @@
 //!
 //! Songs are small and come first: [`songs::Catalog`] holds the `songs` and `artists`
 //! rows and the index songplays are matched against. Events stream through
-//! [`EventFold`] object by object, giving songplay rows at once and folding `users`
-//! and `time`, whose rows are only known at the end.
+//! [`EventFold`] object by object, giving songplay rows and newly seen start times at
+//! once and folding `users`, whose rows are only known at the end.
 
 pub mod songplays;
 pub mod songs;
@@ -18,7 +18,8 @@ pub use songs::Catalog;
 pub struct ObjectFold {
     pub songplays: Vec<SongplayRow>,
     pub users: users::UserFold,
-    pub times: time::TimeFold,
+    /// The object's distinct start times, in order.
+    pub times: Vec<Timestamp>,
 }
 
 impl ObjectFold {
@@ -38,31 +39,43 @@ impl ObjectFold {
         };
         for (_, event) in events {
             if let Some(row) = songplays::songplay(catalog, event) {
-                fold.times.offer(row.start_time);
+                fold.times.push(row.start_time);
                 fold.songplays.push(row);
             }
         }
+        fold.times.sort_unstable();
+        fold.times.dedup();
         fold
     }
 }
 
-/// The `users` and `time` rules folded over all events seen so far, and how many plays
-/// they held.
+/// The `users` rule folded over all events seen so far, the start times seen, and how
+/// many plays they held.
 #[derive(Debug, Default)]
 pub struct EventFold {
     users: users::UserFold,
-    times: time::TimeFold,
+    times: time::TimeSet,
     plays: u64,
 }
 
+/// What one object adds to the tables at once: its songplays, and the start times no
+/// earlier object had (each a `time` row).
+#[derive(Debug, Default)]
+pub struct NewRows {
+    pub songplays: Vec<SongplayRow>,
+    pub times: Vec<Timestamp>,
+}
+
 impl EventFold {
-    /// Merges one object's contribution and gives back its songplays, counted; objects may
-    /// come in any order.
-    pub fn merge(&mut self, object: ObjectFold) -> Vec<SongplayRow> {
+    /// Merges one object's contribution and gives back its songplays and first-seen start
+    /// times, counted; objects may come in any order.
+    pub fn merge(&mut self, object: ObjectFold) -> NewRows {
         self.plays += object.songplays.len() as u64;
         self.users.merge(object.users);
-        self.times.merge(object.times);
-        object.songplays
+        NewRows {
+            songplays: object.songplays,
+            times: self.times.first_seen(object.times),
+        }
     }
 
     /// The plays seen: NextSong events with a user, one songplay each.
@@ -70,8 +83,13 @@ impl EventFold {
         self.plays
     }
 
-    /// The `users` rows, and the distinct start times that `time` rows are made from.
-    pub fn finish(self) -> (Vec<UserRow>, Vec<Timestamp>) {
-        (self.users.into_rows(), self.times.into_times())
+    /// The distinct start times seen: the `time` rows given out so far.
+    pub fn times(&self) -> usize {
+        self.times.len()
+    }
+
+    /// The `users` rows.
+    pub fn finish(self) -> Vec<UserRow> {
+        self.users.into_rows()
     }
 }

@@ -1,43 +1,30 @@
 //! `time`: one row per distinct songplay start time, broken into calendar parts.
 
+use foldhash::HashSet;
+
 use crate::model::{TimeRow, Timestamp};
 
-/// Below this many held times, merging never compacts.
-const MIN_COMPACT: usize = 1 << 16;
-
-/// The start times seen so far, kept as a vector that is sorted and deduplicated whenever
-/// it has doubled: 8 bytes a time, against a hash set's 9 bytes and its doubling on growth.
+/// The distinct start times seen so far, so that each one's `time` row can be sent as soon
+/// as its first play is seen rather than after the last event.
 #[derive(Debug, Default)]
-pub struct TimeFold {
-    times: Vec<Timestamp>,
-    /// How many of `times` were distinct at the last compaction.
-    compacted: usize,
+pub struct TimeSet {
+    seen: HashSet<Timestamp>,
 }
 
-impl TimeFold {
-    pub fn offer(&mut self, start_time: Timestamp) {
-        self.times.push(start_time);
+impl TimeSet {
+    /// Keeps the times of `times` not seen before, in their order, and notes them seen.
+    pub fn first_seen(&mut self, mut times: Vec<Timestamp>) -> Vec<Timestamp> {
+        times.retain(|&time| self.seen.insert(time));
+        times
     }
 
-    pub fn merge(&mut self, other: TimeFold) {
-        self.times.extend(other.times);
-        if self.times.len() >= (2 * self.compacted).max(MIN_COMPACT) {
-            self.compact();
-        }
+    /// How many distinct times have been seen.
+    pub fn len(&self) -> usize {
+        self.seen.len()
     }
 
-    fn compact(&mut self) {
-        self.times.sort_unstable();
-        self.times.dedup();
-        self.compacted = self.times.len();
-    }
-
-    /// The distinct start times in order; rows are made from them as they are inserted
-    /// ([`TimeRow::at`]), so that only the times are ever held.
-    pub fn into_times(mut self) -> Vec<Timestamp> {
-        self.compact();
-        self.times.shrink_to_fit();
-        self.times
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
     }
 }
 
@@ -55,21 +42,22 @@ impl TimeRow {
 mod tests {
     use super::*;
 
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_epoch_millis(millis).unwrap()
+    }
+
     #[test]
-    fn distinct_times_in_order_across_compactions() {
-        let mut fold = TimeFold::default();
-        // Three merges of overlapping objects, the second large enough to compact.
-        for range in [(0..10), (5..MIN_COMPACT as i64 + 5), (3..8)] {
-            let mut object = TimeFold::default();
-            for millis in range.rev() {
-                object.offer(Timestamp::from_epoch_millis(millis).unwrap());
-            }
-            fold.merge(object);
-        }
-        let times = fold.into_times();
-        let expected: Vec<Timestamp> = (0..MIN_COMPACT as i64 + 5)
-            .map(|millis| Timestamp::from_epoch_millis(millis).unwrap())
-            .collect();
-        assert_eq!(times, expected);
+    fn each_time_is_first_seen_once_in_its_objects_order() {
+        let mut set = TimeSet::default();
+        assert_eq!(
+            set.first_seen(vec![at(5), at(1), at(3)]),
+            [at(5), at(1), at(3)]
+        );
+        assert_eq!(
+            set.first_seen(vec![at(3), at(7), at(1), at(9)]),
+            [at(7), at(9)]
+        );
+        assert_eq!(set.first_seen(vec![at(9), at(5)]), []);
+        assert_eq!(set.len(), 5);
     }
 }

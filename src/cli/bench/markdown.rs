@@ -85,6 +85,39 @@ impl BenchReport {
             self.parse_gb_per_s,
             verdict(self.parse_gb_per_s >= 1.0)
         );
+        self.matrix_markdown(&mut md);
         md
+    }
+
+    /// The insert matrix: each client-mode load's wall time, its insert-bound stages, and
+    /// its ratio to the sink limit.
+    fn matrix_markdown(&self, md: &mut String) {
+        let (Some(first), Some(sink)) = (self.matrix.first(), self.seconds("sink")) else {
+            return;
+        };
+        let stage_names: Vec<&str> = first.stages.iter().map(|(n, _)| n.as_str()).collect();
+        let _ = writeln!(
+            md,
+            "\n| --insert | connections | in flight | wall time | / sink limit | {} |\n| --- | ---: | ---: | ---: | ---: |{}",
+            stage_names.join(" | "),
+            " ---: |".repeat(stage_names.len())
+        );
+        for cell in &self.matrix {
+            let stages: Vec<String> = cell
+                .stages
+                .iter()
+                .map(|(_, seconds)| format!("{seconds:.2} s"))
+                .collect();
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {:.2} s | {:.2}x | {} |",
+                cell.insert,
+                cell.connections,
+                cell.in_flight,
+                cell.seconds,
+                cell.seconds / sink,
+                stages.join(" | ")
+            );
+        }
     }
 }

@@ -39,6 +39,7 @@ pub(super) async fn run(args: BenchArgs) -> Result<ExitCode> {
         baseline_events: args.baseline_events,
         work_dir,
         client_only: args.client_only,
+        insert_matrix: args.insert_matrix,
     };
     let report = measure(&spec).await?;
     let markdown = report.markdown();
@@ -66,6 +67,19 @@ pub(super) struct BenchSpec {
     pub work_dir: PathBuf,
     /// Measure client mode and the sink limit alone (for peak RSS at scale).
     pub client_only: bool,
+    /// Measure client mode with each INSERT form, connection count and pipeline depth.
+    pub insert_matrix: bool,
+}
+
+/// One client-mode load of the insert matrix.
+#[derive(Debug, Clone)]
+pub(super) struct MatrixCell {
+    pub insert: &'static str,
+    pub connections: usize,
+    pub in_flight: usize,
+    pub seconds: f64,
+    /// The load's own stage times, as its report gives them.
+    pub stages: Vec<(String, f64)>,
 }
 
 /// One measured route.
@@ -86,6 +100,7 @@ pub(super) struct BenchReport {
     pub final_rows: u64,
     pub parse_gb_per_s: f64,
     pub routes: Vec<Measured>,
+    pub matrix: Vec<MatrixCell>,
 }
 
 const SERVER_SETTINGS: &[(&str, &str)] = &[
@@ -125,19 +140,39 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     let url = Secret::new(server.url());
     let database = Database::new(&url, Dialect::Postgres)?;
 
-    eprintln!("client mode…");
-    let client_mode = run_loader(&url, &data, "client", "bench_client")?;
     let client = database.connect().await?;
+    // Each route starts with no dirty pages left by the one before (a checkpoint of those
+    // would otherwise land in whichever route runs next).
+    let settle = async || {
+        client
+            .batch_execute("CHECKPOINT")
+            .await
+            .map_err(|e| database.error("checkpoint", e))
+    };
+    eprintln!("client mode…");
+    settle().await?;
+    let (client_mode, _) = run_loader(&url, &data, "client", "bench_client", &[])?;
     eprintln!("COPY BINARY of the finished rows…");
+    settle().await?;
     let (final_rows, sink_limit) = routes::copy_binary_limit(&client, &database).await?;
     eprintln!("the classic route (COPY to jsonb, INSERT … SELECT)…");
+    settle().await?;
     let classic = classic::classic(&client, &database, &data).await?;
     let mut routes = vec![client_mode, classic];
     if !spec.client_only {
         eprintln!("copy mode…");
-        routes.push(run_loader(&url, &data, "copy", "bench_copy")?);
+        settle().await?;
+        routes.push(run_loader(&url, &data, "copy", "bench_copy", &[])?.0);
         eprintln!("row-by-row baseline on {} events…", spec.baseline_events);
+        settle().await?;
         routes.push(routes::row_by_row(&client, &database, &data, spec.baseline_events).await?);
+    }
+    let mut matrix = Vec::new();
+    if spec.insert_matrix {
+        for cell in MATRIX {
+            settle().await?;
+            matrix.push(matrix_cell(&url, &data, cell)?);
+        }
     }
     routes.push(sink_limit);
     eprintln!("parsing in memory…");
@@ -155,6 +190,66 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
         final_rows,
         parse_gb_per_s: input_bytes as f64 / parse_seconds / 1e9,
         routes,
+        matrix,
+    })
+}
+
+/// The insert matrix's loads: each INSERT form with 1, 2 and 4 connections and 1 and 4
+/// statements in flight.
+const MATRIX: [(&str, usize, usize); 12] = [
+    ("arrays", 1, 1),
+    ("arrays", 1, 4),
+    ("arrays", 2, 1),
+    ("arrays", 2, 4),
+    ("arrays", 4, 1),
+    ("arrays", 4, 4),
+    ("bind", 1, 1),
+    ("bind", 1, 4),
+    ("bind", 2, 1),
+    ("bind", 2, 4),
+    ("bind", 4, 1),
+    ("bind", 4, 4),
+];
+
+/// One client-mode load of the insert matrix, into its own schema.
+fn matrix_cell(
+    url: &Secret<String>,
+    data: &Path,
+    (insert, connections, in_flight): (&'static str, usize, usize),
+) -> Result<MatrixCell> {
+    eprintln!("client mode, --insert {insert}, {connections} connections, {in_flight} in flight…");
+    let (connections_arg, in_flight_arg) = (connections.to_string(), in_flight.to_string());
+    let (measured, report) = run_loader(
+        url,
+        data,
+        "client",
+        "bench_matrix",
+        &[
+            "--insert",
+            insert,
+            "--insert-connections",
+            &connections_arg,
+            "--statements-in-flight",
+            &in_flight_arg,
+        ],
+    )?;
+    let stages = report["stages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|stage| {
+            Some((
+                stage["name"].as_str()?.to_string(),
+                stage["seconds"].as_f64()?,
+            ))
+        })
+        .collect();
+    Ok(MatrixCell {
+        insert,
+        connections,
+        in_flight,
+        seconds: measured.seconds,
+        stages,
     })
 }
 
@@ -188,10 +283,16 @@ fn measure_parse(data: &Path) -> Result<(u64, f64)> {
     Ok((bytes, seconds))
 }
 
-/// Runs this binary's `load` as a child, for its wall time and peak RSS. Without the
-/// quality gate, so that each route does the work the others do (docs/BENCHMARKS.md gives
-/// the gate's own cost).
-fn run_loader(url: &Secret<String>, data: &Path, mode: &str, schema: &str) -> Result<Measured> {
+/// Runs this binary's `load` as a child, with `extra` arguments, for its wall time, peak
+/// RSS and report. Without the quality gate, so that each route does the work the others
+/// do (docs/BENCHMARKS.md gives the gate's own cost).
+fn run_loader(
+    url: &Secret<String>,
+    data: &Path,
+    mode: &str,
+    schema: &str,
+    extra: &[&str],
+) -> Result<(Measured, serde_json::Value)> {
     let exe = std::env::current_exe().with_context(|| "cannot find this program")?;
     let report_path = data.with_file_name(format!("{schema}-report.json"));
     let started = Instant::now();
@@ -213,6 +314,7 @@ fn run_loader(url: &Secret<String>, data: &Path, mode: &str, schema: &str) -> Re
         .arg(data.join("song_data"))
         .arg("--log-data")
         .arg(data.join("log_data"))
+        .args(extra)
         .stdout(std::process::Stdio::null())
         .status()
         .with_context(|| "cannot run the loader")?;
@@ -225,7 +327,7 @@ fn run_loader(url: &Secret<String>, data: &Path, mode: &str, schema: &str) -> Re
         .with_context(|| format!("cannot read the loader's report {}", report_path.display()))?;
     let report: serde_json::Value =
         serde_json::from_str(&report).map_err(|e| anyhow!("the loader's report: {e}"))?;
-    Ok(Measured {
+    let measured = Measured {
         name: if mode == "client" {
             "client mode"
         } else {
@@ -234,7 +336,8 @@ fn run_loader(url: &Secret<String>, data: &Path, mode: &str, schema: &str) -> Re
         seconds,
         extrapolated: false,
         peak_rss_mib: report["peak_rss_mib"].as_f64(),
-    })
+    };
+    Ok((measured, report))
 }
 
 /// The `.json` objects of a generated tree, in key order.

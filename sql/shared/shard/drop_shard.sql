@@ -1,0 +1,3 @@
+DROP TABLE {shard_work}new_objects;
+DROP TABLE {shard_work}new_songs;
+DROP TABLE {shard_work}new_plays;

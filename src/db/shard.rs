@@ -1,0 +1,160 @@
+//! The SQL of sharded loads (docs/SCALE.md), rendered in one place: where each shard's
+//! tables wait for the merge, the registry of finished shards, and the merge's gathering
+//! of every shard into one run's work tables.
+
+use super::sql::shard;
+use super::{render, DialectSql, SchemaName};
+use crate::sink::literal::Literals;
+use crate::sink::TableSet;
+
+/// What one shard worker wrote, as the registry keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShardRecord {
+    pub song_uri: String,
+    pub log_uri: String,
+    /// (objects, bytes, records) of each tree.
+    pub songs: [u64; 3],
+    pub logs: [u64; 3],
+}
+
+/// The sharded-load scripts of one run into one target.
+pub struct ShardSql {
+    sql: &'static DialectSql,
+    shards: SchemaName,
+    run_id: String,
+}
+
+impl ShardSql {
+    pub fn new(sql: &'static DialectSql, target: &SchemaName, run_id: &str) -> ShardSql {
+        ShardSql {
+            sql,
+            shards: target.shards(),
+            run_id: run_id.to_string(),
+        }
+    }
+
+    /// Where shard `index`'s tables wait for the merge.
+    pub fn tables(&self, index: u32) -> TableSet {
+        TableSet {
+            schema: self.shards.clone(),
+            prefix: format!("run_{}_shard_{index}_", self.run_id),
+        }
+    }
+
+    fn render(&self, template: &str, more: &[(&str, &str)]) -> String {
+        let mut names = vec![
+            ("shards", self.shards.quoted()),
+            ("text", self.sql.text_type.to_string()),
+            ("run_id", quote(&self.run_id)),
+            ("now", self.sql.now.to_string()),
+            ("c", self.sql.byte_order.to_string()),
+            ("eq", self.sql.exact_text.to_string()),
+        ];
+        names.extend(more.iter().map(|(k, v)| (*k, v.to_string())));
+        let names: Vec<(&str, &str)> = names.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        render(template, &names)
+    }
+
+    /// The shard schema and its registry, if they do not exist yet.
+    pub fn registry(&self) -> String {
+        self.render(shard::REGISTRY, &[])
+    }
+
+    /// Removes what an earlier attempt of shard `index` left: its registry row, its tables.
+    pub fn forget(&self, index: u32) -> String {
+        self.render(
+            shard::FORGET,
+            &[
+                ("shard", &index.to_string()),
+                ("work", &work_of(&self.tables(index))),
+            ],
+        )
+    }
+
+    /// Records shard `index` of `count` as finished, with what it read; the trees' URIs
+    /// are written as `literals` says.
+    pub fn finish(
+        &self,
+        index: u32,
+        count: u32,
+        record: &ShardRecord,
+        literals: &Literals,
+    ) -> String {
+        let [song_objects, song_bytes, song_records] = record.songs.map(|n| n.to_string());
+        let [log_objects, log_bytes, log_records] = record.logs.map(|n| n.to_string());
+        self.render(
+            shard::FINISH,
+            &[
+                ("shard", &index.to_string()),
+                ("shard_count", &count.to_string()),
+                ("song_uri", &literals.quote(&record.song_uri)),
+                ("log_uri", &literals.quote(&record.log_uri)),
+                ("song_objects", &song_objects),
+                ("song_bytes", &song_bytes),
+                ("song_records", &song_records),
+                ("log_objects", &log_objects),
+                ("log_bytes", &log_bytes),
+                ("log_records", &log_records),
+            ],
+        )
+    }
+
+    /// The run's finished shards in order, after a row of shard -1 if it was merged.
+    pub fn finished(&self) -> String {
+        self.render(shard::FINISHED, &[])
+    }
+
+    /// Gathers the objects of shards `indexes` into the work tables `work`, ranked anew.
+    pub fn gather_objects(&self, work: &TableSet, indexes: &[u32]) -> String {
+        let objects: Vec<String> = indexes
+            .iter()
+            .map(|&index| {
+                format!(
+                    "SELECT tree, key, size, version FROM {}new_objects",
+                    work_of(&self.tables(index))
+                )
+            })
+            .collect();
+        self.render(
+            shard::GATHER_OBJECTS,
+            &[
+                ("work", &work_of(work)),
+                ("objects", &objects.join(" UNION ALL ")),
+            ],
+        )
+    }
+
+    /// Gathers shard `index`'s song records and plays into the work tables `work`.
+    pub fn gather_shard(&self, work: &TableSet, index: u32) -> String {
+        self.render(
+            shard::GATHER_SHARD,
+            &[
+                ("work", &work_of(work)),
+                ("shard_work", &work_of(&self.tables(index))),
+            ],
+        )
+    }
+
+    /// In the merge's transaction: the run spent, its registry rows and shards' tables
+    /// gone.
+    pub fn spend(&self, indexes: &[u32]) -> String {
+        let mut script = self.render(shard::SPEND, &[]);
+        for &index in indexes {
+            script.push_str(&self.render(
+                shard::DROP_SHARD,
+                &[("shard_work", &work_of(&self.tables(index)))],
+            ));
+        }
+        script
+    }
+}
+
+/// `"schema".prefix`: how the scripts name a table set's tables.
+fn work_of(tables: &TableSet) -> String {
+    format!("{}.{}", tables.schema.quoted(), tables.prefix)
+}
+
+/// A name as a string literal; run ids are checked to need no escapes.
+fn quote(name: &str) -> String {
+    Literals::REDSHIFT.quote(name)
+}

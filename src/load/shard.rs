@@ -1,0 +1,415 @@
+//! Sharded loads (docs/SCALE.md). A worker (`load --shard K/N --run-id ID`) reads the
+//! objects of both trees whose keys hash to its shard, parses and checks them as client
+//! mode does, and writes them into its own tables in the tool's shard schema, then marks
+//! itself finished. `merge --run-id ID` gathers every shard into one run's work tables
+//! and merges them in one transaction through the incremental merge (`db::merge`), which
+//! applies the rules that look across objects, so the tables equal one load of the same
+//! objects; the manifest records every object, and the run's id is spent.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use tokio_postgres::Client;
+
+use super::incremental::{self, commit, Found, MergePlan};
+use super::manifest::{list, Manifest, TreePlan};
+use super::rejects::Rejects;
+use super::{client, target_url, Loaded};
+use crate::config::LoadConfig;
+use crate::config::{MergeConfig, Shard};
+use crate::db::merge::MergeSql;
+use crate::db::shard::{ShardRecord, ShardSql};
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
+use crate::sink::literal::Literals;
+use crate::sink::staging::{Contents, Layout, Staging};
+use crate::source::Source;
+
+/// Times the registry's DDL is tried: workers starting together race to create it.
+const REGISTRY_ATTEMPTS: u32 = 5;
+/// Times a merge starts again when another load changed the target meanwhile.
+const MERGE_ATTEMPTS: u32 = 3;
+
+/// One worker: its share of the objects into its shard's tables, then its registry row.
+pub(super) async fn load(
+    config: &LoadConfig,
+    database: &Database,
+    shard: Shard,
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let request = &config.request;
+    let (songs, logs) = tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    );
+    let client = database.connect().await?;
+    let sql = ShardSql::new(database.sql(), &request.schema, &config.run_id);
+    let mut stages = Vec::new();
+
+    let started = Instant::now();
+    create_registry(database, &client, &sql).await?;
+    if read_finished(database, &client, &sql).await?.merged {
+        return Err(Error::Manifest(format!(
+            "run {} was merged already: give this load a new --run-id",
+            config.run_id
+        )));
+    }
+    let tables = sql.tables(shard.index);
+    let work = MergeSql::new(database.sql(), &request.schema, &tables, &config.run_id);
+    database
+        .run(
+            &client,
+            "drop what an earlier attempt of this shard left",
+            &sql.forget(shard.index),
+        )
+        .await?;
+    database
+        .run(&client, "create the shard's tables", &work.work_tables())
+        .await?;
+    let (song_listing, log_listing) = tokio::try_join!(list(&songs, "song"), list(&logs, "log"))?;
+    let everything = Manifest::new();
+    let song_plan = TreePlan::of("song", song_listing, &everything).shard(shard);
+    let log_plan = TreePlan::of("log", log_listing, &everything).shard(shard);
+    stages.push(stage("list", started.elapsed()));
+    tracing::info!(
+        shard = shard.index,
+        of = shard.count,
+        song_objects = song_plan.new.len(),
+        log_objects = log_plan.new.len(),
+        "this shard's objects listed"
+    );
+
+    // The shard's tables, written as an incremental run writes its work tables.
+    let staging = Staging {
+        client: &client,
+        database,
+        target: tables.schema.clone(),
+        layout: Layout::Prefixed(tables.prefix.clone()),
+    };
+    let shape = client::insert_shape(config, database, &client).await?;
+    let objects = (&song_plan.objects(), &log_plan.objects());
+    let filled =
+        client::fill_work(config, &staging, shape, (&songs, &logs), objects, rejects).await;
+    let written = rejects.write(request.reject_file.as_deref());
+    let (song_summary, log_summary, fill_stages) = filled?;
+    written?;
+    stages.extend(fill_stages);
+    incremental::record_objects(&staging, shape, &song_plan, &log_plan).await?;
+
+    let literals = Literals::of(database, &client).await?;
+    let record = ShardRecord {
+        song_uri: request.song_data.to_string(),
+        log_uri: request.log_data.to_string(),
+        songs: [
+            song_summary.objects,
+            song_summary.bytes,
+            song_summary.records,
+        ],
+        logs: [log_summary.objects, log_summary.bytes, log_summary.records],
+    };
+    database
+        .run(
+            &client,
+            "record this shard as finished",
+            &sql.finish(shard.index, shard.count, &record, &literals),
+        )
+        .await?;
+    Ok(Loaded {
+        tables: TableCounts::default(),
+        songs: song_summary,
+        logs: log_summary,
+        stages,
+        run: None,
+    })
+}
+
+/// The shard schema and its registry. Workers that start together race to create them,
+/// and all but one fail on the catalog's unique names: those try again and find them.
+async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
+    let mut attempt = 1;
+    loop {
+        match database
+            .run(client, "create the shard registry", &sql.registry())
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt < REGISTRY_ATTEMPTS => {
+                tracing::debug!("creating the shard registry: {err}; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+}
+
+/// A run's registry rows: its finished shards, and whether it was merged.
+#[derive(Debug, Default)]
+struct Finished {
+    merged: bool,
+    /// (shard, shard count, what it read), by shard.
+    shards: Vec<(u32, u32, ShardRecord)>,
+}
+
+async fn read_finished(database: &Database, client: &Client, sql: &ShardSql) -> Result<Finished> {
+    let rows = database
+        .text_rows(client, "read the shard registry", &sql.finished())
+        .await?;
+    let mut finished = Finished::default();
+    for row in rows {
+        let unreadable = || Error::Internal(format!("the shard registry gave {row:?}"));
+        let text = |i: usize| row.get(i).cloned().flatten().ok_or_else(unreadable);
+        let number = |i: usize| text(i)?.parse::<i64>().map_err(|_| unreadable());
+        let shard = number(0)?;
+        if shard < 0 {
+            finished.merged = true;
+            continue;
+        }
+        let count = |range: std::ops::Range<usize>| -> Result<Vec<u64>> {
+            range.map(|i| Ok(number(i)? as u64)).collect()
+        };
+        let (songs, logs) = (count(4..7)?, count(7..10)?);
+        finished.shards.push((
+            shard as u32,
+            number(1)? as u32,
+            ShardRecord {
+                song_uri: text(2)?,
+                log_uri: text(3)?,
+                songs: [songs[0], songs[1], songs[2]],
+                logs: [logs[0], logs[1], logs[2]],
+            },
+        ));
+    }
+    Ok(finished)
+}
+
+impl Finished {
+    /// The shards to merge, all `0..N` of them; refuses a run that is merged, has no
+    /// finished shard, whose shards disagree, or that misses a shard.
+    fn complete(&self, run_id: &str) -> Result<Vec<u32>> {
+        if self.merged {
+            return Err(Error::Manifest(format!(
+                "run {run_id} was merged already; nothing was done"
+            )));
+        }
+        let Some((_, count, first)) = self.shards.first() else {
+            return Err(Error::Manifest(format!(
+                "run {run_id} has no finished shard: run its workers (load --shard K/N \
+                 --run-id {run_id}) first"
+            )));
+        };
+        let counts: BTreeSet<u32> = self.shards.iter().map(|(_, n, _)| *n).collect();
+        if counts.len() > 1 {
+            return Err(Error::Manifest(format!(
+                "the shards of run {run_id} disagree on how many shards there are ({}): \
+                 run every worker with the same N, then merge",
+                join(counts.iter())
+            )));
+        }
+        if let Some((shard, _, other)) = self
+            .shards
+            .iter()
+            .find(|(_, _, r)| (&r.song_uri, &r.log_uri) != (&first.song_uri, &first.log_uri))
+        {
+            return Err(Error::Manifest(format!(
+                "shard {shard} of run {run_id} read {} and {}, not {} and {} as shard {} \
+                 did: run every worker on the same trees, then merge",
+                other.song_uri, other.log_uri, first.song_uri, first.log_uri, self.shards[0].0
+            )));
+        }
+        let done: BTreeSet<u32> = self.shards.iter().map(|(k, _, _)| *k).collect();
+        let missing: Vec<u32> = (0..*count).filter(|k| !done.contains(k)).collect();
+        if !missing.is_empty() {
+            return Err(Error::Manifest(format!(
+                "run {run_id} misses shard{} {} of {count} (numbered from 0): run {} \
+                 (load --shard K/{count} --run-id {run_id}), then merge again; nothing was \
+                 merged",
+                if missing.len() == 1 { "" } else { "s" },
+                join(missing.iter()),
+                if missing.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        Ok(done.into_iter().collect())
+    }
+
+    /// What all the shards read of one tree.
+    fn summary(&self, tree: fn(&ShardRecord) -> (&String, &[u64; 3])) -> SourceSummary {
+        let mut summary = SourceSummary::default();
+        for (_, _, record) in &self.shards {
+            let (uri, [objects, bytes, records]) = tree(record);
+            summary.uri.clone_from(uri);
+            summary.objects += objects;
+            summary.bytes += bytes;
+            summary.records += records;
+        }
+        summary
+    }
+}
+
+/// "1, 2 and 3".
+fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
+    let items: Vec<String> = items.map(|i| i.to_string()).collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.concat(),
+    }
+}
+
+/// `merge --run-id ID`: every shard of a run into the five tables, in one transaction.
+pub async fn merge(config: &MergeConfig) -> Result<Report> {
+    let started = Instant::now();
+    let request = &config.request;
+    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
+    let main = database.connect().await?;
+    let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
+    create_registry(&database, &main, &sql).await?;
+    for attempt in 1..=MERGE_ATTEMPTS {
+        let staging = Staging::create(
+            &main,
+            &database,
+            &request.schema,
+            &request.run_id,
+            Contents::Work,
+        )
+        .await?;
+        let merged = merge_once(config, &staging, &sql).await;
+        staging.abandon().await;
+        let Some((finished, stages)) = merged? else {
+            tracing::warn!(
+                attempt,
+                "another load changed schema {} while the shards were gathered; gathering again",
+                request.schema
+            );
+            continue;
+        };
+        let tables = database.count_rows(&main, &request.schema).await?;
+        return Ok(Report {
+            mode: "client",
+            target: database.label().to_string(),
+            schema: request.schema.to_string(),
+            tables,
+            songs: finished.summary(|r| (&r.song_uri, &r.songs)),
+            logs: finished.summary(|r| (&r.log_uri, &r.logs)),
+            bad_records: 0,
+            reject_file: None,
+            stages,
+            seconds: started.elapsed().as_secs_f64(),
+            peak_rss_mib: peak_rss_mib(),
+            shards: Some(Shards {
+                run_id: request.run_id.clone(),
+                shard: None,
+                count: finished.shards.len() as u32,
+            }),
+        });
+    }
+    Err(Error::Manifest(format!(
+        "other loads kept changing schema {} while the shards were gathered \
+         ({MERGE_ATTEMPTS} tries); nothing was merged: run the merge again",
+        request.schema
+    )))
+}
+
+/// One attempt: `None` when the target changed before the merge could take its lock.
+async fn merge_once(
+    config: &MergeConfig,
+    staging: &Staging<'_>,
+    sql: &ShardSql,
+) -> Result<Option<(Finished, Vec<crate::report::Stage>)>> {
+    let request = &config.request;
+    let (database, client) = (staging.database, staging.client);
+    let merge = MergeSql::new(
+        database.sql(),
+        &request.schema,
+        &staging.tables(),
+        &request.run_id,
+    );
+    let started = Instant::now();
+    let finished = read_finished(database, client, sql).await?;
+    let shards = finished.complete(&request.run_id)?;
+    let found = Found::read(database, client, &merge).await?;
+    let create_tables = found.create_tables(&request.schema, true, &merge)?;
+    let work = staging.tables();
+    database
+        .run(
+            client,
+            "gather the shards' objects",
+            &sql.gather_objects(&work, &shards),
+        )
+        .await?;
+    for &shard in &shards {
+        database
+            .run(
+                client,
+                "gather a shard's rows",
+                &sql.gather_shard(&work, shard),
+            )
+            .await?;
+    }
+    database
+        .run(client, "analyze the work tables", &merge.analyze_work())
+        .await?;
+    let mut stages = vec![stage("gather", started.elapsed())];
+
+    let merging = Instant::now();
+    let plan = MergePlan {
+        found,
+        create_tables,
+        full: true,
+        epilogue: sql.spend(&shards),
+    };
+    let target = (&request.schema, config.gate.as_ref());
+    let Some(checked) = commit(target, database, client, &merge, &plan).await? else {
+        return Ok(None);
+    };
+    let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
+    let mut merged = stage("merge", merging.elapsed());
+    merged.seconds -= gate_time;
+    stages.push(merged);
+    stages.extend(checked);
+    Ok(Some((finished, stages)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(shards: &[(u32, u32)]) -> Finished {
+        Finished {
+            merged: false,
+            shards: shards
+                .iter()
+                .map(|&(k, n)| (k, n, ShardRecord::default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_run_is_complete_only_with_every_shard() {
+        assert_eq!(
+            finished(&[(0, 3), (1, 3), (2, 3)]).complete("r").unwrap(),
+            [0, 1, 2]
+        );
+        let missing = finished(&[(1, 4)]).complete("r").unwrap_err().to_string();
+        assert!(
+            missing.contains("misses shards 0, 2 and 3 of 4"),
+            "{missing}"
+        );
+        let one = finished(&[(0, 2)]).complete("r").unwrap_err().to_string();
+        assert!(one.contains("misses shard 1 of 2"), "{one}");
+        let disagree = finished(&[(0, 2), (1, 3)])
+            .complete("r")
+            .unwrap_err()
+            .to_string();
+        assert!(disagree.contains("disagree on how many shards there are (2 and 3)"));
+        let none = finished(&[]).complete("r").unwrap_err().to_string();
+        assert!(none.contains("has no finished shard"), "{none}");
+        let mut merged = finished(&[(0, 1)]);
+        merged.merged = true;
+        assert!(merged
+            .complete("r")
+            .unwrap_err()
+            .to_string()
+            .contains("merged already"));
+    }
+}
