@@ -132,6 +132,74 @@ impl RedshiftCopySources {
     }
 }
 
+/// `--sink s3-copy` as asked for.
+#[derive(Debug, Clone)]
+pub struct S3CopyRequest {
+    /// `s3://bucket/prefix/`: where the parts and manifests are written.
+    pub staging: String,
+    /// The cluster's slices; asked of the cluster (`stv_slices`) when not given.
+    pub slices: Option<u32>,
+}
+
+/// `--sink s3-copy`, checked: where the parts go and what the COPY needs.
+#[derive(Debug, Clone)]
+pub struct S3Copy {
+    pub bucket: String,
+    /// Empty or ending in `/`.
+    pub prefix: String,
+    pub iam_role_arn: String,
+    pub region: String,
+    pub slices: Option<u32>,
+}
+
+impl S3Copy {
+    fn resolve(request: &LoadRequest, asked: &S3CopyRequest) -> Result<S3Copy, Error> {
+        let refuse = |message: &str| Err(Error::Config(message.to_string()));
+        if request.dialect != Dialect::Redshift {
+            return refuse(
+                "--sink s3-copy is for Redshift, which loads S3 with COPY; PostgreSQL's \
+                 fastest route is client mode's INSERTs",
+            );
+        }
+        if request.mode != Mode::Client || request.scope != LoadScope::Rebuild {
+            return refuse(
+                "--sink s3-copy is for client-mode rebuilds: leave out --mode copy, \
+                 --incremental, --full and --shard",
+            );
+        }
+        if asked.slices == Some(0) {
+            return refuse("--slices must be at least 1");
+        }
+        let (bucket, prefix) = match asked.staging.parse::<SourceUri>() {
+            Ok(SourceUri::S3 { bucket, prefix }) => (bucket, prefix),
+            _ => {
+                return Err(Error::Config(format!(
+                    "--staging-prefix {:?} must be an s3://bucket/prefix/ the loader may \
+                     write and the cluster's role may read",
+                    asked.staging
+                )))
+            }
+        };
+        let iam_role_arn = request.copy.iam_role_arn.clone().ok_or_else(|| {
+            Error::Config(
+                "--sink s3-copy needs the cluster's IAM role for its COPY: --iam-role or \
+                 [IAM_ROLE] ARN in --config"
+                    .into(),
+            )
+        })?;
+        let region = request.s3.region.clone().ok_or_else(|| {
+            Error::Config("--sink s3-copy needs the staging bucket's --region".into())
+        })?;
+        Ok(S3Copy {
+            bucket,
+            prefix,
+            iam_role_arn,
+            region,
+            slices: asked.slices,
+        })
+    }
+}
+
 /// What a load does with what is already in the target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LoadScope {
@@ -209,6 +277,9 @@ pub struct LoadRequest {
     pub progress: bool,
     /// Client mode's INSERTs; default: [`InsertMethod::default_for`] the dialect.
     pub insert: Option<InsertMethod>,
+    /// `--sink s3-copy`: client mode's rows go to Redshift as gzip CSV parts and one
+    /// `COPY … MANIFEST` a table instead of INSERTs.
+    pub s3_copy: Option<S3CopyRequest>,
     /// Client mode's connections to the target (at least 1).
     pub insert_connections: usize,
     /// INSERT statements client mode sends on one connection before it awaits the first
@@ -243,6 +314,7 @@ impl LoadRequest {
             concurrency: 32,
             progress: false,
             insert: None,
+            s3_copy: None,
             insert_connections: DEFAULT_INSERT_CONNECTIONS,
             statements_in_flight: DEFAULT_STATEMENTS_IN_FLIGHT,
             run_id: None,
@@ -268,6 +340,8 @@ pub struct LoadConfig {
     pub(crate) redshift_copy: Option<RedshiftCopySources>,
     /// The quality gate's user checks and severities; `None` with `--no-checks`.
     pub(crate) gate: Option<CheckFile>,
+    /// `--sink s3-copy`, checked.
+    pub(crate) s3_copy: Option<S3Copy>,
 }
 
 impl LoadConfig {
@@ -332,11 +406,16 @@ impl LoadConfig {
             None => format!("{:08x}", rand::random::<u32>()),
         };
         let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
+        let s3_copy = match &request.s3_copy {
+            Some(asked) => Some(S3Copy::resolve(&request, asked)?),
+            None => None,
+        };
         Ok(LoadConfig {
             request,
             run_id,
             redshift_copy,
             gate,
+            s3_copy,
         })
     }
 

@@ -46,6 +46,15 @@ pub enum Error {
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
 
+    /// `--sink s3-copy` could not write a part or manifest to the staging prefix.
+    #[error("cannot write {uri} to the COPY staging prefix: {reason}")]
+    Staging {
+        uri: String,
+        reason: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,

@@ -27,7 +27,8 @@ pub mod transform;
 
 pub use config::{
     CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, MergeConfig,
-    MergeRequest, Mode, Shard, Target, DEFAULT_INSERT_CONNECTIONS, DEFAULT_STATEMENTS_IN_FLIGHT,
+    MergeRequest, Mode, S3CopyRequest, Shard, Target, DEFAULT_INSERT_CONNECTIONS,
+    DEFAULT_STATEMENTS_IN_FLIGHT,
 };
 pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};

@@ -112,7 +112,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         Some(Error::Config(_) | Error::Manifest(_)) => exit::USAGE,
         Some(Error::BadInput { .. }) => exit::BAD_INPUT,
         Some(Error::Source(_)) => exit::SOURCE,
-        Some(Error::Target(_) | Error::Embedded(_)) => exit::TARGET,
+        Some(Error::Target(_) | Error::Embedded(_) | Error::Staging { .. }) => exit::TARGET,
         Some(Error::Check(_)) => exit::CHECKS,
         _ => exit::FAILURE,
     }

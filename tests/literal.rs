@@ -12,6 +12,7 @@ use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::db::Database;
 use sparkify_load::parity::{parity, Side};
 use sparkify_load::sink::literal::Literals;
+use sparkify_load::sink::values::Values;
 use sparkify_load::{Dialect, InsertMethod, SchemaName, Secret};
 
 /// Loads `tree` into `url` twice, with literals and with binds, and compares the two.

@@ -6,6 +6,8 @@
 //! - for copy mode, also `SPARKIFY_REDSHIFT_IAM_ROLE`, `SPARKIFY_REDSHIFT_REGION` and
 //!   `SPARKIFY_REDSHIFT_S3` (a prefix holding `song_data/`, `log_data/` and
 //!   `log_json_path.json`: the classic set, as ../shared/data/sparkify holds it).
+//! - for `--sink s3-copy`, also `SPARKIFY_REDSHIFT_STAGING` (an `s3://bucket/prefix/` this
+//!   machine's credentials may write and the role may read).
 
 mod common;
 
@@ -80,4 +82,33 @@ async fn the_classic_data_loads_into_redshift_in_both_modes_alike() {
         .await
         .unwrap();
     assert!(comparison.is_equal(), "{comparison}");
+
+    let Some(staging) = env("SPARKIFY_REDSHIFT_STAGING") else {
+        skipped("--sink s3-copy on Redshift: set SPARKIFY_REDSHIFT_STAGING");
+        return;
+    };
+    let s3_copy_schema: SchemaName = "sparkify_live_s3_copy".parse().unwrap();
+    let mut request = LoadRequest::new(
+        sparkify_load::source::SourceUri::Local(data.join("song_data")),
+        sparkify_load::source::SourceUri::Local(data.join("log_data")),
+        Target::Url(Secret::new(database_url())),
+    );
+    request.dialect = Dialect::Redshift;
+    request.schema = s3_copy_schema.clone();
+    request.copy.iam_role_arn = env("SPARKIFY_REDSHIFT_IAM_ROLE");
+    request.s3.region = env("SPARKIFY_REDSHIFT_REGION");
+    request.s3_copy = Some(sparkify_load::S3CopyRequest {
+        staging,
+        slices: None,
+    });
+    let report = load(&request).await.unwrap();
+    assert_eq!(report.tables, CLASSIC);
+    let comparison = parity(&side(&client_schema), &side(&s3_copy_schema))
+        .await
+        .unwrap();
+    assert!(comparison.is_equal(), "{comparison}");
+}
+
+fn database_url() -> String {
+    env("SPARKIFY_REDSHIFT_URL").expect("checked above")
 }

@@ -147,7 +147,7 @@ fn literal_inserts_parse_and_read_back_as_their_values() {
             user_agent: Some(text.clone()),
         };
         let mut sql = String::from("INSERT INTO \"dwh\".songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent) VALUES ");
-        row.write_literals(&literals, &mut sql);
+        literals.tuple(&mut sql, |values| row.write_values(values));
         let values = inserted_strings(&sql);
         assert_eq!(
             values,
@@ -446,4 +446,66 @@ fn every_quality_check_on_redshift_parses() {
     }
     let songs_key = checks.iter().find(|c| c.name == "songs_key").unwrap();
     assert!(songs_key.query.contains("GROUP BY song_id || CHR(1)"));
+}
+
+/// `--sink s3-copy`: the plan stages each table and COPYs it from its manifest, with no
+/// INSERT; the COPY is the one docs/REDSHIFT.md rule 17 gives, and sqlparser's Redshift
+/// dialect reads it.
+#[tokio::test]
+async fn a_client_load_through_s3_copy_copies_each_table_from_its_manifest() {
+    let mut request = client_load(&common::tiny());
+    request.s3_copy = Some(sparkify_load::S3CopyRequest {
+        staging: "s3://stage-bucket/loads/".into(),
+        slices: None,
+    });
+    request.copy.iam_role_arn = Some("arn:aws:iam::123456789012:role/loader".into());
+    request.s3.region = Some("us-west-2".into());
+    request.run_id = Some("r1".into());
+    let plan = sparkify_load::client_dry_run(&request.resolve().unwrap())
+        .await
+        .unwrap();
+    let staged: Vec<&str> = plan
+        .iter()
+        .filter(|(step, _)| step.starts_with("stage "))
+        .map(|(step, _)| step.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        staged,
+        [
+            "stage songs",
+            "stage artists",
+            "stage songplays",
+            "stage users",
+            "stage time"
+        ]
+    );
+    assert!(!plan.iter().any(|(step, _)| step.starts_with("insert into")));
+    let (step, copy) = &plan[4];
+    assert_eq!(
+        step,
+        "stage songplays: 11 rows as gzip CSV parts under \
+         s3://stage-bucket/loads/r1/songplays/ (a multiple of the cluster's slices), listed \
+         in s3://stage-bucket/loads/r1/songplays.manifest; then COPY them"
+    );
+    let statement: String = copy
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        statement,
+        "COPY \"public\".sparkify_load_r1_songplays (start_time, user_id, level, song_id, \
+         artist_id, session_id, location, user_agent)\n\
+         FROM 's3://stage-bucket/loads/r1/songplays.manifest'\n\
+         IAM_ROLE 'arn:aws:iam::123456789012:role/loader'\n\
+         REGION 'us-west-2'\n\
+         MANIFEST\n\
+         FORMAT AS CSV\n\
+         GZIP\n\
+         NULL AS '\\0'\n\
+         TIMEFORMAT 'auto'\n\
+         COMPUPDATE OFF\n\
+         STATUPDATE OFF;"
+    );
+    assert!(matches!(&parse(&statement)[..], [Statement::Copy { .. }]));
 }

@@ -232,6 +232,17 @@ pub(crate) struct LoadArgs {
     /// PostgreSQL is the fastest measured (docs/BENCHMARKS.md).
     #[arg(long, value_enum)]
     pub insert: Option<InsertArg>,
+    /// Where client mode's rows go: insert (multi-row INSERTs) or s3-copy (Redshift: gzip
+    /// CSV parts under --staging-prefix and one COPY … MANIFEST a table; docs/SCALE.md).
+    #[arg(long, value_enum, default_value_t = SinkArg::Insert)]
+    pub sink: SinkArg,
+    /// With --sink s3-copy: the s3://bucket/prefix/ the parts and manifests go under (in a
+    /// folder named by the run id), which the cluster's IAM role can read.
+    #[arg(long, value_name = "URI", required_if_eq("sink", "s3-copy"))]
+    pub staging_prefix: Option<String>,
+    /// With --sink s3-copy: the cluster's slice count [default: asked of the cluster].
+    #[arg(long, value_name = "N")]
+    pub slices: Option<u32>,
     /// Client mode's connections to the target.
     #[arg(long, value_name = "N", default_value_t = sparkify_load::DEFAULT_INSERT_CONNECTIONS)]
     pub insert_connections: usize,
@@ -318,6 +329,12 @@ pub(crate) enum InsertArg {
     Arrays,
     Bind,
     Literal,
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SinkArg {
+    Insert,
+    S3Copy,
 }
 
 #[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]

@@ -9,10 +9,11 @@ use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
-    CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, Shard, Target,
+    CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, S3CopyRequest,
+    Shard, Target,
 };
 
-use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args};
+use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
 use super::dwh::DwhConfig;
 use super::target::resolve;
 use super::write_file;
@@ -101,6 +102,13 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         InsertArg::Bind => InsertMethod::Bind,
         InsertArg::Literal => InsertMethod::Literal,
     });
+    request.s3_copy = match args.sink {
+        SinkArg::Insert => None,
+        SinkArg::S3Copy => Some(S3CopyRequest {
+            staging: args.staging_prefix.clone().unwrap_or_default(),
+            slices: args.slices,
+        }),
+    };
     request.insert_connections = args.insert_connections;
     request.statements_in_flight = args.statements_in_flight;
     request.progress = !args.quiet && std::io::stderr().is_terminal();

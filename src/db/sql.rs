@@ -144,6 +144,8 @@ pub mod redshift {
     pub const PREPARE: &str = sql_file!("redshift/prepare.sql");
     pub const DROP_STAGED: &str = sql_file!("redshift/drop_staged.sql");
     pub const LEFTOVERS: &str = sql_file!("redshift/leftovers.sql");
+    pub const S3_COPY: &str = sql_file!("redshift/s3_copy.sql");
+    pub const SLICES: &str = sql_file!("redshift/slices.sql");
 }
 
 /// Incremental loads: the work tables, what the target holds, and the merge.

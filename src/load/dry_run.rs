@@ -11,14 +11,16 @@ use super::client::{read_events, read_songs};
 use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
+use super::s3_copy::copy_statement;
 use crate::check::{self, RunCounts, Scope};
-use crate::config::LoadConfig;
+use crate::config::{LoadConfig, S3Copy};
 use crate::cpu::on_rayon;
 use crate::db::DialectSql;
 use crate::error::Result;
 use crate::model::TimeRow;
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
+use crate::sink::s3_copy::manifest_url;
 use crate::sink::staging::{self, Contents, Layout};
 use crate::sink::TableSet;
 use crate::source::Source;
@@ -80,11 +82,22 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
             .into_iter()
             .map(|(step, script)| (step.to_string(), script))
             .collect();
-    plan.push(inserts(sql, &tables, &catalog.songs, literals));
-    plan.push(inserts(sql, &tables, &catalog.artists, literals));
-    plan.push(inserts(sql, &tables, &songplays, literals));
-    plan.push(inserts(sql, &tables, &users, literals));
-    plan.push(inserts(sql, &tables, &time, literals));
+    match &config.s3_copy {
+        Some(copy) => {
+            plan.push(copies(copy, config, &tables, &catalog.songs));
+            plan.push(copies(copy, config, &tables, &catalog.artists));
+            plan.push(copies(copy, config, &tables, &songplays));
+            plan.push(copies(copy, config, &tables, &users));
+            plan.push(copies(copy, config, &tables, &time));
+        }
+        None => {
+            plan.push(inserts(sql, &tables, &catalog.songs, literals));
+            plan.push(inserts(sql, &tables, &catalog.artists, literals));
+            plan.push(inserts(sql, &tables, &songplays, literals));
+            plan.push(inserts(sql, &tables, &users, literals));
+            plan.push(inserts(sql, &tables, &time, literals));
+        }
+    }
     let [songplays_keys, dimension_keys] = staging::keys(sql, &tables);
     plan.push(("add keys to songplays".to_string(), songplays_keys));
     plan.push(("add keys to the dimensions".to_string(), dimension_keys));
@@ -101,6 +114,29 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
         staging::swap(sql, target, &layout),
     ));
     Ok(plan)
+}
+
+/// `--sink s3-copy`: a table's rows staged as gzip CSV parts, then its COPY.
+fn copies<R: InsertRow>(
+    copy: &S3Copy,
+    config: &LoadConfig,
+    tables: &TableSet,
+    rows: &[R],
+) -> (String, String) {
+    let prefix = format!("{}{}/", copy.prefix, config.run_id);
+    let manifest = manifest_url(&copy.bucket, &prefix, R::TABLE);
+    let step = format!(
+        "stage {}: {} rows as gzip CSV parts under s3://{}/{prefix}{}/ (a multiple of the \
+         cluster's slices), listed in {manifest}; then COPY them",
+        R::TABLE,
+        rows.len(),
+        copy.bucket,
+        R::TABLE
+    );
+    (
+        step,
+        copy_statement(copy, tables, R::TABLE, R::COLUMNS, &manifest),
+    )
 }
 
 /// The first INSERT of a table with its first rows; the step says how many more follow.

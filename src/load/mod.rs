@@ -11,6 +11,7 @@ mod manifest;
 pub mod progress;
 mod redshift;
 mod rejects;
+mod s3_copy;
 mod shard;
 mod tree;
 
@@ -135,9 +136,10 @@ async fn build(
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let request = &config.request;
-    let filled = match config.mode() {
-        Mode::Client => client::fill(config, database, staging, sources, rejects).await,
-        Mode::Copy => copy::fill(request, staging, sources, rejects).await,
+    let filled = match (config.mode(), &config.s3_copy) {
+        (Mode::Client, Some(copy)) => s3_copy::fill(config, copy, staging, sources, rejects).await,
+        (Mode::Client, None) => client::fill(config, database, staging, sources, rejects).await,
+        (Mode::Copy, _) => copy::fill(request, staging, sources, rejects).await,
     };
     // The rejects are written whether or not the fill failed, and before anything is
     // swapped in: a load whose reject file cannot be written changes nothing.

@@ -12,6 +12,7 @@ use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
 use super::arrays::{self, ColumnArray};
 use super::literal::Literals;
+use super::values::Values;
 use super::TableSet;
 use crate::db::{render, Database};
 use crate::error::TargetError;
@@ -81,8 +82,8 @@ pub trait InsertRow: Send + Sync + 'static {
 
     fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>);
 
-    /// `(value, …)`: the row as SQL literals.
-    fn write_literals(&self, literals: &Literals, out: &mut String);
+    /// The row's values, in column order, to a writer of SQL literals or CSV fields.
+    fn write_values<W: Values>(&self, row: &mut W);
 
     /// An upper bound on the bytes the row's values take in a statement.
     fn statement_bytes(&self) -> usize;
@@ -340,7 +341,8 @@ impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
         let mut taken = 0;
         for record in self.rows.iter().take(self.rows_per_statement) {
             row.clear();
-            record.write_literals(&self.literals, &mut row);
+            self.literals
+                .tuple(&mut row, |values| record.write_values(values));
             // The row, its comma and the closing semicolon must fit.
             if taken > 0 && sql.len() + row.len() + 2 > MAX_STATEMENT_BYTES {
                 break;

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::values::Values;
 use crate::db::{Database, Dialect};
 use crate::error::TargetError;
 use crate::model::Timestamp;
@@ -134,32 +135,34 @@ impl Tuple<'_> {
         }
         self.out
     }
+}
 
-    pub fn text(&mut self, value: Option<&str>) -> &mut Self {
+impl Values for Tuple<'_> {
+    fn text(&mut self, value: Option<&str>) -> &mut Self {
         let literals = self.literals;
         literals.text(self.next(), value);
         self
     }
 
-    pub fn int(&mut self, value: Option<i32>) -> &mut Self {
+    fn int(&mut self, value: Option<i32>) -> &mut Self {
         let literals = self.literals;
         literals.int(self.next(), value);
         self
     }
 
-    pub fn bigint(&mut self, value: Option<i64>) -> &mut Self {
+    fn bigint(&mut self, value: Option<i64>) -> &mut Self {
         let literals = self.literals;
         literals.bigint(self.next(), value);
         self
     }
 
-    pub fn double(&mut self, value: Option<f64>) -> &mut Self {
+    fn double(&mut self, value: Option<f64>) -> &mut Self {
         let literals = self.literals;
         literals.double(self.next(), value);
         self
     }
 
-    pub fn timestamp(&mut self, value: Timestamp) -> &mut Self {
+    fn timestamp(&mut self, value: Timestamp) -> &mut Self {
         let literals = self.literals;
         literals.timestamp(self.next(), value);
         self

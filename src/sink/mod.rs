@@ -5,11 +5,14 @@
 //! in `COPY … FROM STDIN` ([`raw`]).
 
 pub mod arrays;
+pub mod csv;
 pub mod insert;
 pub mod literal;
 pub mod raw;
 mod rows;
+pub mod s3_copy;
 pub mod staging;
+pub mod values;
 
 use crate::db::SchemaName;
 

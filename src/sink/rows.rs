@@ -4,7 +4,7 @@
 use tokio_postgres::types::ToSql;
 
 use super::insert::InsertRow;
-use super::literal::Literals;
+use super::values::Values;
 use crate::model::{
     ArtistRow, ObjectRow, PlayRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
 };
@@ -40,17 +40,15 @@ impl InsertRow for SongplayRow {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.timestamp(self.start_time)
-                .int(Some(self.user_id))
-                .text(self.level.as_deref())
-                .text(self.song_id.as_deref())
-                .text(self.artist_id.as_deref())
-                .int(self.session_id)
-                .text(self.location.as_deref())
-                .text(self.user_agent.as_deref());
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.timestamp(self.start_time)
+            .int(Some(self.user_id))
+            .text(self.level.as_deref())
+            .text(self.song_id.as_deref())
+            .text(self.artist_id.as_deref())
+            .int(self.session_id)
+            .text(self.location.as_deref())
+            .text(self.user_agent.as_deref());
     }
 
     fn statement_bytes(&self) -> usize {
@@ -77,14 +75,12 @@ impl InsertRow for UserRow {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.int(Some(self.user_id))
-                .text(self.first_name.as_deref())
-                .text(self.last_name.as_deref())
-                .text(self.gender.as_deref())
-                .text(self.level.as_deref());
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.int(Some(self.user_id))
+            .text(self.first_name.as_deref())
+            .text(self.last_name.as_deref())
+            .text(self.gender.as_deref())
+            .text(self.level.as_deref());
     }
 
     fn statement_bytes(&self) -> usize {
@@ -109,14 +105,12 @@ impl InsertRow for SongRow {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.text(Some(&self.song_id))
-                .text(self.title.as_deref())
-                .text(self.artist_id.as_deref())
-                .int(self.year)
-                .double(self.duration);
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.text(Some(&self.song_id))
+            .text(self.title.as_deref())
+            .text(self.artist_id.as_deref())
+            .int(self.year)
+            .double(self.duration);
     }
 
     fn statement_bytes(&self) -> usize {
@@ -139,14 +133,12 @@ impl InsertRow for ArtistRow {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.text(Some(&self.artist_id))
-                .text(self.name.as_deref())
-                .text(self.location.as_deref())
-                .double(self.latitude)
-                .double(self.longitude);
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.text(Some(&self.artist_id))
+            .text(self.name.as_deref())
+            .text(self.location.as_deref())
+            .double(self.latitude)
+            .double(self.longitude);
     }
 
     fn statement_bytes(&self) -> usize {
@@ -178,16 +170,14 @@ impl InsertRow for TimeRow {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.timestamp(self.start_time)
-                .int(Some(self.parts.hour))
-                .int(Some(self.parts.day))
-                .int(Some(self.parts.week))
-                .int(Some(self.parts.month))
-                .int(Some(self.parts.year))
-                .int(Some(self.parts.weekday));
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.timestamp(self.start_time)
+            .int(Some(self.parts.hour))
+            .int(Some(self.parts.day))
+            .int(Some(self.parts.week))
+            .int(Some(self.parts.month))
+            .int(Some(self.parts.year))
+            .int(Some(self.parts.weekday));
     }
 
     fn statement_bytes(&self) -> usize {
@@ -215,18 +205,16 @@ impl InsertRow for SongRecord {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.text(self.song_id.as_deref())
-                .text(self.title.as_deref())
-                .text(self.artist_id.as_deref())
-                .text(self.artist_name.as_deref())
-                .text(self.artist_location.as_deref())
-                .double(self.artist_latitude)
-                .double(self.artist_longitude)
-                .double(self.duration)
-                .int(self.year);
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.text(self.song_id.as_deref())
+            .text(self.title.as_deref())
+            .text(self.artist_id.as_deref())
+            .text(self.artist_name.as_deref())
+            .text(self.artist_location.as_deref())
+            .double(self.artist_latitude)
+            .double(self.artist_longitude)
+            .double(self.duration)
+            .int(self.year);
     }
 
     fn statement_bytes(&self) -> usize {
@@ -280,25 +268,23 @@ impl InsertRow for PlayRecord {
         ]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
+    fn write_values<W: Values>(&self, row: &mut W) {
         let event = &self.event;
-        literals.tuple(out, |row| {
-            row.int(Some(self.object_rank))
-                .int(Some(self.line))
-                .timestamp(event.start_time)
-                .int(event.user_id)
-                .text(event.first_name.as_deref())
-                .text(event.last_name.as_deref())
-                .text(event.gender.as_deref())
-                .text(event.level.as_deref())
-                .text(event.song.as_deref())
-                .text(event.artist.as_deref())
-                .double(event.length)
-                .int(event.session_id)
-                .int(event.item_in_session)
-                .text(event.location.as_deref())
-                .text(event.user_agent.as_deref());
-        });
+        row.int(Some(self.object_rank))
+            .int(Some(self.line))
+            .timestamp(event.start_time)
+            .int(event.user_id)
+            .text(event.first_name.as_deref())
+            .text(event.last_name.as_deref())
+            .text(event.gender.as_deref())
+            .text(event.level.as_deref())
+            .text(event.song.as_deref())
+            .text(event.artist.as_deref())
+            .double(event.length)
+            .int(event.session_id)
+            .int(event.item_in_session)
+            .text(event.location.as_deref())
+            .text(event.user_agent.as_deref());
     }
 
     fn statement_bytes(&self) -> usize {
@@ -323,14 +309,12 @@ impl InsertRow for ObjectRow {
         out.extend_from_slice(&[&self.tree, &self.rank, &self.key, &self.size, &self.version]);
     }
 
-    fn write_literals(&self, literals: &Literals, out: &mut String) {
-        literals.tuple(out, |row| {
-            row.text(Some(self.tree))
-                .int(Some(self.rank))
-                .text(Some(&self.key))
-                .bigint(Some(self.size))
-                .text(Some(&self.version));
-        });
+    fn write_values<W: Values>(&self, row: &mut W) {
+        row.text(Some(self.tree))
+            .int(Some(self.rank))
+            .text(Some(&self.key))
+            .bigint(Some(self.size))
+            .text(Some(&self.version));
     }
 
     fn statement_bytes(&self) -> usize {

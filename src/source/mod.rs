@@ -20,6 +20,7 @@ use crate::error::SourceError;
 
 pub use options::S3Options;
 pub use read::{Apply, Piece, Selection};
+pub(crate) use s3::client as s3_client;
 
 /// A tree of objects, as the user names it: a local directory (`file:///abs/path` or a
 /// plain path) or `s3://bucket/prefix`.

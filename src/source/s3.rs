@@ -35,47 +35,9 @@ pub struct S3Source {
 
 impl S3Source {
     pub async fn connect(bucket: &str, prefix: &str, options: &S3Options) -> S3Source {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = &options.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if options.no_sign_request {
-            loader = loader.no_credentials();
-        }
-        let sdk = loader.load().await;
-        let mut config = aws_sdk_s3::config::Builder::from(&sdk)
-            // S3-compatible stores often lack the newer default checksums.
-            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(options.attempts)
-                    .with_initial_backoff(options.backoff),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    .build(),
-            );
-        let region = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
-        if sdk.region().is_none() {
-            config = config.region(Region::new("us-east-1"));
-        }
-        if let Some(endpoint) = &options.endpoint_url {
-            config = config.endpoint_url(endpoint).force_path_style(true);
-        }
-        if let Some((access_key, secret_key)) = &options.credentials {
-            config = config.credentials_provider(Credentials::new(
-                access_key,
-                secret_key.expose(),
-                None,
-                None,
-                "sparkify-load",
-            ));
-        }
+        let (client, region) = client(options).await;
         S3Source {
-            client: Client::from_conf(config.build()),
+            client,
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
             attempts: options.attempts.max(1),
@@ -283,6 +245,51 @@ fn version_of(
         (_, Some(modified)) => format!("last-modified {modified}"),
         _ => String::new(),
     }
+}
+
+/// An S3 client as `options` say (region, endpoint, credentials, retries), and the region
+/// it signs for.
+pub(crate) async fn client(options: &S3Options) -> (Client, String) {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if options.no_sign_request {
+        loader = loader.no_credentials();
+    }
+    let sdk = loader.load().await;
+    let mut config = aws_sdk_s3::config::Builder::from(&sdk)
+        // S3-compatible stores often lack the newer default checksums.
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(options.attempts)
+                .with_initial_backoff(options.backoff),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .build(),
+        );
+    let region = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
+    if sdk.region().is_none() {
+        config = config.region(Region::new("us-east-1"));
+    }
+    if let Some(endpoint) = &options.endpoint_url {
+        config = config.endpoint_url(endpoint).force_path_style(true);
+    }
+    if let Some((access_key, secret_key)) = &options.credentials {
+        config = config.credentials_provider(Credentials::new(
+            access_key,
+            secret_key.expose(),
+            None,
+            None,
+            "sparkify-load",
+        ));
+    }
+    (Client::from_conf(config.build()), region)
 }
 
 #[cfg(test)]

@@ -1,0 +1,209 @@
+//! Finished rows as gzip CSV parts, for Redshift's `COPY … FORMAT AS CSV GZIP NULL AS '\0'`
+//! (docs/SCALE.md, docs/REDSHIFT.md rule 17). Text is always quoted, a quote doubled, line
+//! breaks kept inside the quotes; NULL is a field holding one NUL byte and nothing else,
+//! which no value can be (SPEC refuses `\u0000` in text, and numbers and timestamps never
+//! hold one); doubles are shortest round-trip text; timestamps carry their microseconds.
+
+use std::io::Write as _;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use super::insert::InsertRow;
+use super::values::Values;
+use crate::model::Timestamp;
+
+/// A part's compressed size past which its group of parts is closed: AWS asks for parts
+/// of 1 MB to 1 GB after compression; this bounds the memory a table's open group holds
+/// (slices × this).
+pub const PART_BYTES: usize = 64 * 1024 * 1024;
+
+/// The NULL marker: one NUL byte (`NULL AS '\0'`).
+const NULL: &[u8] = b"\0";
+
+/// One CSV record being written.
+pub struct CsvRow<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> CsvRow<'a> {
+    /// Writes one row's values as a CSV record ending in LF.
+    pub fn write<R: InsertRow>(row: &R, out: &'a mut Vec<u8>) {
+        let mut record = CsvRow { out, first: true };
+        row.write_values(&mut record);
+        record.out.push(b'\n');
+    }
+
+    fn field(&mut self) -> &mut Vec<u8> {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out
+    }
+
+    fn plain(&mut self, value: Option<impl std::fmt::Display>) -> &mut Self {
+        match value {
+            Some(value) => {
+                let _ = write!(self.field(), "{value}");
+            }
+            None => self.field().extend_from_slice(NULL),
+        }
+        self
+    }
+}
+
+impl Values for CsvRow<'_> {
+    fn text(&mut self, value: Option<&str>) -> &mut Self {
+        let Some(value) = value else {
+            self.field().extend_from_slice(NULL);
+            return self;
+        };
+        let out = self.field();
+        out.push(b'"');
+        for piece in value.as_bytes().split_inclusive(|&b| b == b'"') {
+            out.extend_from_slice(piece);
+            if piece.last() == Some(&b'"') {
+                out.push(b'"');
+            }
+        }
+        out.push(b'"');
+        self
+    }
+
+    fn int(&mut self, value: Option<i32>) -> &mut Self {
+        self.plain(value)
+    }
+
+    fn bigint(&mut self, value: Option<i64>) -> &mut Self {
+        self.plain(value)
+    }
+
+    fn double(&mut self, value: Option<f64>) -> &mut Self {
+        match value {
+            Some(value) => self
+                .field()
+                .extend_from_slice(ryu::Buffer::new().format(value).as_bytes()),
+            None => self.field().extend_from_slice(NULL),
+        }
+        self
+    }
+
+    fn timestamp(&mut self, value: Timestamp) -> &mut Self {
+        self.field()
+            .extend_from_slice(value.to_sql_text().as_bytes());
+        self
+    }
+}
+
+/// The gzip CSV parts of one table: rows are dealt in turn over one part per slice, so the
+/// parts of a group are the same size within a row; when a part's compressed size reaches
+/// [`PART_BYTES`], the group is closed and a new one begins. The part count is thus a
+/// multiple of the slices, except that a part no row reached is left out (a table with
+/// fewer rows than slices).
+pub struct CsvParts {
+    group: Vec<GzEncoder<Vec<u8>>>,
+    next: usize,
+    record: Vec<u8>,
+    rows: u64,
+}
+
+impl CsvParts {
+    pub fn new(slices: usize) -> CsvParts {
+        CsvParts {
+            group: Self::group(slices.max(1)),
+            next: 0,
+            record: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    fn group(slices: usize) -> Vec<GzEncoder<Vec<u8>>> {
+        (0..slices)
+            .map(|_| GzEncoder::new(Vec::new(), Compression::fast()))
+            .collect()
+    }
+
+    /// Adds a row; gives the group's finished parts when this row closed it.
+    pub fn push<R: InsertRow>(&mut self, row: &R) -> std::io::Result<Vec<Vec<u8>>> {
+        self.record.clear();
+        CsvRow::write(row, &mut self.record);
+        let slices = self.group.len();
+        let part = &mut self.group[self.next];
+        part.write_all(&self.record)?;
+        let full = part.get_ref().len() >= PART_BYTES;
+        self.rows += 1;
+        self.next = (self.next + 1) % slices;
+        if self.next == 0 && full {
+            let group = std::mem::replace(&mut self.group, Self::group(slices));
+            return Self::close(group, slices);
+        }
+        Ok(Vec::new())
+    }
+
+    /// The last group's parts, and the rows written in all.
+    pub fn finish(self) -> std::io::Result<(Vec<Vec<u8>>, u64)> {
+        let reached = if self.rows < self.group.len() as u64 {
+            self.rows as usize
+        } else {
+            self.group.len()
+        };
+        Ok((Self::close(self.group, reached)?, self.rows))
+    }
+
+    /// The first `reached` parts of a group, compressed.
+    fn close(group: Vec<GzEncoder<Vec<u8>>>, reached: usize) -> std::io::Result<Vec<Vec<u8>>> {
+        group
+            .into_iter()
+            .take(reached)
+            .map(GzEncoder::finish)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserRow;
+
+    fn csv(row: &UserRow) -> String {
+        let mut out = Vec::new();
+        CsvRow::write(row, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn text_is_quoted_and_null_is_a_lone_nul() {
+        let row = UserRow {
+            user_id: -3,
+            first_name: Some("say \"hi\"\r\n,\\N".into()),
+            last_name: Some(String::new()),
+            gender: None,
+            level: Some("\"".into()),
+        };
+        assert_eq!(
+            csv(&row),
+            "-3,\"say \"\"hi\"\"\r\n,\\N\",\"\",\0,\"\"\"\"\n"
+        );
+    }
+
+    #[test]
+    fn parts_are_a_multiple_of_the_slices_unless_rows_are_fewer() {
+        let row = |user_id| UserRow {
+            user_id,
+            first_name: None,
+            last_name: None,
+            gender: None,
+            level: None,
+        };
+        let mut parts = CsvParts::new(4);
+        for id in 0..10 {
+            assert!(parts.push(&row(id)).unwrap().is_empty());
+        }
+        let (finished, rows) = parts.finish().unwrap();
+        assert_eq!((finished.len(), rows), (4, 10));
+        let mut few = CsvParts::new(4);
+        few.push(&row(1)).unwrap();
+        assert_eq!(few.finish().unwrap().0.len(), 1);
+    }
+}
