@@ -75,15 +75,62 @@ pub fn double(field: &str, raw: Raw<'_>) -> Result<Option<f64>, String> {
         .ok_or_else(|| format!("{field}: {raw} is out of range for type double precision"))
 }
 
-/// The decoded text of a JSON string literal (quotes included in `raw`).
+/// The decoded text of a JSON string literal (quotes included in `raw`), which the parser
+/// found to be valid JSON and the record check free of `\u0000` and unpaired surrogates.
 fn decode_string<'a>(field: &str, raw: &'a str) -> Result<Cow<'a, str>, String> {
     let inner = &raw[1..raw.len() - 1];
-    if !inner.contains('\\') {
+    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
         return Ok(Cow::Borrowed(inner));
     }
-    serde_json::from_str::<String>(raw)
-        .map(Cow::Owned)
-        .map_err(|e| format!("{field}: cannot decode string: {e}"))
+    match unescape(inner) {
+        Some(text) => Ok(Cow::Owned(text)),
+        None => serde_json::from_str::<String>(raw)
+            .map(Cow::Owned)
+            .map_err(|e| format!("{field}: cannot decode string: {e}")),
+    }
+}
+
+/// JSON's escapes decoded; `None` for anything but a valid escape (serde_json then says
+/// why).
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let escaped = rest.as_bytes().get(at + 1)?;
+        rest = &rest[at + 2..];
+        out.push(match escaped {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let unit = hex_unit(rest)?;
+                rest = &rest[4..];
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let low = rest.strip_prefix("\\u").and_then(hex_unit)?;
+                        rest = &rest[6..];
+                        let high = u32::from(unit - 0xD800) << 10;
+                        char::from_u32(0x10000 + high + u32::from(low.checked_sub(0xDC00)?))?
+                    }
+                    _ => char::from_u32(u32::from(unit))?,
+                }
+            }
+            _ => return None,
+        });
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The four hex digits at the start of `text`.
+fn hex_unit(text: &str) -> Option<u16> {
+    u16::from_str_radix(text.get(..4)?, 16).ok()
 }
 
 fn not_scalar(field: &str, raw: &str) -> String {
@@ -307,5 +354,20 @@ mod tests {
         }
         assert_eq!(double("f", Some("0e-400")), Ok(Some(0.0)));
         assert!(double("f", Some("false")).is_err());
+    }
+
+    #[test]
+    fn escapes_decode_as_serde_json_decodes_them() {
+        for raw in [
+            r#""plain""#,
+            r#""\"Mozilla\/5.0\" \\ \b\f\n\r\t""#,
+            r#""caf\u00e9 \u20ac \ud83d\ude00 end""#,
+            r#""\u0041\u004a""#,
+        ] {
+            let expected: String = serde_json::from_str(raw).unwrap();
+            assert_eq!(decode_string("f", raw).unwrap(), expected, "{raw}");
+        }
+        assert_eq!(unescape(r"\q"), None);
+        assert_eq!(unescape(r"\u12"), None);
     }
 }

@@ -20,6 +20,20 @@ pub(super) struct Fields<'de, R> {
 }
 
 impl<'de, R: Record> Fields<'de, R> {
+    /// A record's fields as the fast path found them (`super::scan`): no problem seen.
+    pub(super) fn from_slots(slots: [Raw<'de>; MAX_FIELDS]) -> Self {
+        Fields {
+            slots,
+            problem: None,
+            record: PhantomData,
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn slots(&self) -> &[Raw<'de>] {
+        &self.slots
+    }
+
     pub(super) fn into_record(self, text: &[u8]) -> Result<R, String> {
         if R::CHECKED {
             if memchr::memchr(b'\\', text).is_some() {

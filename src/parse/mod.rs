@@ -1,13 +1,15 @@
 //! Decoding of source objects: bytes in, typed records and bad records out, no I/O.
 //!
 //! An object is a sequence of JSON values separated by JSON white space (SPEC section 1).
-//! [`decode_object`] walks it once with serde_json, keeping each field's raw text, and
-//! then coerces the fields a [`Record`] type names.
+//! [`decode_object`] walks it once, keeping each field's raw text — the common flat record
+//! by a scanner of its own ([`scan`]), anything else by serde_json — and then coerces the
+//! fields a [`Record`] type names.
 
 mod coerce;
 mod event;
 mod fields;
 mod raw;
+mod scan;
 mod song;
 
 use serde::Serialize;
@@ -231,18 +233,29 @@ fn decode_records<R: Record>(
     // whole (nearly always) is read without that second pass. Positions where reading
     // starts follow an LF or a whole value, so they are on character boundaries.
     match std::str::from_utf8(bytes) {
-        Ok(text) => decode_with(key, bytes, first_line, last, text_limit, out, |pos| {
-            serde_json::Deserializer::from_str(&text[pos..])
-        }),
-        Err(_) => decode_with(key, bytes, first_line, last, text_limit, out, |pos| {
+        Ok(text) => decode_with(
+            key,
+            bytes,
+            Some(text),
+            first_line,
+            last,
+            text_limit,
+            out,
+            |pos| serde_json::Deserializer::from_str(&text[pos..]),
+        ),
+        Err(_) => decode_with(key, bytes, None, first_line, last, text_limit, out, |pos| {
             serde_json::Deserializer::from_slice(&bytes[pos..])
         }),
     }
 }
 
+/// Decodes the records of `bytes` (`text`, when it is UTF-8 as a whole: then the fast path
+/// may read them); gives where the undecoded rest begins.
+#[allow(clippy::too_many_arguments)]
 fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
     key: &str,
     bytes: &'a [u8],
+    text: Option<&'a str>,
     first_line: u64,
     last: bool,
     text_limit: Option<usize>,
@@ -251,56 +264,59 @@ fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
 ) -> usize {
     let mut lines = LineCounter::default();
     let mut line_of = |pos: usize| first_line - 1 + lines.line_at(bytes, pos);
+    let fast_path = text.filter(|_| R::CHECKED);
     let mut pos = 0;
-    'restart: while pos < bytes.len() {
-        let mut stream = reader_at(pos).into_iter::<Fields<'a, R>>();
-        let base = pos;
-        let base_line = line_of(base);
-        loop {
-            let start = skip_json_space(bytes, base + stream.byte_offset());
-            if start == bytes.len() {
-                break 'restart;
-            }
-            let line = line_of(start);
-            match stream.next() {
-                None => break 'restart,
-                Some(Ok(fields)) => {
-                    let end = base + stream.byte_offset();
-                    if !last && end == bytes.len() {
-                        // A number or word may go on in the next chunk.
-                        return start;
-                    }
-                    let text = &bytes[start..end];
-                    let record = fields.into_record(text).and_then(|record| {
-                        match text_too_long(&record, text_limit) {
-                            Some(reason) => Err(reason),
-                            None => Ok(record),
-                        }
-                    });
-                    match record {
-                        Ok(record) => out.records.push((line as u32, record)),
-                        Err(reason) => out.bad.push(bad_record(key, line, reason, text)),
-                    }
-                }
-                Some(Err(err)) => {
-                    if !last && err.is_eof() {
-                        return start;
-                    }
-                    // The bad record runs from its start to the end of the line where
-                    // parsing failed; reading resumes on the next line.
-                    let error_line = base_line + err.line() as u64 - 1;
-                    let end = end_of_line(bytes, start, error_line.saturating_sub(line));
-                    if !last && end == bytes.len() {
-                        return start;
-                    }
-                    let reason = format!("invalid JSON: {}", describe_json_error(&err));
-                    out.bad
-                        .push(bad_record(key, line, reason, &bytes[start..end]));
-                    pos = (end + 1).min(bytes.len());
-                    continue 'restart;
-                }
-            }
+    while pos < bytes.len() {
+        let start = skip_json_space(bytes, pos);
+        if start == bytes.len() {
+            break;
         }
+        let line = line_of(start);
+        let found = match fast_path.and_then(|text| scan::record::<R>(text, start)) {
+            Some(found) => found,
+            None => {
+                let mut stream = reader_at(start).into_iter::<Fields<'a, R>>();
+                match stream.next() {
+                    None => break,
+                    Some(Ok(fields)) => (fields, start + stream.byte_offset()),
+                    Some(Err(err)) => {
+                        if !last && err.is_eof() {
+                            return start;
+                        }
+                        // The bad record runs from its start to the end of the line where
+                        // parsing failed; reading resumes on the next line.
+                        let error_line = line + err.line() as u64 - 1;
+                        let end = end_of_line(bytes, start, error_line.saturating_sub(line));
+                        if !last && end == bytes.len() {
+                            return start;
+                        }
+                        let reason = format!("invalid JSON: {}", describe_json_error(&err));
+                        out.bad
+                            .push(bad_record(key, line, reason, &bytes[start..end]));
+                        pos = (end + 1).min(bytes.len());
+                        continue;
+                    }
+                }
+            }
+        };
+        let (fields, end) = found;
+        if !last && end == bytes.len() {
+            // A number or word may go on in the next chunk.
+            return start;
+        }
+        let text = &bytes[start..end];
+        let record =
+            fields
+                .into_record(text)
+                .and_then(|record| match text_too_long(&record, text_limit) {
+                    Some(reason) => Err(reason),
+                    None => Ok(record),
+                });
+        match record {
+            Ok(record) => out.records.push((line as u32, record)),
+            Err(reason) => out.bad.push(bad_record(key, line, reason, text)),
+        }
+        pos = end;
     }
     bytes.len()
 }
