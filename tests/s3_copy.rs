@@ -168,6 +168,7 @@ async fn staged_parts_round_trip_every_hostile_value() {
     parts.push(rows.clone()).await.unwrap();
     let staged = parts.finish().await.unwrap();
     let (records, _) = read_back(&server, &staged.manifest_url).await;
+    assert_eq!(records.len(), rows.len());
     let mut expected: Vec<&SongRow> = rows.iter().step_by(2).collect();
     expected.extend(rows.iter().skip(1).step_by(2));
     for (record, row) in records.iter().zip(expected) {

@@ -82,6 +82,19 @@ async fn manifest_objects(url: &str, schema: &str) -> Vec<String> {
     .await
 }
 
+/// Each songplay's id with its start time, user and session: the ids follow the plays'
+/// (object key, line) order, as a `--full` run gives them.
+async fn played(url: &str, schema: &str) -> Vec<String> {
+    texts(
+        url,
+        &format!(
+            "SELECT songplay_id || ' ' || start_time || ' ' || user_id || ' ' || \
+             coalesce(session_id::text, '-') FROM {schema}.songplays ORDER BY songplay_id"
+        ),
+    )
+    .await
+}
+
 /// What the shard schema still holds of the shards' own tables.
 async fn shard_tables(url: &str, schema: &str) -> Vec<String> {
     texts(
@@ -123,6 +136,14 @@ async fn workers_at_once_merged_equal_one_load() {
     }
     for (root, name) in &trees {
         let expected = one_load(root, &url, &format!("{name}_one")).await;
+        // The ids: a --full run numbers the plays in (key, line) order, as the merge does.
+        let mut full = config(root, &url);
+        full.schema = format!("{name}_full").parse().unwrap();
+        full.scope = sparkify_load::LoadScope::Full;
+        full.max_errors = 100;
+        full.reject_file = Some(root.join(format!("rejects-{name}-full.jsonl")));
+        load(&full).await.unwrap();
+        let ids = played(&url, &format!("{name}_full")).await;
         for shards in [2, 3] {
             let schema = format!("{name}_{shards}");
             sharded_load(root, &url, &schema, shards, &format!("{name}{shards}"));
@@ -130,6 +151,11 @@ async fn workers_at_once_merged_equal_one_load() {
                 dump_all(&url, &schema).await,
                 expected,
                 "{name} in {shards} shards"
+            );
+            assert_eq!(
+                played(&url, &schema).await,
+                ids,
+                "{name}'s ids in {shards} shards"
             );
             assert!(shard_tables(&url, &schema).await.is_empty());
         }

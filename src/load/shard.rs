@@ -38,16 +38,8 @@ pub(super) async fn load(
     shard: Shard,
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
-    let request = &config.request;
-    let (songs, logs) = tokio::join!(
-        Source::open(&request.song_data, &request.s3),
-        Source::open(&request.log_data, &request.s3)
-    );
     let client = database.connect().await?;
-    let sql = ShardSql::new(database.sql(), &request.schema, &config.run_id);
-    let mut stages = Vec::new();
-
-    let started = Instant::now();
+    let sql = ShardSql::new(database.sql(), &config.request.schema, &config.run_id);
     create_registry(database, &client, &sql).await?;
     if read_finished(database, &client, &sql).await?.merged {
         return Err(Error::Manifest(format!(
@@ -55,23 +47,56 @@ pub(super) async fn load(
             config.run_id
         )));
     }
+    // The whole shard in one transaction: a killed worker leaves nothing, and two
+    // attempts of one shard at once cannot mix their rows (the second waits on the
+    // first's tables, then fails or starts clean).
+    database.run(&client, "begin the shard", "BEGIN").await?;
+    let written = write_shard(config, database, &client, &sql, shard, rejects).await;
+    match written {
+        Ok(loaded) => {
+            database.run(&client, "commit the shard", "COMMIT").await?;
+            Ok(loaded)
+        }
+        Err(err) => {
+            let _ = client.batch_execute("ROLLBACK").await;
+            Err(err)
+        }
+    }
+}
+
+/// Inside the shard's transaction: its tables afresh, its objects read into them, and its
+/// registry row last.
+async fn write_shard(
+    config: &LoadConfig,
+    database: &Database,
+    client: &Client,
+    sql: &ShardSql,
+    shard: Shard,
+    rejects: &mut Rejects,
+) -> Result<Loaded> {
+    let request = &config.request;
+    let (songs, logs) = tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    );
+    let started = Instant::now();
     let tables = sql.tables(shard.index);
     let work = MergeSql::new(database.sql(), &request.schema, &tables, &config.run_id);
     database
         .run(
-            &client,
+            client,
             "drop what an earlier attempt of this shard left",
             &sql.forget(shard.index),
         )
         .await?;
     database
-        .run(&client, "create the shard's tables", &work.work_tables())
+        .run(client, "create the shard's tables", &work.work_tables())
         .await?;
     let (song_listing, log_listing) = tokio::try_join!(list(&songs, "song"), list(&logs, "log"))?;
     let everything = Manifest::new();
     let song_plan = TreePlan::of("song", song_listing, &everything).shard(shard);
     let log_plan = TreePlan::of("log", log_listing, &everything).shard(shard);
-    stages.push(stage("list", started.elapsed()));
+    let mut stages = vec![stage("list", started.elapsed())];
     tracing::info!(
         shard = shard.index,
         of = shard.count,
@@ -82,12 +107,12 @@ pub(super) async fn load(
 
     // The shard's tables, written as an incremental run writes its work tables.
     let staging = Staging {
-        client: &client,
+        client,
         database,
         target: tables.schema.clone(),
         layout: Layout::Prefixed(tables.prefix.clone()),
     };
-    let shape = client::insert_shape(config, database, &client).await?;
+    let shape = client::insert_shape(config, database, client).await?;
     let objects = (&song_plan.objects(), &log_plan.objects());
     let filled =
         client::fill_work(config, &staging, shape, (&songs, &logs), objects, rejects).await;
@@ -97,7 +122,7 @@ pub(super) async fn load(
     stages.extend(fill_stages);
     incremental::record_objects(&staging, shape, &song_plan, &log_plan).await?;
 
-    let literals = Literals::of(database, &client).await?;
+    let literals = Literals::of(database, client).await?;
     let record = ShardRecord {
         song_uri: request.song_data.to_string(),
         log_uri: request.log_data.to_string(),
@@ -110,7 +135,7 @@ pub(super) async fn load(
     };
     database
         .run(
-            &client,
+            client,
             "record this shard as finished",
             &sql.finish(shard.index, shard.count, &record, &literals),
         )

@@ -13,10 +13,19 @@ use super::insert::InsertRow;
 use super::values::Values;
 use crate::model::Timestamp;
 
-/// A part's compressed size past which its group of parts is closed: AWS asks for parts
-/// of 1 MB to 1 GB after compression; this bounds the memory a table's open group holds
-/// (slices × this).
+/// A part's compressed size past which its group of parts is closed, at most: AWS asks for
+/// parts of 1 MB to 1 GB after compression.
 pub const PART_BYTES: usize = 64 * 1024 * 1024;
+/// The compressed bytes one table's open group may hold in all: with many slices, parts
+/// close smaller (not below [`MIN_PART_BYTES`]), so memory stays bounded.
+const GROUP_BYTES: usize = 512 * 1024 * 1024;
+/// The smallest part size a group closes at: AWS's lower bound.
+const MIN_PART_BYTES: usize = 1024 * 1024;
+
+/// The part size a group of `slices` parts closes at.
+pub fn part_bytes(slices: usize) -> usize {
+    (GROUP_BYTES / slices.max(1)).clamp(MIN_PART_BYTES, PART_BYTES)
+}
 
 /// The NULL marker: one NUL byte (`NULL AS '\0'`).
 const NULL: &[u8] = b"\0";
@@ -98,23 +107,30 @@ impl Values for CsvRow<'_> {
 
 /// The gzip CSV parts of one table: rows are dealt in turn over one part per slice, so the
 /// parts of a group are the same size within a row; when a part's compressed size reaches
-/// [`PART_BYTES`], the group is closed and a new one begins. The part count is thus a
-/// multiple of the slices, except that a part no row reached is left out (a table with
-/// fewer rows than slices).
+/// the part size ([`part_bytes`]), the group is closed and a new one begins. The part count
+/// is thus a multiple of the slices, except that the last group's parts no row reached are
+/// left out (a table, or a last group, with fewer rows than slices; an empty table has
+/// none).
 pub struct CsvParts {
     group: Vec<GzEncoder<Vec<u8>>>,
     next: usize,
     record: Vec<u8>,
+    part_bytes: usize,
     rows: u64,
+    /// Rows in the open group.
+    group_rows: u64,
 }
 
 impl CsvParts {
-    pub fn new(slices: usize) -> CsvParts {
+    /// Parts for `slices` slices, closing at `part_bytes` compressed.
+    pub fn new(slices: usize, part_bytes: usize) -> CsvParts {
         CsvParts {
             group: Self::group(slices.max(1)),
             next: 0,
             record: Vec::new(),
+            part_bytes,
             rows: 0,
+            group_rows: 0,
         }
     }
 
@@ -131,23 +147,21 @@ impl CsvParts {
         let slices = self.group.len();
         let part = &mut self.group[self.next];
         part.write_all(&self.record)?;
-        let full = part.get_ref().len() >= PART_BYTES;
+        let full = part.get_ref().len() >= self.part_bytes;
         self.rows += 1;
+        self.group_rows += 1;
         self.next = (self.next + 1) % slices;
         if self.next == 0 && full {
             let group = std::mem::replace(&mut self.group, Self::group(slices));
+            self.group_rows = 0;
             return Self::close(group, slices);
         }
         Ok(Vec::new())
     }
 
-    /// The last group's parts, and the rows written in all.
+    /// The last group's parts that hold rows, and the rows written in all.
     pub fn finish(self) -> std::io::Result<(Vec<Vec<u8>>, u64)> {
-        let reached = if self.rows < self.group.len() as u64 {
-            self.rows as usize
-        } else {
-            self.group.len()
-        };
+        let reached = self.group_rows.min(self.group.len() as u64) as usize;
         Ok((Self::close(self.group, reached)?, self.rows))
     }
 
@@ -196,14 +210,39 @@ mod tests {
             gender: None,
             level: None,
         };
-        let mut parts = CsvParts::new(4);
+        let mut parts = CsvParts::new(4, PART_BYTES);
         for id in 0..10 {
             assert!(parts.push(&row(id)).unwrap().is_empty());
         }
         let (finished, rows) = parts.finish().unwrap();
         assert_eq!((finished.len(), rows), (4, 10));
-        let mut few = CsvParts::new(4);
+        let mut few = CsvParts::new(4, PART_BYTES);
         few.push(&row(1)).unwrap();
         assert_eq!(few.finish().unwrap().0.len(), 1);
+        assert_eq!(CsvParts::new(4, PART_BYTES).finish().unwrap(), (vec![], 0));
+    }
+
+    /// With a part size of one byte, every fourth row closes a group of four parts; the
+    /// last group holds only the parts its rows reached.
+    #[test]
+    fn groups_close_at_the_part_size_and_lose_no_row() {
+        let row = |user_id| UserRow {
+            user_id,
+            first_name: Some(format!("name {user_id}")),
+            last_name: None,
+            gender: None,
+            level: None,
+        };
+        let mut parts = CsvParts::new(4, 1);
+        let mut closed = Vec::new();
+        for id in 0..10 {
+            closed.push(parts.push(&row(id)).unwrap().len());
+        }
+        assert_eq!(closed, [0, 0, 0, 4, 0, 0, 0, 4, 0, 0]);
+        let (last, rows) = parts.finish().unwrap();
+        assert_eq!((last.len(), rows), (2, 10));
+        assert_eq!(part_bytes(1), PART_BYTES);
+        assert_eq!(part_bytes(32), 16 * 1024 * 1024);
+        assert_eq!(part_bytes(4096), 1024 * 1024);
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use serde_json::json;
 
-use super::csv::CsvParts;
+use super::csv::{part_bytes, CsvParts};
 use super::insert::InsertRow;
 use crate::error::{Error, Result};
 use crate::source::{self, S3Options};
@@ -86,7 +86,7 @@ impl<'s> TableParts<'s> {
         TableParts {
             stage,
             table: R::TABLE,
-            parts: CsvParts::new(slices),
+            parts: CsvParts::new(slices, part_bytes(slices)),
             uploaded: Vec::new(),
         }
     }
@@ -101,7 +101,7 @@ impl<'s> TableParts<'s> {
 
     /// Uploads the last parts and the manifest that lists every part.
     pub async fn finish(mut self) -> Result<Staged> {
-        let parts = std::mem::replace(&mut self.parts, CsvParts::new(1));
+        let parts = std::mem::replace(&mut self.parts, CsvParts::new(1, 1));
         let (last, rows) = parts.finish().map_err(|e| self.unwritable(e))?;
         self.upload(last).await?;
         let entries: Vec<serde_json::Value> = self
