@@ -493,12 +493,29 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
         "900",
         "--baseline-events",
         "100",
+        "--rounds",
+        "2",
+        "--insert-matrix",
         "--work-dir",
         work.path().to_str().unwrap(),
     ];
     let out = sparkify_load(&args, home.path());
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("the median of 2 rounds taken in turn"),
+        "{stdout}"
+    );
+    assert_eq!(stderr.matches(": the classic route").count(), 2, "{stderr}");
+    // The insert matrix: each form, connection count and pipeline depth, a row each.
+    for insert in ["arrays", "bind"] {
+        for connections in [1, 2, 4] {
+            for in_flight in [1, 4] {
+                let row = format!("| {insert} | {connections} | {in_flight} | ");
+                assert!(stdout.contains(&row), "{row} missing:\n{stdout}");
+            }
+        }
+    }
     for route in [
         "| client mode |",
         "| classic route (COPY to jsonb, INSERT … SELECT, no checks) |",

@@ -361,6 +361,10 @@ pub(crate) struct BenchArgs {
     /// Measure client mode alone (peak RSS at scale).
     #[arg(long)]
     pub client_only: bool,
+    /// Rounds of client mode, the sink limit and the classic route, taken in turn; each
+    /// route's figure is its median (the machines are noisy).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Also load in client mode with each INSERT form (arrays, bind), 1, 2 and 4
     /// connections, and 1 or 4 statements in flight, and print that matrix.
     #[arg(long)]

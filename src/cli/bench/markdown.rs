@@ -17,7 +17,12 @@ impl BenchReport {
         let mut md = String::new();
         let s = &self.spec;
         let _ = writeln!(md, "Data: `gen-fixtures --songs {} --events {} --seed {}`, {:.0} MB of JSON, {} final star-schema rows.", s.songs, s.events, s.seed, self.input_bytes as f64 / 1e6, self.final_rows);
-        let _ = writeln!(md, "Machine: {}.\n", self.machine);
+        let _ = writeln!(md, "Machine: {}.", self.machine);
+        let _ = writeln!(
+            md,
+            "Client mode, the classic route and the sink limit: the median of {} rounds taken in turn.\n",
+            s.rounds
+        );
         let _ = writeln!(
             md,
             "| route | wall time | final rows/s | peak RSS |\n| --- | ---: | ---: | ---: |"
