@@ -267,4 +267,21 @@ fn the_sink_is_refused_where_it_cannot_run() {
         "needs the staging bucket's --region",
     );
     refused(&["--target", redshift], "--staging-prefix");
+    let output = run_cli(
+        &[
+            "load",
+            "--target",
+            redshift,
+            "--song-data",
+            "fixtures/tiny/song_data",
+            "--log-data",
+            "fixtures/tiny/log_data",
+            "--slices",
+            "4",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("--staging-prefix and --slices go with --sink s3-copy"));
 }

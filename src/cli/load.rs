@@ -103,6 +103,12 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         InsertArg::Literal => InsertMethod::Literal,
     });
     request.s3_copy = match args.sink {
+        SinkArg::Insert if args.staging_prefix.is_some() || args.slices.is_some() => {
+            return Err(Error::Config(
+                "--staging-prefix and --slices go with --sink s3-copy".into(),
+            )
+            .into())
+        }
         SinkArg::Insert => None,
         SinkArg::S3Copy => Some(S3CopyRequest {
             staging: args.staging_prefix.clone().unwrap_or_default(),

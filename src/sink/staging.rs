@@ -212,18 +212,37 @@ impl<'c> Staging<'c> {
     }
 
     /// Drops the new tables after a failure; the target's tables are untouched. What this
-    /// cannot drop, the next load into the schema does.
+    /// cannot drop, the next load into the schema does. Statements a failed load had in
+    /// flight on its other connections may still be running and holding the tables (an
+    /// INSERT holding its table and waiting for its identity sequence, which the drop
+    /// holds, is a deadlock the server ends by failing one side): the drop is tried again.
     pub async fn abandon(self) {
         let cleanup = cleanup(self.database.sql(), &self.target, &self.layout);
-        let dropped = self
-            .database
-            .run(self.client, "drop the new tables", &cleanup)
-            .await;
-        if let Err(err) = dropped {
-            tracing::warn!("the new tables of this load are left behind: {err}");
+        let mut attempt = 1;
+        loop {
+            let dropped = self
+                .database
+                .run(self.client, "drop the new tables", &cleanup)
+                .await;
+            match dropped {
+                Ok(()) => return,
+                Err(err) if attempt < ABANDON_ATTEMPTS => {
+                    tracing::debug!("dropping the new tables: {err}; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
+                        .await;
+                    attempt += 1;
+                }
+                Err(err) => {
+                    tracing::warn!("the new tables of this load are left behind: {err}");
+                    return;
+                }
+            }
         }
     }
 }
+
+/// Times a failed load tries to drop its new tables.
+const ABANDON_ATTEMPTS: u32 = 3;
 
 /// The query that finds the private tables of Redshift loads into `target` begun over a
 /// day ago.
