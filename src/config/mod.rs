@@ -10,6 +10,12 @@ use crate::error::Error;
 use crate::secret::Secret;
 use crate::source::{S3Options, SourceUri};
 
+mod redshift;
+mod shard;
+
+pub use redshift::{RedshiftCopySources, S3Copy, S3CopyRequest};
+pub use shard::{MergeConfig, MergeRequest, Shard, MAX_SHARDS};
+
 /// How a load turns JSON into tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -72,134 +78,6 @@ pub struct CopyOptions {
     pub dry_run: bool,
 }
 
-/// Copy mode into Redshift, checked: the S3 trees the cluster's COPY reads, the role it
-/// reads them with, and their region.
-#[derive(Debug, Clone)]
-pub struct RedshiftCopySources {
-    pub song_data: String,
-    pub log_data: String,
-    pub iam_role_arn: String,
-    pub region: String,
-    /// The jsonpaths file COPY maps the logs' camelCase keys with.
-    pub log_jsonpath: String,
-}
-
-impl RedshiftCopySources {
-    fn resolve(request: &LoadRequest) -> Result<RedshiftCopySources, Error> {
-        let s3_uri = |uri: &SourceUri, flag: &str| match uri {
-            SourceUri::S3 { .. } => Ok(uri.to_string()),
-            SourceUri::Local(_) => Err(Error::Config(format!(
-                "Redshift COPY reads S3: {flag} must be an s3:// URI"
-            ))),
-        };
-        let iam_role_arn = request.copy.iam_role_arn.clone().ok_or_else(|| {
-            Error::Config(
-                "Redshift COPY needs the cluster's IAM role: --iam-role or [IAM_ROLE] ARN in \
-                 --config"
-                    .into(),
-            )
-        })?;
-        let region = request
-            .s3
-            .region
-            .clone()
-            .ok_or_else(|| Error::Config("Redshift COPY needs the bucket's --region".into()))?;
-        // 'auto' matches keys to the lower-case column names case-sensitively: userId,
-        // firstName, sessionId... would never match, and every event would lose its user.
-        let log_jsonpath = request.copy.log_jsonpath.clone().ok_or_else(|| {
-            Error::Config(
-                "Redshift COPY of the logs needs a jsonpaths file: FORMAT AS JSON 'auto' \
-                 matches keys to lower-case column names case-sensitively, so userId, \
-                 firstName, sessionId... would load as NULL. Give --log-jsonpath (or [S3] \
-                 LOG_JSONPATH in --config); the classic one is \
-                 s3://udacity-dend/log_json_path.json"
-                    .into(),
-            )
-        })?;
-        if !log_jsonpath.starts_with("s3://") {
-            return Err(Error::Config(format!(
-                "--log-jsonpath {log_jsonpath:?} must be the s3:// key of a jsonpaths file \
-                 ('auto' would miss the logs' camelCase keys)"
-            )));
-        }
-        Ok(RedshiftCopySources {
-            song_data: s3_uri(&request.song_data, "--song-data")?,
-            log_data: s3_uri(&request.log_data, "--log-data")?,
-            iam_role_arn,
-            region,
-            log_jsonpath,
-        })
-    }
-}
-
-/// `--sink s3-copy` as asked for.
-#[derive(Debug, Clone)]
-pub struct S3CopyRequest {
-    /// `s3://bucket/prefix/`: where the parts and manifests are written.
-    pub staging: String,
-    /// The cluster's slices; asked of the cluster (`stv_slices`) when not given.
-    pub slices: Option<u32>,
-}
-
-/// `--sink s3-copy`, checked: where the parts go and what the COPY needs.
-#[derive(Debug, Clone)]
-pub struct S3Copy {
-    pub bucket: String,
-    /// Empty or ending in `/`.
-    pub prefix: String,
-    pub iam_role_arn: String,
-    pub region: String,
-    pub slices: Option<u32>,
-}
-
-impl S3Copy {
-    fn resolve(request: &LoadRequest, asked: &S3CopyRequest) -> Result<S3Copy, Error> {
-        let refuse = |message: &str| Err(Error::Config(message.to_string()));
-        if request.dialect != Dialect::Redshift {
-            return refuse(
-                "--sink s3-copy is for Redshift, which loads S3 with COPY; PostgreSQL's \
-                 fastest route is client mode's INSERTs",
-            );
-        }
-        if request.mode != Mode::Client || request.scope != LoadScope::Rebuild {
-            return refuse(
-                "--sink s3-copy is for client-mode rebuilds: leave out --mode copy, \
-                 --incremental, --full and --shard",
-            );
-        }
-        if asked.slices == Some(0) {
-            return refuse("--slices must be at least 1");
-        }
-        let (bucket, prefix) = match asked.staging.parse::<SourceUri>() {
-            Ok(SourceUri::S3 { bucket, prefix }) => (bucket, prefix),
-            _ => {
-                return Err(Error::Config(format!(
-                    "--staging-prefix {:?} must be an s3://bucket/prefix/ the loader may \
-                     write and the cluster's role may read",
-                    asked.staging
-                )))
-            }
-        };
-        let iam_role_arn = request.copy.iam_role_arn.clone().ok_or_else(|| {
-            Error::Config(
-                "--sink s3-copy needs the cluster's IAM role for its COPY: --iam-role or \
-                 [IAM_ROLE] ARN in --config"
-                    .into(),
-            )
-        })?;
-        let region = request.s3.region.clone().ok_or_else(|| {
-            Error::Config("--sink s3-copy needs the staging bucket's --region".into())
-        })?;
-        Ok(S3Copy {
-            bucket,
-            prefix,
-            iam_role_arn,
-            region,
-            slices: asked.slices,
-        })
-    }
-}
-
 /// What a load does with what is already in the target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum LoadScope {
@@ -215,39 +93,6 @@ pub enum LoadScope {
     /// `--shard K/N`: one worker of a sharded load writes its share of the objects into
     /// tables that wait for `merge` (docs/SCALE.md).
     Shard(Shard),
-}
-
-/// One worker's share of a sharded load: the objects whose key hashes to `index` of
-/// `count` shards, numbered from 0 as Kubernetes and AWS Batch number array jobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: u32,
-    pub count: u32,
-}
-
-/// The most shards one run may have.
-pub const MAX_SHARDS: u32 = 1024;
-
-impl Shard {
-    /// Shard `index` of `count`, checked.
-    pub fn new(index: u32, count: u32) -> Result<Shard, Error> {
-        if !(1..=MAX_SHARDS).contains(&count) || index >= count {
-            return Err(Error::Config(format!(
-                "shard {index}/{count} is not one: the count is 1 to {MAX_SHARDS}, and the \
-                 index 0 to one less than the count"
-            )));
-        }
-        Ok(Shard { index, count })
-    }
-
-    /// Whether this shard reads the object `key`: the 64-bit FNV-1a hash of the key's
-    /// bytes, modulo the count. Stable across machines, builds and versions: every worker
-    /// of a run must agree, whatever it runs on.
-    pub fn takes(&self, key: &str) -> bool {
-        let mut hasher = fnv::FnvHasher::default();
-        std::hash::Hasher::write(&mut hasher, key.as_bytes());
-        std::hash::Hasher::finish(&hasher) % u64::from(self.count) == u64::from(self.index)
-    }
 }
 
 /// Client mode's connections to the target unless asked otherwise (docs/BENCHMARKS.md).
@@ -361,12 +206,7 @@ impl LoadConfig {
                  --insert literal (its default)",
             );
         }
-        if matches!(request.target, Target::Embedded(_)) && request.dialect == Dialect::Redshift {
-            return refuse(
-                "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
-                 --target (or the cluster of --config)",
-            );
-        }
+        refuse_embedded_redshift(&request.target, request.dialect)?;
         let redshift_copy = match (request.mode, request.dialect) {
             (Mode::Copy, Dialect::Redshift) => Some(RedshiftCopySources::resolve(&request)?),
             (_, Dialect::Postgres) if request.copy.dry_run => {
@@ -457,6 +297,18 @@ impl LoadConfig {
     }
 }
 
+/// The embedded default is PostgreSQL: a Redshift dialect needs a Redshift target.
+fn refuse_embedded_redshift(target: &Target, dialect: Dialect) -> Result<(), Error> {
+    if matches!(target, Target::Embedded(_)) && dialect == Dialect::Redshift {
+        return Err(Error::Config(
+            "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
+             --target (or the cluster of --config)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A run id as given, if it is one: 1 to 16 lower-case letters and digits.
 fn checked_run_id(run_id: &str) -> Result<String, Error> {
     if (1..=16).contains(&run_id.len())
@@ -481,47 +333,6 @@ fn quality_gate(checks: Option<&Path>, no_checks: bool) -> Result<Option<CheckFi
         (_, true) => Ok(None),
         (Some(path), false) => Ok(Some(CheckFile::read(path)?)),
         (None, false) => Ok(Some(CheckFile::default())),
-    }
-}
-
-/// A merge of a sharded load's shards as asked for.
-#[derive(Debug, Clone)]
-pub struct MergeRequest {
-    pub target: Target,
-    pub dialect: Dialect,
-    pub schema: SchemaName,
-    pub run_id: String,
-    pub checks: Option<PathBuf>,
-    pub no_checks: bool,
-}
-
-/// A merge's settings, checked: made only by [`MergeConfig::resolve`].
-#[derive(Debug, Clone)]
-pub struct MergeConfig {
-    pub(crate) request: MergeRequest,
-    pub(crate) gate: Option<CheckFile>,
-}
-
-impl MergeConfig {
-    pub fn resolve(request: MergeRequest) -> Result<MergeConfig, Error> {
-        if matches!(request.target, Target::Embedded(_)) && request.dialect == Dialect::Redshift {
-            return Err(Error::Config(
-                "the embedded default is PostgreSQL: --dialect redshift needs a Redshift \
-                 --target (or the cluster of --config)"
-                    .into(),
-            ));
-        }
-        checked_run_id(&request.run_id)?;
-        let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
-        Ok(MergeConfig { request, gate })
-    }
-
-    pub fn schema(&self) -> &SchemaName {
-        &self.request.schema
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.request.target
     }
 }
 
