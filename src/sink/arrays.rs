@@ -9,8 +9,8 @@ use postgres_protocol::types::{array_to_sql, ArrayDimension};
 use postgres_protocol::IsNull as ElementIsNull;
 use tokio_postgres::types::{to_sql_checked, IsNull, Kind, ToSql, Type};
 
+use super::insert::render_insert;
 use super::TableSet;
-use crate::db::render;
 
 /// One column of a batch of rows: every `width`-th bind parameter from `column` on.
 #[derive(Debug)]
@@ -79,14 +79,12 @@ pub fn insert_sql(
         .enumerate()
         .map(|(index, ty)| format!("${}::{}[]", index + 1, ty.name()))
         .collect();
-    render(
-        template.trim_end(),
-        &[
-            ("schema", &tables.schema.quoted()),
-            ("table", &tables.name(table)),
-            ("columns", &columns.join(", ")),
-            ("arrays", &arrays.join(", ")),
-        ],
+    render_insert(
+        template,
+        tables,
+        table,
+        columns,
+        ("arrays", &arrays.join(", ")),
     )
 }
 

@@ -311,15 +311,7 @@ impl<'a, R: InsertRow> LiteralStatements<'a, R> {
         literals: Literals,
         requested_rows: usize,
     ) -> Self {
-        let head = render(
-            template,
-            &[
-                ("schema", &tables.schema.quoted()),
-                ("table", &tables.name(R::TABLE)),
-                ("columns", &R::COLUMNS.join(", ")),
-                ("rows", ""),
-            ],
-        );
+        let head = render_insert(template, tables, R::TABLE, R::COLUMNS, ("rows", ""));
         LiteralStatements {
             head: head.trim_end().to_string(),
             rows,
@@ -376,13 +368,31 @@ fn insert_sql(
             format!("({})", placeholders.join(","))
         })
         .collect();
+    render_insert(
+        template,
+        tables,
+        table,
+        columns,
+        ("rows", &tuples.join(",")),
+    )
+}
+
+/// An INSERT template for `columns` of `table`, with the part that carries the rows
+/// (`{rows}` or `{arrays}`) given.
+pub(super) fn render_insert(
+    template: &str,
+    tables: &TableSet,
+    table: &str,
+    columns: &[&str],
+    rows: (&str, &str),
+) -> String {
     render(
         template.trim_end(),
         &[
             ("schema", &tables.schema.quoted()),
             ("table", &tables.name(table)),
             ("columns", &columns.join(", ")),
-            ("rows", &tuples.join(",")),
+            rows,
         ],
     )
 }
