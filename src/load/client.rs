@@ -75,17 +75,8 @@ pub(super) async fn fill(
 ) -> Result<Loaded> {
     let request = &config.request;
     let progress = Progress::new(request.progress);
-    let mut stages = Vec::new();
-
-    let started = Instant::now();
-    let (catalog, songs) =
-        read_songs(request, songs_source, &TreeObjects::All, &progress, rejects).await?;
-    stages.push(stage("songs", started.elapsed()));
-    tracing::info!(
-        records = songs.records,
-        objects = songs.objects,
-        "songs read"
-    );
+    let (catalog, songs, read) = songs_stage(request, songs_source, &progress, rejects).await?;
+    let mut stages = vec![read];
 
     let clients =
         futures::future::try_join_all((0..request.insert_connections).map(|_| database.connect()))
@@ -127,6 +118,24 @@ pub(super) async fn fill(
             users: users_read,
         }),
     })
+}
+
+/// A rebuild's first stage: every song object read into the catalog, and its time.
+pub(super) async fn songs_stage(
+    request: &LoadRequest,
+    source: &Source,
+    progress: &Progress,
+    rejects: &mut Rejects,
+) -> Result<(Arc<Catalog>, SourceSummary, Stage)> {
+    let started = Instant::now();
+    let (catalog, songs) =
+        read_songs(request, source, &TreeObjects::All, progress, rejects).await?;
+    tracing::info!(
+        records = songs.records,
+        objects = songs.objects,
+        "songs read"
+    );
+    Ok((catalog, songs, stage("songs", started.elapsed())))
 }
 
 /// Reads and parses every song object into the catalog songplays are matched against.

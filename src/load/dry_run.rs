@@ -23,7 +23,6 @@ use crate::sink::literal::Literals;
 use crate::sink::s3_copy::manifest_url;
 use crate::sink::staging::{self, Contents, Layout};
 use crate::sink::TableSet;
-use crate::source::Source;
 use crate::transform::NewRows;
 
 /// Rows of each table shown in full; the rest are counted.
@@ -32,10 +31,7 @@ const ROWS_SHOWN: usize = 3;
 /// Every statement a client-mode load into Redshift sends, in order: (what it does, SQL).
 pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>> {
     let request = &config.request;
-    let (songs_source, logs_source) = tokio::join!(
-        Source::open(&request.song_data, &request.s3),
-        Source::open(&request.log_data, &request.s3)
-    );
+    let (songs_source, logs_source) = super::open_trees(request).await;
     let progress = Progress::new(request.progress);
     let mut rejects = Rejects::new(request.max_errors);
     let (catalog, _) = read_songs(

@@ -34,10 +34,7 @@ pub(super) async fn load(
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let request = &config.request;
-    let (songs, logs) = tokio::join!(
-        Source::open(&request.song_data, &request.s3),
-        Source::open(&request.log_data, &request.s3)
-    );
+    let (songs, logs) = super::open_trees(request).await;
     let main = database.connect().await?;
     for attempt in 1..=ATTEMPTS {
         *rejects = Rejects::new(request.max_errors);
@@ -131,7 +128,6 @@ async fn run(
     song_summary.manifest = Some(song_plan.counts());
     log_summary.manifest = Some(log_plan.counts());
 
-    let merging = Instant::now();
     let merge_plan = MergePlan {
         found,
         create_tables,
@@ -139,15 +135,10 @@ async fn run(
         epilogue: String::new(),
     };
     let target = (config.schema(), config.gate());
-    let Some(checked) = commit(target, database, staging.client, merge, &merge_plan).await? else {
+    let Some(merged) = commit(target, database, staging.client, merge, &merge_plan).await? else {
         return Ok(None);
     };
-    // The gate ran inside the merge's transaction: its time is its own stage.
-    let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
-    let mut merged = stage("merge", merging.elapsed());
-    merged.seconds -= gate_time;
-    stages.push(merged);
-    stages.extend(checked);
+    stages.extend(merged);
     let tables = database.count_rows(staging.client, &request.schema).await?;
     Ok(Some(Loaded {
         tables,
@@ -249,14 +240,15 @@ pub(super) async fn record_objects(
 /// The merge, in one transaction with the manifest rows. Under the lock it checks that the
 /// target is as the run found it and that no other run loaded the same objects meanwhile
 /// (`None`, nothing written, if not); the quality gate runs on the merged tables before
-/// the commit. Gives the gate's stage.
+/// the commit. Gives the merge's stage and, apart from it, the gate's.
 pub(super) async fn commit(
     (target, checks): (&SchemaName, Option<&CheckFile>),
     database: &Database,
     client: &Client,
     merge: &MergeSql,
     plan: &MergePlan,
-) -> Result<Option<Option<Stage>>> {
+) -> Result<Option<Vec<Stage>>> {
+    let merging = Instant::now();
     database.run(client, "begin the merge", "BEGIN").await?;
     let merged = async {
         database
@@ -313,7 +305,11 @@ pub(super) async fn commit(
         )
         .await?;
         database.run(client, "commit the merge", "COMMIT").await?;
-        Ok(Some(checked))
+        // The gate ran inside the merge's transaction: its time is its own stage.
+        let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
+        let mut merged = stage("merge", merging.elapsed());
+        merged.seconds -= gate_time;
+        Ok(Some([merged].into_iter().chain(checked).collect()))
     }
     .await;
     if !matches!(merged, Ok(Some(_))) {

@@ -18,7 +18,7 @@ mod tree;
 use std::time::Instant;
 
 use crate::check::{self, CheckFile, RunCounts, Scope};
-use crate::config::{LoadConfig, LoadScope, Mode, Target};
+use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode, Target};
 use crate::db::Database;
 use crate::embedded;
 use crate::error::{Error, Result};
@@ -98,10 +98,7 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
 /// keyed, and swapped into the target schema in one transaction.
 async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects) -> Result<Loaded> {
     let request = &config.request;
-    let (songs, logs) = tokio::join!(
-        Source::open(&request.song_data, &request.s3),
-        Source::open(&request.log_data, &request.s3)
-    );
+    let (songs, logs) = open_trees(request).await;
     let main = database.connect().await?;
     let staging = Staging::create(
         &main,
@@ -192,6 +189,14 @@ async fn gate(
         "quality checks passed"
     );
     Ok(Some(stage("checks", started.elapsed())))
+}
+
+/// The song tree and the log tree of a load, opened together.
+async fn open_trees(request: &LoadRequest) -> (Source, Source) {
+    tokio::join!(
+        Source::open(&request.song_data, &request.s3),
+        Source::open(&request.log_data, &request.s3)
+    )
 }
 
 /// The URL of the target; the embedded PostgreSQL is started (and created) on demand.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use super::client::{read_events, read_songs};
+use super::client::{read_events, songs_stage};
 use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
@@ -39,12 +39,8 @@ pub(super) async fn fill(
     let request = &config.request;
     let database = staging.database;
     let progress = Progress::new(request.progress);
-    let mut stages = Vec::new();
-
-    let started = Instant::now();
-    let (catalog, songs) =
-        read_songs(request, songs_source, &TreeObjects::All, &progress, rejects).await?;
-    stages.push(stage("songs", started.elapsed()));
+    let (catalog, songs, read) = songs_stage(request, songs_source, &progress, rejects).await?;
+    let mut stages = vec![read];
 
     let slices = match copy.slices {
         Some(slices) => slices as usize,

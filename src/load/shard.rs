@@ -24,7 +24,6 @@ use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
 use crate::sink::staging::{Contents, Layout, Staging};
-use crate::source::Source;
 
 /// Times the registry's DDL is tried: workers starting together race to create it.
 const REGISTRY_ATTEMPTS: u32 = 5;
@@ -75,10 +74,7 @@ async fn write_shard(
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let request = &config.request;
-    let (songs, logs) = tokio::join!(
-        Source::open(&request.song_data, &request.s3),
-        Source::open(&request.log_data, &request.s3)
-    );
+    let (songs, logs) = super::open_trees(request).await;
     let started = Instant::now();
     let tables = sql.tables(shard.index);
     let work = MergeSql::new(database.sql(), &request.schema, &tables, &config.run_id);
@@ -376,7 +372,6 @@ async fn merge_once(
         .await?;
     let mut stages = vec![stage("gather", started.elapsed())];
 
-    let merging = Instant::now();
     let plan = MergePlan {
         found,
         create_tables,
@@ -384,14 +379,10 @@ async fn merge_once(
         epilogue: sql.spend(&shards),
     };
     let target = (&request.schema, config.gate.as_ref());
-    let Some(checked) = commit(target, database, client, &merge, &plan).await? else {
+    let Some(merged) = commit(target, database, client, &merge, &plan).await? else {
         return Ok(None);
     };
-    let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
-    let mut merged = stage("merge", merging.elapsed());
-    merged.seconds -= gate_time;
-    stages.push(merged);
-    stages.extend(checked);
+    stages.extend(merged);
     Ok(Some((finished, stages)))
 }
 
