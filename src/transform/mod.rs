@@ -83,11 +83,6 @@ impl EventFold {
         self.plays
     }
 
-    /// The distinct start times seen: the `time` rows given out so far.
-    pub fn times(&self) -> usize {
-        self.times.len()
-    }
-
     /// The `users` rows.
     pub fn finish(self) -> Vec<UserRow> {
         self.users.into_rows()
