@@ -1,8 +1,7 @@
 -- The state incremental loads keep beside the star schema, in the tool's own schema
 -- (docs/INCREMENTAL.md): the manifest of loaded objects, and what the merge needs to keep
 -- the five tables equal to one full load of those objects. Created in the merge's
--- transaction, so it exists exactly when the tables it describes do. The keys and indexes
--- are state_keys.sql: a full merge adds them once the rows are in.
+-- transaction, so it exists exactly when the tables it describes do.
 CREATE SCHEMA IF NOT EXISTS {state};
 -- One row per loaded object version.
 CREATE TABLE IF NOT EXISTS {state}.objects (
@@ -11,7 +10,8 @@ CREATE TABLE IF NOT EXISTS {state}.objects (
     size      bigint NOT NULL,
     version   text NOT NULL,
     run_id    text NOT NULL,
-    loaded_at timestamptz NOT NULL
+    loaded_at timestamptz NOT NULL,
+    PRIMARY KEY (tree, key)
 );
 -- Every good song record: any field of a record can decide which record is first.
 CREATE TABLE IF NOT EXISTS {state}.song_records (
@@ -25,9 +25,14 @@ CREATE TABLE IF NOT EXISTS {state}.song_records (
     duration         double precision,
     year             integer
 );
+-- Hash indexes: the merge looks these up by equality only, and a B-tree cannot hold a
+-- text longer than about 2.7 kB, which the contract allows.
+CREATE INDEX IF NOT EXISTS song_records_song ON {state}.song_records USING hash (song_id);
+CREATE INDEX IF NOT EXISTS song_records_artist ON {state}.song_records USING hash (artist_id);
+CREATE INDEX IF NOT EXISTS song_records_match ON {state}.song_records USING hash (title);
 -- Each user's winning NextSong event, by the users rule's order.
 CREATE TABLE IF NOT EXISTS {state}.user_latest (
-    user_id         integer NOT NULL,
+    user_id         integer PRIMARY KEY,
     start_time      timestamp NOT NULL,
     session_id      integer,
     item_in_session integer,
@@ -37,8 +42,9 @@ CREATE TABLE IF NOT EXISTS {state}.user_latest (
 -- The song each play could match, for every play that can match one (song, artist and
 -- length all present): a song record that arrives later re-matches exactly these.
 CREATE TABLE IF NOT EXISTS {state}.plays (
-    songplay_id bigint NOT NULL,
+    songplay_id bigint PRIMARY KEY,
     song        text NOT NULL,
     artist      text NOT NULL,
     length      double precision NOT NULL
 );
+CREATE INDEX IF NOT EXISTS plays_match ON {state}.plays USING hash (song);

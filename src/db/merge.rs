@@ -18,8 +18,6 @@ pub struct MergeSql {
     state: SchemaName,
     /// The work tables' schema and name prefix, as `"schema".prefix`.
     work: String,
-    /// The work tables' schema, where a full merge that builds apart builds the five.
-    work_schema: SchemaName,
     run_id: String,
 }
 
@@ -36,7 +34,6 @@ impl MergeSql {
             target: target.clone(),
             state: target.state(),
             work: format!("{}.{}", work.schema.quoted(), work.prefix),
-            work_schema: work.schema.clone(),
             run_id: run_id.to_string(),
         }
     }
@@ -46,34 +43,12 @@ impl MergeSql {
         &self.state
     }
 
-    /// Whether a merge builds the five tables apart: a full merge where the dialect can
-    /// move tables between schemas (PostgreSQL) writes new tables in the work schema without
-    /// keys, keys them, and moves them in at the end (`move_in`). Measured on one million
-    /// events, inserting into keyed tables took about three times as long as inserting and
-    /// then keying (docs/SCALE.md). Readers still see the old tables until the commit.
-    fn builds_apart(&self, full: bool) -> bool {
-        full && self.sql.move_tables.is_some()
-    }
-
     fn render(&self, template: &str) -> String {
-        self.render_into(template, &self.target)
-    }
-
-    /// Renders `template` with `{schema}` naming where the merge writes the five tables.
-    fn render_merging(&self, template: &str, full: bool) -> String {
-        if self.builds_apart(full) {
-            self.render_into(template, &self.work_schema)
-        } else {
-            self.render(template)
-        }
-    }
-
-    fn render_into(&self, template: &str, tables: &SchemaName) -> String {
         let song_order = render(SONG_ORDER, &[("c", self.sql.byte_order)]);
         render(
             template,
             &[
-                ("schema", &tables.quoted()),
+                ("schema", &self.target.quoted()),
                 ("state", &self.state.quoted()),
                 ("work", &self.work),
                 ("text", self.sql.text_type),
@@ -110,10 +85,9 @@ impl MergeSql {
         self.render(merge::MANIFEST)
     }
 
-    /// The songplays and users the merged tables must hold (`full`: as the prologue left
-    /// them).
-    pub fn expected(&self, full: bool) -> String {
-        self.render_merging(merge::EXPECTED, full)
+    /// The songplays and users the merged tables must hold.
+    pub fn expected(&self) -> String {
+        self.render(merge::EXPECTED)
     }
 
     /// How many object versions the manifest holds.
@@ -134,17 +108,9 @@ impl MergeSql {
 
     /// What the merge's transaction does after its lock and before it merges: the five
     /// tables when they do not exist yet (`create_tables`), the state tables, and for
-    /// `--full` the emptying of both, or, where it builds apart, new empty ones without keys.
+    /// `--full` the emptying of both.
     pub fn prologue(&self, create_tables: bool, full: bool) -> String {
         let mut script = String::new();
-        if self.builds_apart(full) {
-            script.push_str(&self.render(
-                "CREATE SCHEMA IF NOT EXISTS {schema};\nDROP SCHEMA IF EXISTS {state} CASCADE;\n",
-            ));
-            script.push_str(&self.render(self.sql.state));
-            script.push_str(&self.sql.create_tables_in(&self.work_schema, ""));
-            return script;
-        }
         if create_tables {
             script.push_str(&self.render("CREATE SCHEMA IF NOT EXISTS {schema};\n"));
             script.push_str(&self.sql.create_tables_in(&self.target, ""));
@@ -157,7 +123,6 @@ impl MergeSql {
             }
         }
         script.push_str(&self.render(self.sql.state));
-        script.push_str(&self.render(self.sql.state_keys));
         if full {
             script.push_str(&self.render(merge::RESET));
         }
@@ -165,54 +130,14 @@ impl MergeSql {
     }
 
     /// The merge of the work tables into the star schema, with the run's manifest rows.
-    pub fn merge(&self, full: bool) -> String {
-        self.render_merging(merge::MERGE, full)
+    pub fn merge(&self) -> String {
+        self.render(merge::MERGE)
     }
 
     /// The merge as its statements, each with the comment above it, so that each can be
     /// timed (`-vv`).
-    pub fn merge_statements(&self, full: bool) -> Vec<String> {
-        statements(&self.merge(full))
-    }
-
-    /// Where the merged tables are before the commit: the target, or the work schema where
-    /// the merge builds apart. The quality gate checks them there.
-    pub fn merged_tables(&self, full: bool) -> TableSet {
-        let schema = if self.builds_apart(full) {
-            &self.work_schema
-        } else {
-            &self.target
-        };
-        TableSet::plain(schema.clone())
-    }
-
-    /// Once the rows are merged, where the merge built apart: the keys of the new tables
-    /// and of the state; otherwise nothing.
-    pub fn add_keys(&self, full: bool) -> String {
-        if !self.builds_apart(full) {
-            return String::new();
-        }
-        let mut script = String::new();
-        for keys in self.sql.add_keys {
-            script.push_str(&self.render_into(keys, &self.work_schema));
-        }
-        script.push_str(&self.render(self.sql.state_keys));
-        script
-    }
-
-    /// The last step before the commit, where the merge built apart: the five tables moved
-    /// into the target, in place of the old; otherwise nothing.
-    pub fn move_in(&self, full: bool) -> String {
-        match self.sql.move_tables.filter(|_| self.builds_apart(full)) {
-            Some(move_tables) => render(
-                move_tables,
-                &[
-                    ("schema", &self.target.quoted()),
-                    ("staging", &self.work_schema.quoted()),
-                ],
-            ),
-            None => String::new(),
-        }
+    pub fn merge_statements(&self) -> Vec<String> {
+        statements(&self.merge())
     }
 }
 
@@ -250,50 +175,12 @@ mod tests {
     fn the_merge_cuts_into_whole_statements() {
         let target: SchemaName = "public".parse().unwrap();
         let merge = MergeSql::new(&POSTGRES, &target, &TableSet::plain(target.staging()), "r1");
-        let pieces = merge.merge_statements(false);
-        assert_eq!(pieces.concat(), merge.merge(false));
+        let pieces = merge.merge_statements();
+        assert_eq!(pieces.concat(), merge.merge());
         assert_eq!(pieces.len(), 20);
         for piece in &pieces {
             assert_eq!(piece.matches(';').count(), 1, "{piece}");
             assert!(piece.trim_end().ends_with(';'), "{piece}");
         }
-    }
-
-    /// A full PostgreSQL merge writes new tables in the work schema without keys, keys them
-    /// and then moves them in; an incremental one writes into the target's keyed tables.
-    #[test]
-    fn a_full_postgres_merge_builds_apart_and_moves_in() {
-        let target: SchemaName = "public".parse().unwrap();
-        let work = TableSet::plain(target.staging());
-        let merge = MergeSql::new(&POSTGRES, &target, &work, "r1");
-        let staged = "\"sparkify_load_staging_public\"";
-
-        let prologue = merge.prologue(false, true);
-        assert!(prologue.contains("DROP SCHEMA IF EXISTS \"sparkify_load_state_public\" CASCADE"));
-        assert!(prologue.contains(&format!("CREATE TABLE {staged}.songplays")));
-        assert!(!prologue.contains("PRIMARY KEY") && !prologue.contains("INDEX"));
-        assert!(!prologue.contains("DELETE"));
-        assert!(merge
-            .merge(true)
-            .contains(&format!("INSERT INTO {staged}.songplays")));
-        assert!(merge
-            .add_keys(true)
-            .contains(&format!("ALTER TABLE {staged}.songplays ADD PRIMARY KEY")));
-        assert!(merge
-            .add_keys(true)
-            .contains("CREATE UNIQUE INDEX IF NOT EXISTS plays_songplay"));
-        assert!(merge.move_in(true).contains(&format!(
-            "ALTER TABLE {staged}.songplays SET SCHEMA \"public\";"
-        )));
-        assert_eq!(merge.merged_tables(true), work);
-
-        let incremental = merge.prologue(false, false);
-        assert!(incremental.contains("CREATE UNIQUE INDEX IF NOT EXISTS objects_key"));
-        assert!(merge
-            .merge(false)
-            .contains("INSERT INTO \"public\".songplays"));
-        assert_eq!(merge.add_keys(false), "");
-        assert_eq!(merge.move_in(false), "");
-        assert_eq!(merge.merged_tables(false), TableSet::plain(target));
     }
 }

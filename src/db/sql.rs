@@ -29,12 +29,6 @@ pub struct DialectSql {
     pub lock: Option<(&'static str, &'static str)>,
     /// Incremental loads' state tables (`sql/<dialect>/state.sql`).
     pub state: &'static str,
-    /// Their keys and indexes, where they are built apart from the tables (PostgreSQL).
-    pub state_keys: &'static str,
-    /// Where the dialect can move a table into another schema (PostgreSQL): the script that
-    /// moves the five tables built in `{staging}` into `{schema}`. A rebuild's swap runs it,
-    /// and a full merge builds its tables apart with it (`db::merge`).
-    pub move_tables: Option<&'static str>,
     /// What the merge's transaction runs first: Redshift's `LOCK` of the lock table (on
     /// PostgreSQL, the load holds its advisory lock from the start).
     pub merge_lock: &'static str,
@@ -73,8 +67,6 @@ pub static POSTGRES: DialectSql = DialectSql {
         sql_file!("postgres/lock.sql"),
     )),
     state: sql_file!("postgres/state.sql"),
-    state_keys: sql_file!("postgres/state_keys.sql"),
-    move_tables: Some(sql_file!("postgres/move_tables.sql")),
     merge_lock: "",
     byte_order: " COLLATE \"C\"",
     exact_text: "",
@@ -101,10 +93,6 @@ pub static REDSHIFT: DialectSql = DialectSql {
     insert_arrays: "",
     lock: None,
     state: sql_file!("redshift/state.sql"),
-    // Redshift declares its (unenforced) keys in the tables, and cannot move a table
-    // between schemas: its swap renames, and its full merge empties the tables in place.
-    state_keys: "",
-    move_tables: None,
     merge_lock: "LOCK {schema}.sparkify_load_lock;",
     // Redshift ignores trailing blanks when it compares VARCHAR ('x' = 'x '); a byte below
     // the blank after each value restores SPEC's byte order and equality ('x' < 'x ').
@@ -342,12 +330,10 @@ mod tests {
             for template in [dialect.prepare_staging, dialect.drop_staging] {
                 render(template, &staging);
             }
-            let names = [name("schema"), name("staging"), name("new"), name("state")];
-            render(dialect.swap, &[&names[..], &[name("move_tables")]].concat());
-            render(dialect.state_keys, &[name("state")]);
-            if let Some(move_tables) = dialect.move_tables {
-                render(move_tables, &names);
-            }
+            render(
+                dialect.swap,
+                &[name("schema"), name("staging"), name("new"), name("state")],
+            );
             render(
                 dialect.insert,
                 &[name("schema"), name("table"), name("columns"), name("rows")],

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::report::{stage, Stage};
 use crate::sink::insert::InsertShape;
 use crate::sink::staging::{Contents, Staging};
+use crate::sink::TableSet;
 use crate::source::Source;
 
 /// Times a run starts again when another load changed the target while it read.
@@ -133,8 +134,8 @@ async fn run(
         full,
         epilogue: String::new(),
     };
-    let gate = config.gate();
-    let Some(merged) = commit(gate, database, staging.client, merge, &merge_plan).await? else {
+    let target = (config.schema(), config.gate());
+    let Some(merged) = commit(target, database, staging.client, merge, &merge_plan).await? else {
         return Ok(None);
     };
     stages.extend(merged);
@@ -241,7 +242,7 @@ pub(super) async fn record_objects(
 /// (`None`, nothing written, if not); the quality gate runs on the merged tables before
 /// the commit. Gives the merge's stage and, apart from it, the gate's.
 pub(super) async fn commit(
-    checks: Option<&CheckFile>,
+    (target, checks): (&SchemaName, Option<&CheckFile>),
     database: &Database,
     client: &Client,
     merge: &MergeSql,
@@ -273,8 +274,8 @@ pub(super) async fn commit(
         if !meanwhile.is_empty() {
             return Ok(None);
         }
-        let expected = expected(database, client, merge, plan.full).await?;
-        for statement in merge.merge_statements(plan.full) {
+        let expected = expected(database, client, merge).await?;
+        for statement in merge.merge_statements() {
             let started = Instant::now();
             database
                 .run(client, "merge the new rows", &statement)
@@ -288,34 +289,21 @@ pub(super) async fn commit(
                 "merged"
             );
         }
-        let keys = merge.add_keys(plan.full);
-        if !keys.is_empty() {
-            let started = Instant::now();
-            database
-                .run(client, "add keys to the merged tables", &keys)
-                .await?;
-            tracing::debug!(seconds = started.elapsed().as_secs_f64(), "keys added");
-        }
         if !plan.epilogue.is_empty() {
             database
                 .run(client, "finish the merge", &plan.epilogue)
                 .await?;
         }
+        let target = TableSet::plain(target.clone());
         let scope = Scope::PlaysAfter(expected.1);
         let checked = super::gate(
             checks,
             &[client],
             database,
-            (&merge.merged_tables(plan.full), scope),
+            (&target, scope),
             Some(expected.0),
         )
         .await?;
-        let move_in = merge.move_in(plan.full);
-        if !move_in.is_empty() {
-            database
-                .run(client, "move the merged tables in", &move_in)
-                .await?;
-        }
         database.run(client, "commit the merge", "COMMIT").await?;
         // The gate ran inside the merge's transaction: its time is its own stage.
         let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
@@ -335,14 +323,9 @@ async fn expected(
     database: &Database,
     client: &Client,
     merge: &MergeSql,
-    full: bool,
 ) -> Result<(RunCounts, u64)> {
     let rows = database
-        .text_rows(
-            client,
-            "count what the merge must give",
-            &merge.expected(full),
-        )
+        .text_rows(client, "count what the merge must give", &merge.expected())
         .await?;
     let last = number_at(&rows, 2)
         .ok_or_else(|| Error::Internal(format!("the merge's counts gave {rows:?}")))?;

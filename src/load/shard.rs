@@ -378,8 +378,8 @@ async fn merge_once(
         full: true,
         epilogue: sql.spend(&shards),
     };
-    let gate = config.gate.as_ref();
-    let Some(merged) = commit(gate, database, client, &merge, &plan).await? else {
+    let target = (&request.schema, config.gate.as_ref());
+    let Some(merged) = commit(target, database, client, &merge, &plan).await? else {
         return Ok(None);
     };
     stages.extend(merged);

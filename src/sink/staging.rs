@@ -103,17 +103,14 @@ pub fn swap(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
         Layout::Schema(staging) => (staging.quoted(), String::new()),
         Layout::Prefixed(prefix) => (String::new(), prefix.clone()),
     };
-    let names = [
-        ("schema", target.quoted()),
-        ("staging", staging),
-        ("new", new),
-        ("state", target.state().quoted()),
-    ];
-    let names: Vec<(&str, &str)> = names.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let move_tables = sql.move_tables.map_or(String::new(), |t| render(t, &names));
     render(
         sql.swap,
-        &[&names[..], &[("move_tables", &move_tables)]].concat(),
+        &[
+            ("schema", &target.quoted()),
+            ("staging", &staging),
+            ("new", &new),
+            ("state", &target.state().quoted()),
+        ],
     )
 }
 
