@@ -33,6 +33,6 @@ pub use config::{
 pub use db::{create_tables, SchemaName};
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
-pub use load::{client_dry_run, load, merge, redshift_copy_plan};
+pub use load::{client_dry_run, discard, load, merge, redshift_copy_plan, Discarded};
 pub use report::Report;
 pub use secret::Secret;

@@ -1,7 +1,8 @@
 //! Sharded loads (`load --shard K/N`, `merge`) on a real PostgreSQL: workers running at the
 //! same time, merged, give the tables of one load of the same objects; a merge missing a
 //! shard is refused and changes nothing; a killed worker restarted gives the same result;
-//! `--shard auto/N` reads the index Kubernetes and AWS Batch give.
+//! `--shard auto/N` reads the index Kubernetes and AWS Batch give; `merge --discard` drops
+//! a run's shards.
 
 mod common;
 
@@ -214,6 +215,67 @@ async fn a_merge_missing_a_shard_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(late.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&late.stderr).contains("give this load a new --run-id"));
+}
+
+/// `merge --discard` drops an unmerged run's finished shards and merges nothing: the old
+/// tables and another run's shard stay, a merge of the run then finds no shard, and
+/// discarding again is harmless.
+#[tokio::test]
+async fn a_discarded_run_leaves_no_shard_and_merges_nothing() {
+    let url = fresh_database().await;
+    let sample = fixtures().join("sample");
+    let old = one_load(&tiny(), &url, "target").await;
+    for shard in ["0/3", "2/3"] {
+        succeeded(worker(&sample, &url, "target", shard, "dud"));
+    }
+    succeeded(worker(&sample, &url, "target", "1/2", "keep"));
+    let discard = || {
+        run_cli(
+            &[
+                "merge",
+                "--target",
+                &url,
+                "--schema",
+                "target",
+                "--run-id",
+                "dud",
+                "--discard",
+            ],
+            None,
+        )
+    };
+    let stdout = |out: &Output| String::from_utf8_lossy(&out.stdout).trim().to_string();
+
+    let discarded = discard();
+    assert!(
+        discarded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&discarded.stderr)
+    );
+    assert_eq!(
+        stdout(&discarded),
+        "discarded run dud of schema target: dropped the tables of shards 0 and 2 of 3; \
+         nothing was merged"
+    );
+    assert_eq!(dump_all(&url, "target").await, old);
+    assert_eq!(
+        shard_tables(&url, "target").await,
+        [
+            "run_keep_shard_1_new_objects",
+            "run_keep_shard_1_new_plays",
+            "run_keep_shard_1_new_songs"
+        ]
+    );
+    let refused = merge(&url, "target", "dud");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("run dud has no finished shard"));
+
+    let again = discard();
+    assert!(again.status.success());
+    assert_eq!(
+        stdout(&again),
+        "run dud has no finished shard in schema target; nothing to discard"
+    );
 }
 
 /// A worker killed while it writes, and started again with the same shard, gives the same

@@ -94,6 +94,10 @@ pub(crate) enum Command {
         /// Write the merge's report as JSON here.
         #[arg(long, value_name = "PATH")]
         report: Option<PathBuf>,
+        /// Merge nothing: drop the run's finished shards (their tables and registry rows),
+        /// for a run that will not be merged. Stop its workers first.
+        #[arg(long, conflicts_with_all = ["checks", "no_checks", "report"])]
+        discard: bool,
         #[command(flatten)]
         global: GlobalArgs,
     },

@@ -1,5 +1,5 @@
 //! `sparkify-load merge --run-id ID`: a sharded load's finished shards into the five
-//! tables, in one transaction (docs/SCALE.md).
+//! tables, in one transaction, or with `--discard` dropped unmerged (docs/SCALE.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +16,7 @@ pub(super) struct MergeArgs {
     pub checks: Option<PathBuf>,
     pub no_checks: bool,
     pub report: Option<PathBuf>,
+    pub discard: bool,
 }
 
 pub(super) async fn run(
@@ -32,6 +33,10 @@ pub(super) async fn run(
         checks: args.checks,
         no_checks: args.no_checks,
     })?;
+    if args.discard {
+        println!("{}", sparkify_load::discard(&config).await?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = sparkify_load::merge(&config).await?;
     println!("{report}");
     if let Some(path) = &args.report {

@@ -66,6 +66,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             checks,
             no_checks,
             report,
+            discard,
             global,
         }) => runtime.block_on(merge::run(
             target,
@@ -74,6 +75,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 checks,
                 no_checks,
                 report,
+                discard,
             },
             &global,
         )),

@@ -60,7 +60,7 @@ impl ShardSql {
         self.render(shard::REGISTRY, &[])
     }
 
-    /// Removes what an earlier attempt of shard `index` left: its registry row, its tables.
+    /// Removes what an attempt of shard `index` left: its registry row, its tables.
     pub fn forget(&self, index: u32) -> String {
         self.render(
             shard::FORGET,

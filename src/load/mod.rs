@@ -31,7 +31,7 @@ use rejects::Rejects;
 
 pub use dry_run::client_dry_run;
 pub use redshift::redshift_copy_plan;
-pub use shard::merge;
+pub use shard::{discard, merge, Discarded};
 
 /// What a route loaded: the tables' rows, what each tree held, where the time went.
 struct Loaded {
