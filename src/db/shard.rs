@@ -135,6 +135,15 @@ impl ShardSql {
         )
     }
 
+    /// `merge --discard`: the run's registry rows, then the tables of shards `indexes`.
+    pub fn discard(&self, indexes: &[u32]) -> String {
+        let mut script = self.render(shard::DISCARD, &[]);
+        for &index in indexes {
+            script.push_str(&self.forget(index));
+        }
+        script
+    }
+
     /// In the merge's transaction: the run spent, its registry rows and shards' tables
     /// gone.
     pub fn spend(&self, indexes: &[u32]) -> String {

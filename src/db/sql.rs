@@ -171,6 +171,7 @@ pub mod shard {
     pub const GATHER_SHARD: &str = sql_file!("shared/shard/gather_shard.sql");
     pub const SPEND: &str = sql_file!("shared/shard/spend.sql");
     pub const DROP_SHARD: &str = sql_file!("shared/shard/drop_shard.sql");
+    pub const DISCARD: &str = sql_file!("shared/shard/discard.sql");
 }
 
 /// Data quality checks (`src/check/`): each lists what breaks it.

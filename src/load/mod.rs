@@ -5,6 +5,7 @@
 
 mod client;
 mod copy;
+mod discard;
 mod dry_run;
 mod incremental;
 mod manifest;
@@ -29,9 +30,10 @@ use crate::sink::TableSet;
 use crate::source::Source;
 use rejects::Rejects;
 
+pub use discard::{discard, Discarded};
 pub use dry_run::client_dry_run;
 pub use redshift::redshift_copy_plan;
-pub use shard::{discard, merge, Discarded};
+pub use shard::merge;
 
 /// What a route loaded: the tables' rows, what each tree held, where the time went.
 struct Loaded {

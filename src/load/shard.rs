@@ -147,7 +147,11 @@ async fn write_shard(
 
 /// The shard schema and its registry. Workers that start together race to create them,
 /// and all but one fail on the catalog's unique names: those try again and find them.
-async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
+pub(super) async fn create_registry(
+    database: &Database,
+    client: &Client,
+    sql: &ShardSql,
+) -> Result<()> {
     let mut attempt = 1;
     loop {
         match database
@@ -167,13 +171,17 @@ async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -
 
 /// A run's registry rows: its finished shards, and whether it was merged.
 #[derive(Debug, Default)]
-struct Finished {
-    merged: bool,
+pub(super) struct Finished {
+    pub(super) merged: bool,
     /// (shard, shard count, what it read), by shard.
-    shards: Vec<(u32, u32, ShardRecord)>,
+    pub(super) shards: Vec<(u32, u32, ShardRecord)>,
 }
 
-async fn read_finished(database: &Database, client: &Client, sql: &ShardSql) -> Result<Finished> {
+pub(super) async fn read_finished(
+    database: &Database,
+    client: &Client,
+    sql: &ShardSql,
+) -> Result<Finished> {
     let rows = database
         .text_rows(client, "read the shard registry", &sql.finished())
         .await?;
@@ -269,7 +277,7 @@ impl Finished {
 }
 
 /// "1, 2 and 3".
-fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
+pub(super) fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
     let items: Vec<String> = items.map(|i| i.to_string()).collect();
     match items.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
@@ -384,76 +392,6 @@ async fn merge_once(
     };
     stages.extend(merged);
     Ok(Some((finished, stages)))
-}
-
-/// What `merge --discard` dropped: a run's finished shards, as (shard, shard count).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Discarded {
-    pub run_id: String,
-    pub schema: String,
-    pub merged: bool,
-    pub shards: Vec<(u32, u32)>,
-}
-
-impl std::fmt::Display for Discarded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (run, schema) = (&self.run_id, &self.schema);
-        if self.shards.is_empty() {
-            let merged = if self.merged { " (it was merged)" } else { "" };
-            return write!(
-                f,
-                "run {run} has no finished shard in schema {schema}{merged}; nothing to discard"
-            );
-        }
-        let counts: BTreeSet<u32> = self.shards.iter().map(|(_, n)| *n).collect();
-        write!(
-            f,
-            "discarded run {run} of schema {schema}: dropped the tables of shard{} {} of {}; \
-             nothing was merged",
-            if self.shards.len() == 1 { "" } else { "s" },
-            join(self.shards.iter().map(|(k, _)| k)),
-            join(counts.iter())
-        )
-    }
-}
-
-/// `merge --run-id ID --discard`: a run that will not be merged gives its finished shards'
-/// tables and registry rows back, in one transaction. The run id is not spent, so a worker
-/// of the run that finishes later waits for a merge again: stop the workers first.
-pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
-    let request = &config.request;
-    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
-    let client = database.connect().await?;
-    let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
-    create_registry(&database, &client, &sql).await?;
-    database.run(&client, "begin the discard", "BEGIN").await?;
-    let discarded = async {
-        let finished = read_finished(&database, &client, &sql).await?;
-        let forget: String = finished
-            .shards
-            .iter()
-            .map(|(k, ..)| sql.forget(*k))
-            .collect();
-        if !forget.is_empty() {
-            database
-                .run(&client, "drop the run's shards", &forget)
-                .await?;
-        }
-        database
-            .run(&client, "commit the discard", "COMMIT")
-            .await?;
-        Ok(Discarded {
-            run_id: request.run_id.clone(),
-            schema: request.schema.to_string(),
-            merged: finished.merged,
-            shards: finished.shards.iter().map(|(k, n, _)| (*k, *n)).collect(),
-        })
-    }
-    .await;
-    if discarded.is_err() {
-        let _ = client.batch_execute("ROLLBACK").await;
-    }
-    discarded
 }
 
 #[cfg(test)]

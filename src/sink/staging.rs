@@ -275,7 +275,10 @@ pub async fn drop_leftovers(database: &Database, client: &Client, target: &Schem
     }
 }
 
-async fn lock(
+/// Takes the target schema's load lock where the dialect has one (a PostgreSQL session-level
+/// advisory lock, kept until the connection ends), waiting with a message while another
+/// load or merge holds it.
+pub async fn lock(
     client: &Client,
     database: &Database,
     target: &SchemaName,
