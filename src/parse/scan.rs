@@ -7,7 +7,7 @@
 use smallvec::SmallVec;
 
 use super::fields::Fields;
-use super::{is_json_space, Record, MAX_FIELDS};
+use super::{skip_json_space, Record, MAX_FIELDS};
 
 /// The record at `start` and where it ends, if it is of the common kind.
 pub(super) fn record<'a, R: Record>(text: &'a str, start: usize) -> Option<(Fields<'a, R>, usize)> {
@@ -18,7 +18,7 @@ pub(super) fn record<'a, R: Record>(text: &'a str, start: usize) -> Option<(Fiel
     let mut slots = [None; MAX_FIELDS];
     // Records have a handful of unused keys: kept on the stack to find one given twice.
     let mut others: SmallVec<[&[u8]; 8]> = SmallVec::new();
-    let mut i = space(b, start + 1);
+    let mut i = skip_json_space(b, start + 1);
     if b.get(i) == Some(&b'}') {
         return Some((Fields::from_slots(slots), i + 1));
     }
@@ -28,11 +28,11 @@ pub(super) fn record<'a, R: Record>(text: &'a str, start: usize) -> Option<(Fiel
         }
         let key_end = string_end(b, i + 1, false)?;
         let key = &b[i + 1..key_end];
-        i = space(b, key_end + 1);
+        i = skip_json_space(b, key_end + 1);
         if b.get(i) != Some(&b':') {
             return None;
         }
-        let value_start = space(b, i + 1);
+        let value_start = skip_json_space(b, i + 1);
         let value_end = value_end(b, value_start)?;
         match R::FIELDS.iter().position(|field| field.as_bytes() == key) {
             Some(slot) if slots[slot].is_some() => return None,
@@ -40,20 +40,13 @@ pub(super) fn record<'a, R: Record>(text: &'a str, start: usize) -> Option<(Fiel
             None if others.contains(&key) => return None,
             None => others.push(key),
         }
-        i = space(b, value_end);
+        i = skip_json_space(b, value_end);
         match b.get(i) {
-            Some(b',') => i = space(b, i + 1),
+            Some(b',') => i = skip_json_space(b, i + 1),
             Some(b'}') => return Some((Fields::from_slots(slots), i + 1)),
             _ => return None,
         }
     }
-}
-
-fn space(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_json_space(b[i]) {
-        i += 1;
-    }
-    i
 }
 
 /// Where the value at `i` ends (exclusive): a string, a number or a word.
