@@ -14,7 +14,7 @@ mod redshift;
 mod shard;
 
 pub use redshift::{RedshiftCopySources, S3Copy, S3CopyRequest};
-pub use shard::{MergeConfig, MergeRequest, Shard, MAX_SHARDS};
+pub use shard::{MergeConfig, MergeRequest, Shard};
 
 /// How a load turns JSON into tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -65,12 +65,4 @@ impl MergeConfig {
         let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
         Ok(MergeConfig { request, gate })
     }
-
-    pub fn schema(&self) -> &SchemaName {
-        &self.request.schema
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.request.target
-    }
 }
