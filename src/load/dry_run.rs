@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::model::TimeRow;
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
-use crate::sink::s3_copy::manifest_url;
+use crate::sink::s3_copy::{manifest_url, parts_url, run_prefix};
 use crate::sink::staging::{self, Contents, Layout};
 use crate::sink::TableSet;
 use crate::transform::NewRows;
@@ -119,15 +119,14 @@ fn copies<R: InsertRow>(
     tables: &TableSet,
     rows: &[R],
 ) -> (String, String) {
-    let prefix = format!("{}{}/", copy.prefix, config.run_id);
+    let prefix = run_prefix(&copy.prefix, &config.run_id);
     let manifest = manifest_url(&copy.bucket, &prefix, R::TABLE);
     let step = format!(
-        "stage {}: {} rows as gzip CSV parts under s3://{}/{prefix}{}/ (a multiple of the \
-         cluster's slices), listed in {manifest}; then COPY them",
+        "stage {}: {} rows as gzip CSV parts under {} (a multiple of the cluster's slices), \
+         listed in {manifest}; then COPY them",
         R::TABLE,
         rows.len(),
-        copy.bucket,
-        R::TABLE
+        parts_url(&copy.bucket, &prefix, R::TABLE)
     );
     (
         step,

@@ -28,13 +28,8 @@ impl S3Stage {
         S3Stage {
             client,
             bucket: bucket.to_string(),
-            prefix: format!("{prefix}{run_id}/"),
+            prefix: run_prefix(prefix, run_id),
         }
-    }
-
-    /// Where a table's manifest goes.
-    pub fn manifest_url(&self, table: &str) -> String {
-        manifest_url(&self.bucket, &self.prefix, table)
     }
 
     fn url(&self, key: &str) -> String {
@@ -58,9 +53,27 @@ impl S3Stage {
     }
 }
 
-/// `s3://bucket/<prefix><table>.manifest`, the prefix holding the run id.
-pub fn manifest_url(bucket: &str, prefix: &str, table: &str) -> String {
-    format!("s3://{bucket}/{prefix}{table}.manifest")
+/// The load `run_id`'s place under the user's prefix: `<prefix><run id>/`.
+pub fn run_prefix(prefix: &str, run_id: &str) -> String {
+    format!("{prefix}{run_id}/")
+}
+
+/// `s3://bucket/<run prefix><table>.manifest`.
+pub fn manifest_url(bucket: &str, run_prefix: &str, table: &str) -> String {
+    format!("s3://{bucket}/{}", manifest_key(run_prefix, table))
+}
+
+/// `s3://bucket/<run prefix><table>/`, the folder of a table's parts.
+pub fn parts_url(bucket: &str, run_prefix: &str, table: &str) -> String {
+    format!("s3://{bucket}/{}", parts_key(run_prefix, table))
+}
+
+fn manifest_key(run_prefix: &str, table: &str) -> String {
+    format!("{run_prefix}{table}.manifest")
+}
+
+fn parts_key(run_prefix: &str, table: &str) -> String {
+    format!("{run_prefix}{table}/")
 }
 
 /// One table's rows on their way to the staging prefix: parts are uploaded as their group
@@ -93,56 +106,67 @@ impl<'s> TableParts<'s> {
 
     pub async fn push<R: InsertRow>(&mut self, rows: impl IntoIterator<Item = R>) -> Result<()> {
         for row in rows {
-            let closed = self.parts.push(&row).map_err(|e| self.unwritable(e))?;
-            self.upload(closed).await?;
+            let closed = self
+                .parts
+                .push(&row)
+                .map_err(|e| unwritable(self.stage, self.table, e))?;
+            upload(self.stage, self.table, &mut self.uploaded, closed).await?;
         }
         Ok(())
     }
 
     /// Uploads the last parts and the manifest that lists every part.
-    pub async fn finish(mut self) -> Result<Staged> {
-        let parts = std::mem::replace(&mut self.parts, CsvParts::new(1, 1));
-        let (last, rows) = parts.finish().map_err(|e| self.unwritable(e))?;
-        self.upload(last).await?;
-        let entries: Vec<serde_json::Value> = self
-            .uploaded
+    pub async fn finish(self) -> Result<Staged> {
+        let TableParts {
+            stage,
+            table,
+            parts,
+            mut uploaded,
+        } = self;
+        let (last, rows) = parts.finish().map_err(|e| unwritable(stage, table, e))?;
+        upload(stage, table, &mut uploaded, last).await?;
+        let entries: Vec<serde_json::Value> = uploaded
             .iter()
             .map(|(url, bytes)| {
                 json!({"url": url, "mandatory": true, "meta": {"content_length": bytes}})
             })
             .collect();
         let manifest = json!({ "entries": entries }).to_string();
-        let key = format!("{}{}.manifest", self.stage.prefix, self.table);
-        self.stage.put(&key, manifest.into_bytes()).await?;
+        let key = manifest_key(&stage.prefix, table);
+        stage.put(&key, manifest.into_bytes()).await?;
         Ok(Staged {
-            manifest_url: self.stage.manifest_url(self.table),
+            manifest_url: stage.url(&key),
             rows,
-            parts: self.uploaded.len(),
+            parts: uploaded.len(),
         })
     }
+}
 
-    async fn upload(&mut self, parts: Vec<Vec<u8>>) -> Result<()> {
-        for part in parts {
-            let key = format!(
-                "{}{}/part-{:05}.csv.gz",
-                self.stage.prefix,
-                self.table,
-                self.uploaded.len()
-            );
-            let bytes = part.len();
-            self.stage.put(&key, part).await?;
-            self.uploaded.push((self.stage.url(&key), bytes));
-        }
-        Ok(())
+/// Uploads closed parts, numbered after those of the table already uploaded.
+async fn upload(
+    stage: &S3Stage,
+    table: &str,
+    uploaded: &mut Vec<(String, usize)>,
+    parts: Vec<Vec<u8>>,
+) -> Result<()> {
+    for part in parts {
+        let key = format!(
+            "{}part-{:05}.csv.gz",
+            parts_key(&stage.prefix, table),
+            uploaded.len()
+        );
+        let bytes = part.len();
+        stage.put(&key, part).await?;
+        uploaded.push((stage.url(&key), bytes));
     }
+    Ok(())
+}
 
-    fn unwritable(&self, err: std::io::Error) -> Error {
-        Error::Staging {
-            uri: self
-                .stage
-                .url(&format!("{}{}/", self.stage.prefix, self.table)),
-            reason: format!("cannot compress a part: {err}"),
-            source: Some(Box::new(err)),
-        }
+/// A part that could not be compressed, named by its table's folder.
+fn unwritable(stage: &S3Stage, table: &str, err: std::io::Error) -> Error {
+    Error::Staging {
+        uri: parts_url(&stage.bucket, &stage.prefix, table),
+        reason: format!("cannot compress a part: {err}"),
+        source: Some(Box::new(err)),
     }
 }
