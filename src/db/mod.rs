@@ -104,6 +104,29 @@ impl Database {
             .map_err(|e| self.error(step, e))
     }
 
+    /// Runs `work` inside one transaction on `client`, named `what` in errors: committed when
+    /// it succeeds, rolled back when it (or the commit) fails.
+    pub async fn transaction<T, E: From<TargetError>>(
+        &self,
+        client: &Client,
+        what: &str,
+        work: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        self.run(client, &format!("begin {what}"), "BEGIN").await?;
+        let done = match work.await {
+            Ok(value) => self
+                .run(client, &format!("commit {what}"), "COMMIT")
+                .await
+                .map(|()| value)
+                .map_err(E::from),
+            Err(err) => Err(err),
+        };
+        if done.is_err() {
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
+        done
+    }
+
     /// The rows of a query, every value as text (`None` for NULL), read through the simple
     /// query protocol: text results, which Redshift gives as PostgreSQL does, where
     /// PostgreSQL's binary result formats have never been shown to work on Redshift.

@@ -66,13 +66,14 @@ pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
     let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
     create_registry(&database, &client, &sql).await?;
     staging::lock(&client, &database, &request.schema).await?;
-    database.run(&client, "begin the discard", "BEGIN").await?;
-    let discarded = async {
+    let work = async {
         let finished = read_finished(&database, &client, &sql).await?;
         let shards: Vec<u32> = finished.shards.iter().map(|(k, ..)| *k).collect();
-        database
-            .run(&client, "drop the run's shards", &sql.discard(&shards))
-            .await?;
+        if !shards.is_empty() {
+            database
+                .run(&client, "drop the run's shards", &sql.discard(&shards))
+                .await?;
+        }
         if let Some((late, ..)) = read_finished(&database, &client, &sql)
             .await?
             .shards
@@ -84,21 +85,14 @@ pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
                 request.run_id
             )));
         }
-        database
-            .run(&client, "commit the discard", "COMMIT")
-            .await?;
         Ok(Discarded {
             run_id: request.run_id.clone(),
             schema: request.schema.to_string(),
             merged: finished.merged,
             shards: finished.shards.iter().map(|(k, n, _)| (*k, *n)).collect(),
         })
-    }
-    .await;
-    if discarded.is_err() {
-        let _ = client.batch_execute("ROLLBACK").await;
-    }
-    discarded
+    };
+    database.transaction(&client, "the discard", work).await
 }
 
 #[cfg(test)]

@@ -49,18 +49,8 @@ pub(super) async fn load(
     // The whole shard in one transaction: a killed worker leaves nothing, and two
     // attempts of one shard at once cannot mix their rows (the second waits on the
     // first's tables, then fails or starts clean).
-    database.run(&client, "begin the shard", "BEGIN").await?;
-    let written = write_shard(config, database, &client, &sql, shard, rejects).await;
-    match written {
-        Ok(loaded) => {
-            database.run(&client, "commit the shard", "COMMIT").await?;
-            Ok(loaded)
-        }
-        Err(err) => {
-            let _ = client.batch_execute("ROLLBACK").await;
-            Err(err)
-        }
-    }
+    let work = write_shard(config, database, &client, &sql, shard, rejects);
+    database.transaction(&client, "the shard", work).await
 }
 
 /// Inside the shard's transaction: its tables afresh, its objects read into them, and its
