@@ -60,15 +60,10 @@ impl ShardSql {
         self.render(shard::REGISTRY, &[])
     }
 
-    /// Removes what an attempt of shard `index` left: its registry row, its tables.
+    /// Removes what an earlier attempt of shard `index` left: its registry row, its tables.
     pub fn forget(&self, index: u32) -> String {
-        self.render(
-            shard::FORGET,
-            &[
-                ("shard", &index.to_string()),
-                ("work", &work_of(&self.tables(index))),
-            ],
-        )
+        let row = self.render(shard::FORGET, &[("shard", &index.to_string())]);
+        row + &self.drop_tables(index, true)
     }
 
     /// Records shard `index` of `count` as finished, with what it read; the trees' URIs
@@ -135,11 +130,12 @@ impl ShardSql {
         )
     }
 
-    /// `merge --discard`: the run's registry rows, then the tables of shards `indexes`.
+    /// `merge --discard`: the registry rows of shards `indexes`, then their tables.
     pub fn discard(&self, indexes: &[u32]) -> String {
-        let mut script = self.render(shard::DISCARD, &[]);
+        let list: Vec<String> = indexes.iter().map(u32::to_string).collect();
+        let mut script = self.render(shard::DISCARD, &[("shard_list", &list.join(", "))]);
         for &index in indexes {
-            script.push_str(&self.forget(index));
+            script.push_str(&self.drop_tables(index, true));
         }
         script
     }
@@ -149,12 +145,20 @@ impl ShardSql {
     pub fn spend(&self, indexes: &[u32]) -> String {
         let mut script = self.render(shard::SPEND, &[]);
         for &index in indexes {
-            script.push_str(&self.render(
-                shard::DROP_SHARD,
-                &[("shard_work", &work_of(&self.tables(index)))],
-            ));
+            script.push_str(&self.drop_tables(index, false));
         }
         script
+    }
+
+    /// Shard `index`'s tables dropped (`if_exists`: where they may be gone already).
+    fn drop_tables(&self, index: u32, if_exists: bool) -> String {
+        self.render(
+            shard::DROP_SHARD,
+            &[
+                ("shard_work", &work_of(&self.tables(index))),
+                ("if_exists", if if_exists { "IF EXISTS " } else { "" }),
+            ],
+        )
     }
 }
 

@@ -1,3 +1,4 @@
--- `merge --discard`: the run's registry rows, all in one statement (in the order the
--- merge's spend.sql takes them, so the two cannot deadlock); its tables follow.
-DELETE FROM {shards}.finished WHERE run_id = {run_id};
+-- `merge --discard`: the registry rows of the shards it read, in one statement (their
+-- tables follow, drop_shard.sql). A shard that finished since keeps its row, and the
+-- discard, seeing it, rolls back.
+DELETE FROM {shards}.finished WHERE run_id = {run_id} AND shard IN ({shard_list});

@@ -1,6 +1,3 @@
--- What an attempt of one shard left goes: its registry row and its tables (a worker that
--- starts its shard afresh; `merge --discard`).
+-- A worker starts its shard afresh: the registry row an earlier attempt of the same shard
+-- left goes (its tables follow, drop_shard.sql with IF EXISTS).
 DELETE FROM {shards}.finished WHERE run_id = {run_id} AND shard = {shard};
-DROP TABLE IF EXISTS {work}new_objects;
-DROP TABLE IF EXISTS {work}new_songs;
-DROP TABLE IF EXISTS {work}new_plays;
