@@ -5,11 +5,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::shard::{create_registry, join, read_finished};
-use super::target_url;
+use super::shard::{join, open_registry, read_finished};
 use crate::config::MergeConfig;
-use crate::db::shard::ShardSql;
-use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::sink::staging;
 
@@ -61,10 +58,7 @@ impl fmt::Display for Discarded {
 /// worker of the run that finishes meanwhile makes the discard roll back and say so.
 pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
     let request = &config.request;
-    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
-    let client = database.connect().await?;
-    let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
-    create_registry(&database, &client, &sql).await?;
+    let (database, client, sql) = open_registry(request).await?;
     staging::lock(&client, &database, &request.schema).await?;
     let work = async {
         let finished = read_finished(&database, &client, &sql).await?;

@@ -16,7 +16,7 @@ use super::manifest::{list, Manifest, TreePlan};
 use super::rejects::Rejects;
 use super::{client, target_url, Loaded};
 use crate::config::LoadConfig;
-use crate::config::{MergeConfig, Shard};
+use crate::config::{MergeConfig, MergeRequest, Shard};
 use crate::db::merge::MergeSql;
 use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
@@ -135,13 +135,19 @@ async fn write_shard(
     })
 }
 
+/// A merge's or a discard's connection to the target, with the run's SQL and the registry
+/// (created if missing).
+pub(super) async fn open_registry(request: &MergeRequest) -> Result<(Database, Client, ShardSql)> {
+    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
+    let client = database.connect().await?;
+    let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
+    create_registry(&database, &client, &sql).await?;
+    Ok((database, client, sql))
+}
+
 /// The shard schema and its registry. Workers that start together race to create them,
 /// and all but one fail on the catalog's unique names: those try again and find them.
-pub(super) async fn create_registry(
-    database: &Database,
-    client: &Client,
-    sql: &ShardSql,
-) -> Result<()> {
+async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
     let mut attempt = 1;
     loop {
         match database
@@ -279,10 +285,7 @@ pub(super) fn join<T: ToString>(items: impl Iterator<Item = T>) -> String {
 pub async fn merge(config: &MergeConfig) -> Result<Report> {
     let started = Instant::now();
     let request = &config.request;
-    let database = Database::new(&target_url(&request.target).await?, request.dialect)?;
-    let main = database.connect().await?;
-    let sql = ShardSql::new(database.sql(), &request.schema, &request.run_id);
-    create_registry(&database, &main, &sql).await?;
+    let (database, main, sql) = open_registry(request).await?;
     for attempt in 1..=MERGE_ATTEMPTS {
         let staging = Staging::create(
             &main,
