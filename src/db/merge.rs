@@ -33,7 +33,7 @@ impl MergeSql {
             sql,
             target: target.clone(),
             state: target.state(),
-            work: format!("{}.{}", work.schema.quoted(), work.prefix),
+            work: work.qualifier(),
             run_id: run_id.to_string(),
         }
     }

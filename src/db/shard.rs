@@ -106,14 +106,14 @@ impl ShardSql {
             .map(|&index| {
                 format!(
                     "SELECT tree, key, size, version FROM {}new_objects",
-                    work_of(&self.tables(index))
+                    self.tables(index).qualifier()
                 )
             })
             .collect();
         self.render(
             shard::GATHER_OBJECTS,
             &[
-                ("work", &work_of(work)),
+                ("work", &work.qualifier()),
                 ("objects", &objects.join(" UNION ALL ")),
             ],
         )
@@ -124,8 +124,8 @@ impl ShardSql {
         self.render(
             shard::GATHER_SHARD,
             &[
-                ("work", &work_of(work)),
-                ("shard_work", &work_of(&self.tables(index))),
+                ("work", &work.qualifier()),
+                ("shard_work", &self.tables(index).qualifier()),
             ],
         )
     }
@@ -155,16 +155,11 @@ impl ShardSql {
         self.render(
             shard::DROP_SHARD,
             &[
-                ("shard_work", &work_of(&self.tables(index))),
+                ("shard_work", &self.tables(index).qualifier()),
                 ("if_exists", if if_exists { "IF EXISTS " } else { "" }),
             ],
         )
     }
-}
-
-/// `"schema".prefix`: how the scripts name a table set's tables.
-fn work_of(tables: &TableSet) -> String {
-    format!("{}.{}", tables.schema.quoted(), tables.prefix)
 }
 
 /// A name as a string literal; run ids are checked to need no escapes.

@@ -37,4 +37,9 @@ impl TableSet {
     pub fn name(&self, table: &str) -> String {
         format!("{}{table}", self.prefix)
     }
+
+    /// `"schema".prefix`: what goes before a table's name in SQL that names several.
+    pub fn qualifier(&self) -> String {
+        format!("{}.{}", self.schema.quoted(), self.prefix)
+    }
 }
