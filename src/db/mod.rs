@@ -104,6 +104,29 @@ impl Database {
             .map_err(|e| self.error(step, e))
     }
 
+    /// [`Database::run`], tried up to `attempts` times, waiting `pause` more before each
+    /// new try: for scripts that can lose a race with another session and then succeed.
+    /// Gives the last failure.
+    pub async fn run_retrying(
+        &self,
+        client: &Client,
+        step: &str,
+        sql: &str,
+        (attempts, pause): (u32, std::time::Duration),
+    ) -> Result<(), TargetError> {
+        let mut attempt = 1;
+        loop {
+            match self.run(client, step, sql).await {
+                Err(err) if attempt < attempts => {
+                    tracing::debug!("{step}: {err}; trying again");
+                    tokio::time::sleep(pause * attempt).await;
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Runs `work` inside one transaction on `client`, named `what` in errors: committed when
     /// it succeeds, rolled back when it (or the commit) fails.
     pub async fn transaction<T, E: From<TargetError>>(

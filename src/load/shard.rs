@@ -148,21 +148,16 @@ pub(super) async fn open_registry(request: &MergeRequest) -> Result<(Database, C
 /// The shard schema and its registry. Workers that start together race to create them,
 /// and all but one fail on the catalog's unique names: those try again and find them.
 async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
-    let mut attempt = 1;
-    loop {
-        match database
-            .run(client, "create the shard registry", &sql.registry())
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(err) if attempt < REGISTRY_ATTEMPTS => {
-                tracing::debug!("creating the shard registry: {err}; trying again");
-                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(attempt))).await;
-                attempt += 1;
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
+    let retries = (REGISTRY_ATTEMPTS, std::time::Duration::from_millis(50));
+    database
+        .run_retrying(
+            client,
+            "create the shard registry",
+            &sql.registry(),
+            retries,
+        )
+        .await?;
+    Ok(())
 }
 
 /// A run's registry rows: its finished shards, and whether it was merged.

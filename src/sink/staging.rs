@@ -218,25 +218,13 @@ impl<'c> Staging<'c> {
     /// holds, is a deadlock the server ends by failing one side): the drop is tried again.
     pub async fn abandon(self) {
         let cleanup = cleanup(self.database.sql(), &self.target, &self.layout);
-        let mut attempt = 1;
-        loop {
-            let dropped = self
-                .database
-                .run(self.client, "drop the new tables", &cleanup)
-                .await;
-            match dropped {
-                Ok(()) => return,
-                Err(err) if attempt < ABANDON_ATTEMPTS => {
-                    tracing::debug!("dropping the new tables: {err}; trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
-                        .await;
-                    attempt += 1;
-                }
-                Err(err) => {
-                    tracing::warn!("the new tables of this load are left behind: {err}");
-                    return;
-                }
-            }
+        let retries = (ABANDON_ATTEMPTS, std::time::Duration::from_millis(200));
+        let dropped = self
+            .database
+            .run_retrying(self.client, "drop the new tables", &cleanup, retries)
+            .await;
+        if let Err(err) = dropped {
+            tracing::warn!("the new tables of this load are left behind: {err}");
         }
     }
 }
