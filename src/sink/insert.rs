@@ -102,7 +102,7 @@ pub struct Inserter<'c, R> {
     shape: InsertShape,
     rows_per_statement: usize,
     pending: Vec<R>,
-    /// Prepared statements by their row count (one for every count, with arrays).
+    /// Prepared statements by their row count; with arrays one serves every count, under 0.
     prepared: HashMap<usize, Statement>,
     inserted: u64,
 }
@@ -246,28 +246,25 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
 
     /// The prepared statement for `rows` rows.
     async fn statement(&mut self, rows: usize) -> Result<Statement, TargetError> {
-        let key = match self.shape.encoding {
-            RowEncoding::Arrays => 0,
-            _ => rows,
-        };
+        let arrays = matches!(self.shape.encoding, RowEncoding::Arrays);
+        let key = if arrays { 0 } else { rows };
         if let Some(statement) = self.prepared.get(&key) {
             return Ok(statement.clone());
         }
-        let values = self.prepare(if key == 0 { 1 } else { rows }).await?;
-        let statement = match self.shape.encoding {
+        let statement = if arrays {
             // The one-row VALUES statement tells each column's type, which the arrays'
             // casts name.
-            RowEncoding::Arrays => {
-                let sql = arrays::insert_sql(
-                    self.database.sql().insert_arrays,
-                    &self.tables,
-                    R::TABLE,
-                    R::COLUMNS,
-                    values.params(),
-                );
-                self.prepare_sql(&sql).await?
-            }
-            _ => values,
+            let values = self.prepare(1).await?;
+            let sql = arrays::insert_sql(
+                self.database.sql().insert_arrays,
+                &self.tables,
+                R::TABLE,
+                R::COLUMNS,
+                values.params(),
+            );
+            self.prepare_sql(&sql).await?
+        } else {
+            self.prepare(rows).await?
         };
         self.prepared.insert(key, statement.clone());
         Ok(statement)
