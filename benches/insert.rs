@@ -46,8 +46,10 @@ fn insert(c: &mut Criterion) {
     let schema: SchemaName = "bench_insert".parse().unwrap();
     let client = runtime.block_on(database.connect()).unwrap();
     let sql = DialectSql::of(Dialect::Postgres);
-    let create = render(sql.prepare_staging, &[("staging", &schema.quoted())])
-        + &sql.create_tables_in(&schema, "");
+    let create = render(
+        sparkify_load::db::sql::bench::FRESH_SCHEMA,
+        &[("staging", &schema.quoted())],
+    ) + &sql.create_tables_in(&schema, "");
     runtime.block_on(client.batch_execute(&create)).unwrap();
     let truncate = render(sql::bench::TRUNCATE, &[("schema", &schema.quoted())]);
     let rows = rows();

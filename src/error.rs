@@ -43,6 +43,19 @@ pub enum Error {
     #[error("{0}")]
     Manifest(String),
 
+    /// A load that would silently wipe data or read the wrong thing: a tree with no
+    /// object, trees that give no rows, a table with rows left empty. Nothing was changed.
+    #[error("{0}")]
+    Refused(String),
+
+    /// The command was stopped by a signal: what was in flight on the server was
+    /// cancelled and rolled back.
+    #[error(
+        "interrupted by {signal}: the statements in flight were cancelled and rolled back, and \
+         the tables stand as they were before this command"
+    )]
+    Interrupted { signal: &'static str },
+
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
 

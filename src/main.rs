@@ -109,11 +109,12 @@ fn report_error(err: &anyhow::Error, verbose: u8) {
 
 fn exit_code(err: &anyhow::Error) -> u8 {
     match err.downcast_ref::<Error>() {
-        Some(Error::Config(_) | Error::Manifest(_)) => exit::USAGE,
+        Some(Error::Config(_) | Error::Manifest(_) | Error::Refused(_)) => exit::USAGE,
         Some(Error::BadInput { .. }) => exit::BAD_INPUT,
         Some(Error::Source(_)) => exit::SOURCE,
         Some(Error::Target(_) | Error::Embedded(_) | Error::Staging { .. }) => exit::TARGET,
         Some(Error::Check(_)) => exit::CHECKS,
+        Some(Error::Interrupted { signal }) => exit::interrupted(signal),
         _ => exit::FAILURE,
     }
 }

@@ -26,6 +26,9 @@ pub struct SourceSummary {
     pub records: u64,
     /// Keys that are not `.json` objects, left unread.
     pub ignored_keys: Vec<String>,
+    /// A rebuild's objects as listed, in the order read, for the manifest.
+    #[serde(skip)]
+    pub listed: Vec<crate::source::Entry>,
     /// Incremental runs: the tree's objects against the manifest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<ObjectCounts>,
@@ -75,6 +78,55 @@ pub struct Shards {
     /// The worker's shard; `None` for the merge.
     pub shard: Option<u32>,
     pub count: u32,
+}
+
+/// What `--report FILE` holds for every run, loaded or failed: how it ended, which run,
+/// which version of the tool, when (UTC, RFC 3339), and the load's report when there is one.
+#[derive(Debug, Serialize)]
+pub struct RunRecord<'a> {
+    /// `loaded` or `failed`.
+    pub status: &'static str,
+    /// The error of a failed run, as the user read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub run_id: &'a str,
+    pub version: &'static str,
+    pub started_at: String,
+    pub finished_at: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub report: Option<&'a Report>,
+}
+
+impl<'a> RunRecord<'a> {
+    /// The record of run `run_id`, begun at `started_at` ([`now`]) and ending now.
+    pub fn new(
+        run_id: &'a str,
+        started_at: String,
+        outcome: Result<&'a Report, String>,
+    ) -> RunRecord<'a> {
+        let (status, report, error) = match outcome {
+            Ok(report) => ("loaded", Some(report), None),
+            Err(error) => ("failed", None, Some(error)),
+        };
+        RunRecord {
+            status,
+            error,
+            run_id,
+            version: env!("CARGO_PKG_VERSION"),
+            started_at,
+            finished_at: now(),
+            report,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a run record always serializes")
+    }
+}
+
+/// The time now, UTC, in RFC 3339 to the millisecond.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Report {

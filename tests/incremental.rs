@@ -11,14 +11,16 @@ use std::time::Duration;
 use common::s3::{Faults, S3Server};
 use common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
-use sparkify_load::{Error, LoadRequest, LoadScope, Mode, Report};
+use sparkify_load::{Dialect, Error, LoadRequest, LoadScope, Mode, Report, Secret};
 
-/// A load of `root/song_data` and `root/log_data` into `schema`.
+/// A load of `root/song_data` and `root/log_data` into `schema`. These tests grow trees
+/// from nothing, a tree at a time, so an empty tree is what they mean (`--allow-empty`).
 fn request(root: &Path, url: &str, schema: &str, mode: Mode, scope: LoadScope) -> LoadRequest {
     let mut request = config(root, url);
     request.schema = schema.parse().unwrap();
     request.mode = mode;
     request.scope = scope;
+    request.allow_empty = true;
     request
 }
 
@@ -39,7 +41,7 @@ async fn manifest_rows(url: &str, schema: &str) -> Vec<String> {
         url,
         &format!(
             "SELECT tree || ' ' || key || ' ' || size || ' ' || version \
-             FROM sparkify_load_state_{schema}.objects ORDER BY 1"
+             FROM {schema}.sparkify_load_state_objects ORDER BY 1"
         ),
     )
     .await
@@ -416,14 +418,15 @@ async fn changed_and_vanished_objects_fail_the_run_and_change_nothing() {
     run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
 }
 
-/// Tables a rebuild made have no manifest: an incremental run refuses them.
+/// Tables `create-tables` made have no manifest: an incremental run refuses them.
 #[tokio::test]
 async fn tables_without_a_manifest_are_refused() {
     let url = fresh_database().await;
     let root = fixtures().join("sample");
-    run(&root, &url, "public", Mode::Client, LoadScope::Full).await;
-    // A rebuild drops the manifest of the tables it replaces.
-    run(&root, &url, "public", Mode::Client, LoadScope::Rebuild).await;
+    let schema = "public".parse().unwrap();
+    sparkify_load::db::create_tables(&Secret::new(url.clone()), Dialect::Postgres, &schema)
+        .await
+        .unwrap();
     let err = load(&request(
         &root,
         &url,
@@ -438,6 +441,49 @@ async fn tables_without_a_manifest_are_refused() {
             .contains("built, so which objects they hold is unknown; run once with --full"),
         "{err}"
     );
+}
+
+/// A plain rebuild leaves the manifest equal to the objects it read, in either mode: an
+/// incremental run after it with nothing new changes nothing, and one with a new object
+/// reads every object once (a rebuild keeps no merge state) and equals a full load.
+#[tokio::test]
+async fn an_incremental_run_can_follow_a_plain_rebuild() {
+    let url = fresh_database().await;
+    let source = fixtures().join("sample");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_tree(&source.join("song_data"), &root.join("song_data"));
+    let logs = log_objects(&source);
+    let (last, first) = logs.split_last().unwrap();
+    for object in first {
+        add_object(&source, object, root);
+    }
+    for mode in [Mode::Client, Mode::Copy] {
+        run(root, &url, "public", mode, LoadScope::Rebuild).await;
+        let (tables, ids, manifest) = (
+            dump_all(&url, "public").await,
+            played(&url, "public").await,
+            manifest_rows(&url, "public").await,
+        );
+        assert_eq!(manifest.len(), json_objects(root).len(), "{mode:?}");
+        let again = run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
+        let counts = again.logs.manifest.unwrap();
+        assert_eq!((counts.new, counts.changed), (0, 0), "{mode:?}");
+        assert_eq!(counts.already_loaded, first.len() as u64, "{mode:?}");
+        assert_eq!(dump_all(&url, "public").await, tables, "{mode:?}");
+        assert_eq!(played(&url, "public").await, ids, "{mode:?}");
+        assert_eq!(manifest_rows(&url, "public").await, manifest, "{mode:?}");
+    }
+    add_object(&source, last, root);
+    run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
+    assert_eq!(dump_all(&url, "public").await, full_load(root, &url).await);
+    assert_eq!(
+        manifest_rows(&url, "public").await.len(),
+        json_objects(root).len()
+    );
+    // The run kept the merge's state: the next one merges only what is new.
+    let again = run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
+    assert_eq!(again.logs.manifest.unwrap().new, 0);
 }
 
 /// A run killed at any moment leaves the old tables and manifest, or the new ones, exactly;

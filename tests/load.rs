@@ -259,7 +259,7 @@ async fn a_load_that_fails_midway_leaves_the_old_tables() {
             DECLARE r record;
             BEGIN
               FOR r IN SELECT * FROM pg_event_trigger_ddl_commands()
-                       WHERE command_tag = 'CREATE TABLE' AND object_identity LIKE 'sparkify_load_staging_%.songplays'
+                       WHERE command_tag = 'CREATE TABLE' AND object_identity LIKE 'public.sparkify\_load\_run\_%\_songplays'
               LOOP
                 EXECUTE format('CREATE TRIGGER fail AFTER INSERT ON %s FOR EACH STATEMENT EXECUTE FUNCTION fail_insert()', r.object_identity);
               END LOOP;

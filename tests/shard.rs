@@ -78,7 +78,7 @@ async fn one_load(root: &Path, url: &str, schema: &str) -> Vec<Vec<String>> {
 async fn manifest_objects(url: &str, schema: &str) -> Vec<String> {
     texts(
         url,
-        &format!("SELECT tree || ' ' || key FROM sparkify_load_state_{schema}.objects ORDER BY 1"),
+        &format!("SELECT tree || ' ' || key FROM {schema}.sparkify_load_state_objects ORDER BY 1"),
     )
     .await
 }
@@ -96,13 +96,13 @@ async fn played(url: &str, schema: &str) -> Vec<String> {
     .await
 }
 
-/// What the shard schema still holds of the shards' own tables.
+/// What the target schema still holds of the shards' own tables.
 async fn shard_tables(url: &str, schema: &str) -> Vec<String> {
     texts(
         url,
         &format!(
             "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = 'sparkify_load_shards_{schema}' AND table_name LIKE 'run_%' \
+             WHERE table_schema = '{schema}' AND table_name LIKE 'sparkify\\_load\\_shard\\_%' \
              ORDER BY 1"
         ),
     )
@@ -261,9 +261,9 @@ async fn a_discarded_run_leaves_no_shard_and_merges_nothing() {
     assert_eq!(
         shard_tables(&url, "target").await,
         [
-            "run_keep_shard_1_new_objects",
-            "run_keep_shard_1_new_plays",
-            "run_keep_shard_1_new_songs"
+            "sparkify_load_shard_keep_1_new_objects",
+            "sparkify_load_shard_keep_1_new_plays",
+            "sparkify_load_shard_keep_1_new_songs"
         ]
     );
     let refused = merge(&url, "target", "dud");

@@ -1,7 +1,7 @@
--- The dimensions' primary keys, added once the rows are in; they also prove the rules gave
--- one row per key. Runs beside add_keys_songplays.sql.
-ALTER TABLE {schema}.users ADD PRIMARY KEY (user_id);
-ALTER TABLE {schema}.songs ADD PRIMARY KEY (song_id);
-ALTER TABLE {schema}.artists ADD PRIMARY KEY (artist_id);
-ALTER TABLE {schema}.time ADD PRIMARY KEY (start_time);
-ANALYZE {schema}.users, {schema}.songs, {schema}.artists, {schema}.time;
+-- The dimensions' primary keys: the five tables get them when a schema that has none is given
+-- them (create-tables, a first load); the bench adds them once its rows are in.
+ALTER TABLE {schema}.{new}users ADD PRIMARY KEY (user_id);
+ALTER TABLE {schema}.{new}songs ADD PRIMARY KEY (song_id);
+ALTER TABLE {schema}.{new}artists ADD PRIMARY KEY (artist_id);
+ALTER TABLE {schema}.{new}time ADD PRIMARY KEY (start_time);
+ANALYZE {schema}.{new}users, {schema}.{new}songs, {schema}.{new}artists, {schema}.{new}time;

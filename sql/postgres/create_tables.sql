@@ -1,6 +1,7 @@
--- The star schema (SPEC section 2), created without keys: keys are added after the
--- bulk insert (add_keys.sql), which is faster than maintaining indexes row by row.
-CREATE TABLE {schema}.songplays (
+-- The star schema (SPEC section 2). A load's new tables, under its private names ({new}),
+-- have no keys, which makes the bulk insert faster; the five tables themselves get their
+-- keys (add_keys_*.sql) when a schema that has none is given them.
+CREATE TABLE {schema}.{new}songplays (
     songplay_id bigint GENERATED ALWAYS AS IDENTITY,
     start_time  timestamp NOT NULL,
     user_id     integer NOT NULL,
@@ -11,28 +12,28 @@ CREATE TABLE {schema}.songplays (
     location    text,
     user_agent  text
 );
-CREATE TABLE {schema}.users (
+CREATE TABLE {schema}.{new}users (
     user_id    integer NOT NULL,
     first_name text,
     last_name  text,
     gender     text,
     level      text
 );
-CREATE TABLE {schema}.songs (
+CREATE TABLE {schema}.{new}songs (
     song_id   text NOT NULL,
     title     text,
     artist_id text,
     year      integer,
     duration  double precision
 );
-CREATE TABLE {schema}.artists (
+CREATE TABLE {schema}.{new}artists (
     artist_id text NOT NULL,
     name      text,
     location  text,
     latitude  double precision,
     longitude double precision
 );
-CREATE TABLE {schema}.time (
+CREATE TABLE {schema}.{new}time (
     start_time timestamp NOT NULL,
     hour       integer,
     day        integer,

@@ -1,20 +1,9 @@
--- The state incremental loads keep beside the star schema, in the tool's own schema
--- (docs/INCREMENTAL.md): the manifest of loaded objects, and what the merge needs to keep
--- the five tables equal to one full load of those objects. Created in the merge's
+-- The state incremental loads keep beside the star schema, in the target schema under
+-- reserved names (docs/INCREMENTAL.md): besides the manifest (state_objects.sql), what the
+-- merge needs to keep the five tables equal to one full load of those objects. Created in the merge's
 -- transaction, so it exists exactly when the tables it describes do.
-CREATE SCHEMA IF NOT EXISTS {state};
--- One row per loaded object version.
-CREATE TABLE IF NOT EXISTS {state}.objects (
-    tree      text NOT NULL,
-    key       text NOT NULL,
-    size      bigint NOT NULL,
-    version   text NOT NULL,
-    run_id    text NOT NULL,
-    loaded_at timestamptz NOT NULL,
-    PRIMARY KEY (tree, key)
-);
 -- Every good song record: any field of a record can decide which record is first.
-CREATE TABLE IF NOT EXISTS {state}.song_records (
+CREATE TABLE IF NOT EXISTS {state}song_records (
     song_id          text,
     title            text,
     artist_id        text,
@@ -27,11 +16,11 @@ CREATE TABLE IF NOT EXISTS {state}.song_records (
 );
 -- Hash indexes: the merge looks these up by equality only, and a B-tree cannot hold a
 -- text longer than about 2.7 kB, which the contract allows.
-CREATE INDEX IF NOT EXISTS song_records_song ON {state}.song_records USING hash (song_id);
-CREATE INDEX IF NOT EXISTS song_records_artist ON {state}.song_records USING hash (artist_id);
-CREATE INDEX IF NOT EXISTS song_records_match ON {state}.song_records USING hash (title);
+CREATE INDEX IF NOT EXISTS {state_bare}song_records_song ON {state}song_records USING hash (song_id);
+CREATE INDEX IF NOT EXISTS {state_bare}song_records_artist ON {state}song_records USING hash (artist_id);
+CREATE INDEX IF NOT EXISTS {state_bare}song_records_match ON {state}song_records USING hash (title);
 -- Each user's winning NextSong event, by the users rule's order.
-CREATE TABLE IF NOT EXISTS {state}.user_latest (
+CREATE TABLE IF NOT EXISTS {state}user_latest (
     user_id         integer PRIMARY KEY,
     start_time      timestamp NOT NULL,
     session_id      integer,
@@ -41,10 +30,10 @@ CREATE TABLE IF NOT EXISTS {state}.user_latest (
 );
 -- The song each play could match, for every play that can match one (song, artist and
 -- length all present): a song record that arrives later re-matches exactly these.
-CREATE TABLE IF NOT EXISTS {state}.plays (
+CREATE TABLE IF NOT EXISTS {state}plays (
     songplay_id bigint PRIMARY KEY,
     song        text NOT NULL,
     artist      text NOT NULL,
     length      double precision NOT NULL
 );
-CREATE INDEX IF NOT EXISTS plays_match ON {state}.plays USING hash (song);
+CREATE INDEX IF NOT EXISTS {state_bare}plays_match ON {state}plays USING hash (song);

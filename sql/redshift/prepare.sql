@@ -1,4 +1,3 @@
--- A load into Redshift builds its tables in the target schema under private names; the
--- small lock table serializes the loads' swaps (swap.sql).
-CREATE SCHEMA IF NOT EXISTS {schema};
+-- The small lock table whose LOCK makes the loads into a schema take turns at the moment
+-- they change the five tables (staging/move_in.sql, merge/merge.sql).
 CREATE TABLE IF NOT EXISTS {schema}.sparkify_load_lock (held BOOLEAN);

@@ -1,19 +1,9 @@
--- The state incremental loads keep beside the star schema, in the tool's own schema
--- (docs/INCREMENTAL.md): the manifest of loaded objects, and what the merge needs to keep
--- the five tables equal to one full load of those objects. Created in the merge's
+-- The state incremental loads keep beside the star schema, in the target schema under
+-- reserved names (docs/INCREMENTAL.md): besides the manifest (state_objects.sql), what the
+-- merge needs to keep the five tables equal to one full load of those objects. Created in the merge's
 -- transaction. Redshift has no indexes: each table is sorted on the columns the merge
 -- joins on.
-CREATE SCHEMA IF NOT EXISTS {state};
-CREATE TABLE IF NOT EXISTS {state}.objects (
-    tree      VARCHAR(16) NOT NULL,
-    key       VARCHAR(65535) NOT NULL,
-    size      BIGINT NOT NULL,
-    version   VARCHAR(65535) NOT NULL,
-    run_id    VARCHAR(256) NOT NULL,
-    loaded_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (tree, key)
-) DISTSTYLE ALL;
-CREATE TABLE IF NOT EXISTS {state}.song_records (
+CREATE TABLE IF NOT EXISTS {state}song_records (
     song_id          VARCHAR(65535),
     title            VARCHAR(65535),
     artist_id        VARCHAR(65535),
@@ -24,7 +14,7 @@ CREATE TABLE IF NOT EXISTS {state}.song_records (
     duration         DOUBLE PRECISION,
     year             INTEGER
 ) DISTKEY (song_id) SORTKEY (title, artist_name, duration);
-CREATE TABLE IF NOT EXISTS {state}.user_latest (
+CREATE TABLE IF NOT EXISTS {state}user_latest (
     user_id         INTEGER NOT NULL,
     start_time      TIMESTAMP NOT NULL,
     session_id      INTEGER,
@@ -33,7 +23,7 @@ CREATE TABLE IF NOT EXISTS {state}.user_latest (
     line            INTEGER NOT NULL,
     PRIMARY KEY (user_id)
 ) DISTSTYLE ALL SORTKEY (user_id);
-CREATE TABLE IF NOT EXISTS {state}.plays (
+CREATE TABLE IF NOT EXISTS {state}plays (
     songplay_id BIGINT NOT NULL,
     song        VARCHAR(65535) NOT NULL,
     artist      VARCHAR(65535) NOT NULL,

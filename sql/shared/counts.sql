@@ -1,4 +1,5 @@
--- Rows in each table of a star schema (any dialect): songplays, users, songs, artists, time.
-SELECT (SELECT count(*) FROM {schema}.songplays), (SELECT count(*) FROM {schema}.users),
-       (SELECT count(*) FROM {schema}.songs), (SELECT count(*) FROM {schema}.artists),
-       (SELECT count(*) FROM {schema}.time)
+-- Rows in each table of a star schema (any dialect; `{tables}` is the schema and any name
+-- prefix): songplays, users, songs, artists, time.
+SELECT (SELECT count(*) FROM {tables}songplays), (SELECT count(*) FROM {tables}users),
+       (SELECT count(*) FROM {tables}songs), (SELECT count(*) FROM {tables}artists),
+       (SELECT count(*) FROM {tables}time)

@@ -94,9 +94,12 @@ pub(crate) enum Command {
         /// Write the merge's report as JSON here.
         #[arg(long, value_name = "PATH")]
         report: Option<PathBuf>,
+        /// Let the merge leave a table that has rows empty (refused by default).
+        #[arg(long)]
+        allow_empty: bool,
         /// Merge nothing: drop the run's finished shards (their tables and registry rows),
         /// for a run that will not be merged. Stop its workers first.
-        #[arg(long, conflicts_with_all = ["checks", "no_checks", "report"])]
+        #[arg(long, conflicts_with_all = ["checks", "no_checks", "report", "allow_empty"])]
         discard: bool,
         #[command(flatten)]
         global: GlobalArgs,
@@ -270,12 +273,16 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "K/N", conflicts_with_all = ["incremental", "full"])]
     pub shard: Option<String>,
     /// A TOML file of user checks (and built-in severities) added to the quality gate that
-    /// every load runs on its new tables before they are swapped in.
+    /// every load runs on its new rows before it commits them.
     #[arg(long, value_name = "FILE", conflicts_with = "no_checks")]
     pub checks: Option<PathBuf>,
-    /// Swap the new tables in without the quality gate.
+    /// Commit the new rows without the quality gate.
     #[arg(long)]
     pub no_checks: bool,
+    /// Load a tree that holds no object or gives no rows, and let the load empty a table
+    /// that has rows; each is refused by default (exit 2), as a wrong path would cause it.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Args, Clone)]

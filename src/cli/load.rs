@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
+use sparkify_load::report;
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
     CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, S3CopyRequest,
@@ -16,7 +17,7 @@ use sparkify_load::{
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
 use super::dwh::DwhConfig;
 use super::target::resolve;
-use super::write_file;
+use super::write_run_record;
 
 /// Resolves and runs a load.
 pub(super) async fn run(args: LoadArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
@@ -24,11 +25,13 @@ pub(super) async fn run(args: LoadArgs, global: &GlobalArgs) -> anyhow::Result<E
     if config.dry_run() {
         return dry_run(&config).await;
     }
-    let report = sparkify_load::load(&config).await?;
-    println!("{report}");
+    let started_at = report::now();
+    let loaded = sparkify_load::load(&config).await;
     if let Some(path) = &args.report {
-        write_file(path, report.to_json())?;
+        write_run_record(path, config.run_id(), started_at, &loaded)?;
     }
+    let report = loaded?;
+    println!("{report}");
     if let Target::Embedded(home) = config.target() {
         if let Some(server) = Server::running(home)? {
             println!("query it:  psql '{}'", server.url());
@@ -91,6 +94,7 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
     request.run_id = args.run_id.clone();
     request.checks = args.checks.clone();
     request.no_checks = args.no_checks;
+    request.allow_empty = args.allow_empty;
     request.scope = match (&args.shard, args.incremental, args.full) {
         (Some(shard), ..) => LoadScope::Shard(parse_shard(shard, |name| std::env::var(name).ok())?),
         (None, true, _) => LoadScope::Incremental,

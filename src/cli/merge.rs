@@ -4,17 +4,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sparkify_load::report;
 use sparkify_load::{MergeConfig, MergeRequest};
 
 use super::args::{GlobalArgs, TargetArgs};
 use super::target::resolve;
-use super::write_file;
+use super::write_run_record;
 
 /// The merge's own flags.
 pub(super) struct MergeArgs {
     pub run_id: String,
     pub checks: Option<PathBuf>,
     pub no_checks: bool,
+    pub allow_empty: bool,
     pub report: Option<PathBuf>,
     pub discard: bool,
 }
@@ -25,22 +27,26 @@ pub(super) async fn run(
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
     let resolved = resolve(&target, global)?;
+    let run_id = args.run_id;
     let config = MergeConfig::resolve(MergeRequest {
         target: resolved.target,
         dialect: resolved.dialect,
         schema: resolved.schema,
-        run_id: args.run_id,
+        run_id: run_id.clone(),
         checks: args.checks,
         no_checks: args.no_checks,
+        allow_empty: args.allow_empty,
     })?;
     if args.discard {
         println!("{}", sparkify_load::discard(&config).await?);
         return Ok(ExitCode::SUCCESS);
     }
-    let report = sparkify_load::merge(&config).await?;
-    println!("{report}");
+    let started_at = report::now();
+    let merged = sparkify_load::merge(&config).await;
     if let Some(path) = &args.report {
-        write_file(path, report.to_json())?;
+        write_run_record(path, &run_id, started_at, &merged)?;
     }
+    let report = merged?;
+    println!("{report}");
     Ok(ExitCode::SUCCESS)
 }

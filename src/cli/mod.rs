@@ -12,10 +12,14 @@ mod parity;
 mod report;
 mod target;
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use sparkify_fixtures::{generate, FixtureSpec};
+use sparkify_load::db::cancel::interrupted_by;
+use sparkify_load::report::{Report, RunRecord};
 use sparkify_load::Error;
 
 use args::{Cli, Command, GlobalArgs};
@@ -28,12 +32,23 @@ pub(crate) mod exit {
     pub const SOURCE: u8 = 4;
     pub const TARGET: u8 = 5;
     pub const CHECKS: u8 = 6;
+
+    /// A command stopped by a signal exits as shells report one: 128 + its number.
+    pub fn interrupted(signal: &str) -> u8 {
+        match signal {
+            "SIGTERM" => 143,
+            _ => 130,
+        }
+    }
 }
 
-/// Runs the command the arguments name.
+/// Runs the command the arguments name; SIGINT or SIGTERM stops it cleanly
+/// ([`interruptible`]).
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    let runtime = Runtime(
+        tokio::runtime::Runtime::new()
+            .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?,
+    );
     match cli.command {
         None => runtime.block_on(load::run(cli.load, &cli.global)),
         Some(Command::Load { load: args, global }) => runtime.block_on(load::run(args, &global)),
@@ -65,6 +80,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             run_id,
             checks,
             no_checks,
+            allow_empty,
             report,
             discard,
             global,
@@ -74,6 +90,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 run_id,
                 checks,
                 no_checks,
+                allow_empty,
                 report,
                 discard,
             },
@@ -84,6 +101,62 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Parity { args, global }) => runtime.block_on(parity::run(args, &global)),
         Some(Command::Bench(args)) => runtime.block_on(bench::run(args)),
+    }
+}
+
+/// The async runtime, whose `block_on` runs a command [`interruptible`].
+struct Runtime(tokio::runtime::Runtime);
+
+impl Runtime {
+    fn block_on(
+        &self,
+        command: impl Future<Output = anyhow::Result<ExitCode>>,
+    ) -> anyhow::Result<ExitCode> {
+        self.0.block_on(interruptible(command))
+    }
+}
+
+/// How long a command stopped by a signal may take to roll back and drop its private
+/// tables, once its statements are cancelled; then it is dropped, and its connections
+/// with it (the server rolls back what they held; the next load drops what is left).
+const WIND_DOWN: Duration = Duration::from_secs(4);
+
+/// Runs `command` until it ends, or until SIGINT or SIGTERM: then every statement the
+/// process has in flight on a server is cancelled (again every quarter second, for any
+/// the command sends while it winds down), the command's own failure path rolls back and
+/// drops its private tables, and the command ends with [`Error::Interrupted`] (exit 130
+/// or 143). A command that finishes despite the signal (its commit was already on its
+/// way) gives its own result.
+async fn interruptible(
+    command: impl Future<Output = anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let listen = |kind| signal(kind).map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"));
+    let (mut sigint, mut sigterm) = (
+        listen(SignalKind::interrupt())?,
+        listen(SignalKind::terminate())?,
+    );
+    tokio::pin!(command);
+    let signal = tokio::select! {
+        done = &mut command => return done,
+        _ = sigint.recv() => "SIGINT",
+        _ = sigterm.recv() => "SIGTERM",
+    };
+    let deadline = tokio::time::Instant::now() + WIND_DOWN;
+    loop {
+        sparkify_load::db::cancel::cancel_all(signal).await;
+        tokio::select! {
+            done = &mut command => {
+                return match done {
+                    Ok(code) => Ok(code),
+                    Err(_) => Err(Error::Interrupted { signal }.into()),
+                };
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Error::Interrupted { signal }.into());
+        }
     }
 }
 
@@ -103,6 +176,24 @@ fn write_file(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes `--report FILE` for a load or merge that ended, loaded or failed (a failure
+/// after a signal is named as the interruption it is).
+fn write_run_record(
+    path: &Path,
+    run_id: &str,
+    started_at: String,
+    ended: &Result<Report, Error>,
+) -> Result<(), Error> {
+    let outcome = match ended {
+        Ok(report) => Ok(report),
+        Err(err) => Err(match interrupted_by() {
+            Some(signal) => Error::Interrupted { signal }.to_string(),
+            None => err.to_string(),
+        }),
+    };
+    write_file(path, RunRecord::new(run_id, started_at, outcome).to_json())
 }
 
 fn gen_fixtures(out: &Path, songs: usize, events: usize, seed: u64) -> anyhow::Result<ExitCode> {

@@ -130,8 +130,8 @@ pub struct LoadRequest {
     /// INSERT statements client mode sends on one connection before it awaits the first
     /// one's answer (at least 1).
     pub statements_in_flight: usize,
-    /// Names this load's private tables on Redshift: lower-case letters and digits, at
-    /// most 16; default: 8 random hex digits.
+    /// Names this load's private tables: lower-case letters and digits, at most 16;
+    /// default: 8 random hex digits.
     pub run_id: Option<String>,
     /// Rebuild, or keep a manifest and load incrementally.
     pub scope: LoadScope,
@@ -139,6 +139,9 @@ pub struct LoadRequest {
     pub checks: Option<PathBuf>,
     /// Skip the quality gate.
     pub no_checks: bool,
+    /// Let an empty tree, a tree that gives no rows, or a load that empties a table with
+    /// rows through (by default each is refused: docs/SPEC-DECISIONS.md, "No silent wipe").
+    pub allow_empty: bool,
 }
 
 impl LoadRequest {
@@ -166,6 +169,7 @@ impl LoadRequest {
             scope: LoadScope::Rebuild,
             checks: None,
             no_checks: false,
+            allow_empty: false,
         }
     }
 
@@ -292,6 +296,11 @@ impl LoadConfig {
     }
 
     /// Whether the load only prints its statements.
+    /// The load's run id: given, or made up for it.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
     pub fn dry_run(&self) -> bool {
         self.request.copy.dry_run
     }

@@ -49,6 +49,8 @@ pub struct MergeRequest {
     pub run_id: String,
     pub checks: Option<PathBuf>,
     pub no_checks: bool,
+    /// The merge may leave a table that has rows empty.
+    pub allow_empty: bool,
 }
 
 /// A merge's settings, checked: made only by [`MergeConfig::resolve`].

@@ -1,8 +1,8 @@
 //! The SQL of one incremental run (docs/INCREMENTAL.md), rendered in one place: the target
-//! schema, the tool's state schema beside it, and where the run's work tables live.
+//! schema, the tool's state tables in it, and where the run's work tables live.
 
-use super::sql::merge;
-use super::{render, DialectSql, SchemaName};
+use super::sql::{merge, staging};
+use super::{render, DialectSql, SchemaName, STATE_PREFIX};
 use crate::sink::literal::Literals;
 use crate::sink::TableSet;
 
@@ -15,7 +15,8 @@ const SONG_ORDER: &str = "song_id{c} NULLS LAST, artist_id{c} NULLS LAST, durati
 pub struct MergeSql {
     sql: &'static DialectSql,
     target: SchemaName,
-    state: SchemaName,
+    /// The state tables' schema and name prefix, as `"schema".prefix`.
+    state: String,
     /// The work tables' schema and name prefix, as `"schema".prefix`.
     work: String,
     run_id: String,
@@ -32,15 +33,15 @@ impl MergeSql {
         MergeSql {
             sql,
             target: target.clone(),
-            state: target.state(),
+            state: target.qualify(STATE_PREFIX),
             work: work.qualifier(),
             run_id: run_id.to_string(),
         }
     }
 
-    /// The tool's state schema of this target.
-    pub fn state(&self) -> &SchemaName {
-        &self.state
+    /// The manifest's table, as messages name it.
+    pub fn manifest_table(&self) -> String {
+        format!("{}.{STATE_PREFIX}objects", self.target)
     }
 
     fn render(&self, template: &str) -> String {
@@ -49,7 +50,8 @@ impl MergeSql {
             template,
             &[
                 ("schema", &self.target.quoted()),
-                ("state", &self.state.quoted()),
+                ("state", &self.state),
+                ("state_bare", STATE_PREFIX),
                 ("work", &self.work),
                 ("text", self.sql.text_type),
                 ("c", self.sql.byte_order),
@@ -58,7 +60,8 @@ impl MergeSql {
                 ("song_order", &song_order),
                 ("overriding", self.sql.overriding_identity),
                 ("schema_name", &quote(self.target.as_str())),
-                ("state_name", &quote(self.state.as_str())),
+                ("manifest_name", &quote(&format!("{STATE_PREFIX}objects"))),
+                ("state_name", &quote(&format!("{STATE_PREFIX}song_records"))),
                 ("run_id", &quote(&self.run_id)),
                 ("new", ""),
             ],
@@ -67,7 +70,7 @@ impl MergeSql {
 
     /// Creates the run's empty work tables.
     pub fn work_tables(&self) -> String {
-        self.render(merge::WORK_TABLES)
+        self.render(merge::WORK_TABLES) + &self.render(staging::NEW_OBJECTS)
     }
 
     /// Statistics of the filled work tables.
@@ -106,27 +109,53 @@ impl MergeSql {
         self.render(merge::LOADED_MEANWHILE)
     }
 
+    /// The five tables with their keys, for a target that has none yet.
+    pub fn create_star_tables(&self) -> String {
+        let mut script = self.sql.create_tables_in(&self.target, "");
+        if !self.sql.keys_in_create_tables {
+            // PostgreSQL's keys come after the rows when tables are built apart; here they
+            // come first, because rows are merged or moved into these tables.
+            for keys in self.sql.add_keys {
+                script.push_str(&self.render(keys));
+            }
+        }
+        script
+    }
+
     /// What the merge's transaction does after its lock and before it merges: the five
     /// tables when they do not exist yet (`create_tables`), the state tables, and for
     /// `--full` the emptying of both.
     pub fn prologue(&self, create_tables: bool, full: bool) -> String {
         let mut script = String::new();
         if create_tables {
-            script.push_str(&self.render("CREATE SCHEMA IF NOT EXISTS {schema};\n"));
-            script.push_str(&self.sql.create_tables_in(&self.target, ""));
-            if !self.sql.keys_in_create_tables {
-                // PostgreSQL's keys come after the rows in a rebuild; here they come first,
-                // because the merge looks rows up by them.
-                for keys in self.sql.add_keys {
-                    script.push_str(&self.render(keys));
-                }
-            }
+            script.push_str(&self.create_star_tables());
         }
+        script.push_str(&self.render(self.sql.state_objects));
         script.push_str(&self.render(self.sql.state));
         if full {
             script.push_str(&self.render(merge::RESET));
         }
         script
+    }
+
+    /// A rebuild's move: the rows of the work tables (here, the five new tables) replace
+    /// the five tables' rows, and the objects read replace the manifest; or, where the
+    /// objects are not known (Redshift's COPY reads whole prefixes), the manifest goes, so
+    /// that no incremental run trusts it.
+    pub fn move_in(&self, objects_known: bool) -> String {
+        let manifest = if objects_known {
+            staging::MANIFEST.replace("{state_tables}", self.sql.state_objects)
+        } else {
+            staging::FORGET_MANIFEST.to_string()
+        };
+        self.render(staging::MOVE_IN)
+            + &self.render(self.sql.sync_identity)
+            + &self.render(&manifest)
+    }
+
+    /// Which of the five tables hold rows.
+    pub fn nonempty(&self) -> String {
+        self.render(staging::NONEMPTY)
     }
 
     /// The merge of the work tables into the star schema, with the run's manifest rows.
@@ -174,7 +203,15 @@ mod tests {
     #[test]
     fn the_merge_cuts_into_whole_statements() {
         let target: SchemaName = "public".parse().unwrap();
-        let merge = MergeSql::new(&POSTGRES, &target, &TableSet::plain(target.staging()), "r1");
+        let merge = MergeSql::new(
+            &POSTGRES,
+            &target,
+            &TableSet {
+                schema: target.clone(),
+                prefix: crate::db::run_prefix("r1"),
+            },
+            "r1",
+        );
         let pieces = merge.merge_statements();
         assert_eq!(pieces.concat(), merge.merge());
         assert_eq!(pieces.len(), 20);

@@ -2,6 +2,7 @@
 //! dialect, and the few scripts every route runs (keys, row counts). Loads, `parity`,
 //! `report` and `bench` all go through it.
 
+pub mod cancel;
 pub mod merge;
 mod schema;
 pub mod shard;
@@ -13,7 +14,10 @@ use std::str::FromStr;
 use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-pub use schema::{SchemaName, MAX_SCHEMA_LEN};
+pub use schema::{
+    run_prefix, shard_prefix, SchemaName, LOCK_TABLE, MAX_SCHEMA_LEN, RESERVED,
+    SHARD_REGISTRY_PREFIX, STATE_PREFIX,
+};
 pub use sql::{render, DialectSql};
 
 use crate::error::{Error, TargetError};
@@ -93,6 +97,7 @@ impl Database {
             // A dropped connection surfaces as an error on the client's next query.
             let _ = connection.await;
         });
+        cancel::register(client.cancel_token(), self.tls.clone());
         Ok(client)
     }
 
@@ -196,7 +201,16 @@ impl Database {
         client: &Client,
         schema: &SchemaName,
     ) -> Result<TableCounts, TargetError> {
-        let sql = render(sql::COUNTS, &[("schema", &schema.quoted())]);
+        self.count_rows_in(client, &schema.qualify("")).await
+    }
+
+    /// Rows in each of the five tables named by `qualifier` (`"schema".prefix`).
+    pub async fn count_rows_in(
+        &self,
+        client: &Client,
+        qualifier: &str,
+    ) -> Result<TableCounts, TargetError> {
+        let sql = render(sql::COUNTS, &[("tables", qualifier)]);
         let rows = self.text_rows(client, "count rows", &sql).await?;
         let count = |i: usize| number_at(&rows, i).unwrap_or(0);
         Ok(TableCounts {
@@ -236,6 +250,7 @@ pub async fn create_tables(
 ) -> Result<(), Error> {
     let database = Database::new(url, dialect)?;
     let client = database.connect().await?;
+    crate::sink::staging::ensure_schema(&database, &client, schema).await?;
     let script = database.sql().star_schema_script(schema);
     database.run(&client, "create tables", &script).await?;
     Ok(())

@@ -23,21 +23,35 @@ impl SchemaName {
         format!("\"{}\"", self.0)
     }
 
-    /// The tool's own schema for this schema's incremental loads: their manifest and state.
-    pub fn state(&self) -> SchemaName {
-        SchemaName(format!("sparkify_load_state_{}", self.0))
+    /// `"schema".prefix`: how SQL names this schema's tables whose names begin with
+    /// `prefix` (the prefix is one of ours, lower-case letters, digits and `_`).
+    pub fn qualify(&self, prefix: &str) -> String {
+        format!("{}.{prefix}", self.quoted())
     }
+}
 
-    /// The tool's own schema for this schema's sharded loads: each shard's tables until
-    /// the merge, and which shards finished.
-    pub fn shards(&self) -> SchemaName {
-        SchemaName(format!("sparkify_load_shards_{}", self.0))
-    }
+/// Every table the tool keeps in a target schema beside the five star tables begins with
+/// this; the rest of its name says whose it is (docs/SECURITY.md, "What the tool keeps").
+pub const RESERVED: &str = "sparkify_load_";
 
-    /// The private schema a load into this schema stages its tables in.
-    pub fn staging(&self) -> SchemaName {
-        SchemaName(format!("sparkify_load_staging_{}", self.0))
-    }
+/// The tables of incremental loads' state: the manifest and what the merge needs.
+pub const STATE_PREFIX: &str = "sparkify_load_state_";
+
+/// The registry of sharded loads: which shards finished, which runs were merged.
+pub const SHARD_REGISTRY_PREFIX: &str = "sparkify_load_shards_";
+
+/// The small table whose `LOCK` makes Redshift loads take turns.
+pub const LOCK_TABLE: &str = "sparkify_load_lock";
+
+/// The private tables of one load (`--run-id`): built, then moved in or merged, then
+/// dropped.
+pub fn run_prefix(run: &str) -> String {
+    format!("{RESERVED}run_{run}_")
+}
+
+/// The tables of shard `index` of a sharded run, which wait for the merge.
+pub fn shard_prefix(run: &str, index: u32) -> String {
+    format!("{RESERVED}shard_{run}_{index}_")
 }
 
 impl Default for SchemaName {

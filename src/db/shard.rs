@@ -3,7 +3,7 @@
 //! of every shard into one run's work tables.
 
 use super::sql::shard;
-use super::{render, DialectSql, SchemaName};
+use super::{render, shard_prefix, DialectSql, SchemaName, SHARD_REGISTRY_PREFIX};
 use crate::sink::literal::Literals;
 use crate::sink::TableSet;
 
@@ -20,7 +20,7 @@ pub struct ShardRecord {
 /// The sharded-load scripts of one run into one target.
 pub struct ShardSql {
     sql: &'static DialectSql,
-    shards: SchemaName,
+    target: SchemaName,
     run_id: String,
 }
 
@@ -28,22 +28,27 @@ impl ShardSql {
     pub fn new(sql: &'static DialectSql, target: &SchemaName, run_id: &str) -> ShardSql {
         ShardSql {
             sql,
-            shards: target.shards(),
+            target: target.clone(),
             run_id: run_id.to_string(),
         }
+    }
+
+    /// The schema the run loads into.
+    pub fn target(&self) -> &SchemaName {
+        &self.target
     }
 
     /// Where shard `index`'s tables wait for the merge.
     pub fn tables(&self, index: u32) -> TableSet {
         TableSet {
-            schema: self.shards.clone(),
-            prefix: format!("run_{}_shard_{index}_", self.run_id),
+            schema: self.target.clone(),
+            prefix: shard_prefix(&self.run_id, index),
         }
     }
 
     fn render(&self, template: &str, more: &[(&str, &str)]) -> String {
         let mut names = vec![
-            ("shards", self.shards.quoted()),
+            ("shards", self.target.qualify(SHARD_REGISTRY_PREFIX)),
             ("text", self.sql.text_type.to_string()),
             ("run_id", quote(&self.run_id)),
             ("now", self.sql.now.to_string()),
@@ -55,7 +60,7 @@ impl ShardSql {
         render(template, &names)
     }
 
-    /// The shard schema and its registry, if they do not exist yet.
+    /// The registry of finished shards and merged runs, if it does not exist yet.
     pub fn registry(&self) -> String {
         self.render(shard::REGISTRY, &[])
     }

@@ -19,15 +19,18 @@ pub struct DialectSql {
     /// two scripts that run at once on two connections.
     pub add_keys: [&'static str; 2],
     pub drop_tables: &'static str,
-    pub prepare_staging: &'static str,
-    pub drop_staging: &'static str,
-    pub swap: &'static str,
+    /// What a load's cleanup drops besides its tables (PostgreSQL copy mode's functions).
+    pub drop_functions: &'static str,
+    /// The statements that drop what killed loads left (`sink::staging::leftovers`).
+    pub leftovers: &'static str,
     pub insert: &'static str,
     /// The unnested-arrays INSERT, where the dialect has arrays (PostgreSQL).
     pub insert_arrays: &'static str,
     /// Advisory locking, where the dialect has it: (try, wait).
     pub lock: Option<(&'static str, &'static str)>,
-    /// Incremental loads' state tables (`sql/<dialect>/state.sql`).
+    /// The manifest's table (`sql/<dialect>/state_objects.sql`).
+    pub state_objects: &'static str,
+    /// Incremental loads' other state tables (`sql/<dialect>/state.sql`).
     pub state: &'static str,
     /// What the merge's transaction runs first: Redshift's `LOCK` of the lock table (on
     /// PostgreSQL, the load holds its advisory lock from the start).
@@ -45,6 +48,9 @@ pub struct DialectSql {
     pub keys_in_create_tables: bool,
     /// What lets an INSERT give the fact table's identity column its values.
     pub overriding_identity: &'static str,
+    /// What sets the fact table's identity past the ids a move-in gave (nothing on
+    /// Redshift, whose IDENTITY cannot be set: docs/REDSHIFT.md).
+    pub sync_identity: &'static str,
     /// The text type of the work tables.
     pub text_type: &'static str,
 }
@@ -57,15 +63,15 @@ pub static POSTGRES: DialectSql = DialectSql {
         sql_file!("postgres/add_keys_dimensions.sql"),
     ],
     drop_tables: sql_file!("shared/drop_tables.sql"),
-    prepare_staging: sql_file!("shared/prepare_staging.sql"),
-    drop_staging: sql_file!("shared/drop_staging.sql"),
-    swap: sql_file!("postgres/swap.sql"),
+    drop_functions: sql_file!("postgres/drop_functions.sql"),
+    leftovers: sql_file!("postgres/leftovers.sql"),
     insert: sql_file!("shared/insert.sql"),
     insert_arrays: sql_file!("postgres/insert_arrays.sql"),
     lock: Some((
         sql_file!("postgres/try_lock.sql"),
         sql_file!("postgres/lock.sql"),
     )),
+    state_objects: sql_file!("postgres/state_objects.sql"),
     state: sql_file!("postgres/state.sql"),
     merge_lock: "",
     byte_order: " COLLATE \"C\"",
@@ -74,6 +80,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     utc_now: "(now() AT TIME ZONE 'UTC')",
     keys_in_create_tables: false,
     overriding_identity: "OVERRIDING SYSTEM VALUE",
+    sync_identity: sql_file!("postgres/sync_identity.sql"),
     text_type: "text",
 };
 
@@ -85,13 +92,13 @@ pub static REDSHIFT: DialectSql = DialectSql {
         sql_file!("redshift/add_keys_dimensions.sql"),
     ],
     drop_tables: sql_file!("shared/drop_tables.sql"),
-    prepare_staging: sql_file!("shared/prepare_staging.sql"),
-    drop_staging: sql_file!("shared/drop_staging.sql"),
-    swap: sql_file!("redshift/swap.sql"),
+    drop_functions: "",
+    leftovers: sql_file!("redshift/leftovers.sql"),
     insert: sql_file!("shared/insert.sql"),
     // Redshift has no array types; config refuses `--insert arrays` there.
     insert_arrays: "",
     lock: None,
+    state_objects: sql_file!("redshift/state_objects.sql"),
     state: sql_file!("redshift/state.sql"),
     merge_lock: "LOCK {schema}.sparkify_load_lock;",
     // Redshift ignores trailing blanks when it compares VARCHAR ('x' = 'x '); a byte below
@@ -103,6 +110,7 @@ pub static REDSHIFT: DialectSql = DialectSql {
     utc_now: "GETDATE()",
     keys_in_create_tables: true,
     overriding_identity: "",
+    sync_identity: "",
     text_type: "VARCHAR(65535)",
 };
 
@@ -139,11 +147,20 @@ impl DialectSql {
     }
 }
 
-/// A load into Redshift: its tables live in the target schema under private names.
+/// Every load's private tables in the target schema, and the rebuild's move into the five.
+pub mod staging {
+    pub const SCHEMA_EXISTS: &str = sql_file!("shared/staging/schema_exists.sql");
+    pub const NEW_OBJECTS: &str = sql_file!("shared/staging/new_objects.sql");
+    pub const NONEMPTY: &str = sql_file!("shared/staging/nonempty.sql");
+    pub const MOVE_IN: &str = sql_file!("shared/staging/move_in.sql");
+    pub const MANIFEST: &str = sql_file!("shared/staging/manifest.sql");
+    pub const FORGET_MANIFEST: &str = sql_file!("shared/staging/forget_manifest.sql");
+    pub const DROP_RUN: &str = sql_file!("shared/staging/drop_run.sql");
+}
+
+/// A load into Redshift: the lock table, and `--sink s3-copy`'s COPY.
 pub mod redshift {
     pub const PREPARE: &str = sql_file!("redshift/prepare.sql");
-    pub const DROP_STAGED: &str = sql_file!("redshift/drop_staged.sql");
-    pub const LEFTOVERS: &str = sql_file!("redshift/leftovers.sql");
     pub const S3_COPY: &str = sql_file!("redshift/s3_copy.sql");
     pub const SLICES: &str = sql_file!("redshift/slices.sql");
 }
@@ -246,6 +263,7 @@ pub mod analytics {
 /// `sparkify-load bench`'s routes that are not the loader: the sink limit and the
 /// row-by-row baseline.
 pub mod bench {
+    pub const FRESH_SCHEMA: &str = sql_file!("postgres/bench/fresh_schema.sql");
     pub const COPY_OUT: &str = sql_file!("postgres/bench/copy_out.sql");
     pub const COPY_IN: &str = sql_file!("postgres/bench/copy_in.sql");
     pub const INSERT_SONG: &str = sql_file!("postgres/bench/insert_song.sql");
@@ -328,13 +346,11 @@ mod tests {
             {
                 render(template, &schema);
             }
-            for template in [dialect.prepare_staging, dialect.drop_staging] {
-                render(template, &staging);
-            }
-            render(
-                dialect.swap,
-                &[name("schema"), name("staging"), name("new"), name("state")],
-            );
+            render(dialect.drop_functions, &staging);
+            render(dialect.sync_identity, &[name("schema")]);
+            render(dialect.leftovers, &[name("schema_name")]);
+            render(dialect.state_objects, &[name("state")]);
+            render(dialect.state, &[name("state"), name("state_bare")]);
             render(
                 dialect.insert,
                 &[name("schema"), name("table"), name("columns"), name("rows")],
@@ -370,11 +386,28 @@ mod tests {
             redshift_copy::LEAVE_OUT_REFUSED,
             redshift_copy::PLAYS,
             redshift::PREPARE,
-            redshift::DROP_STAGED,
+            staging::NONEMPTY,
         ] {
             render(template, &schema);
         }
-        render(redshift::LEFTOVERS, &[name("schema_name")]);
+        render(staging::SCHEMA_EXISTS, &[name("schema_name")]);
+        render(staging::NEW_OBJECTS, &[name("work"), name("text")]);
+        render(staging::DROP_RUN, &staging);
+        render(staging::FORGET_MANIFEST, &[name("state")]);
+        render(
+            staging::MOVE_IN,
+            &[name("schema"), name("work"), name("overriding")],
+        );
+        render(
+            staging::MANIFEST,
+            &[
+                name("work"),
+                name("state"),
+                name("state_tables"),
+                name("run_id"),
+                name("now"),
+            ],
+        );
         render(
             redshift_copy::REFUSED,
             &[name("schema"), name("new"), name("log_data")],
@@ -399,6 +432,7 @@ mod tests {
             render(template, &schema);
         }
         render(bench::CLASSIC_COPY, &[name("schema"), name("table")]);
+        render(bench::FRESH_SCHEMA, &staging);
         let analytics = [
             analytics::SUMMARY,
             analytics::TOP_SONGS,
@@ -413,13 +447,9 @@ mod tests {
             analytics::NEXT_AFTER_SONG,
             analytics::SUGGEST_FOR_USER,
         ];
-        for template in PARITY
-            .iter()
-            .map(|(_, sql)| *sql)
-            .chain(analytics)
-            .chain([COUNTS])
-        {
+        for template in PARITY.iter().map(|(_, sql)| *sql).chain(analytics) {
             render(template, &[name("schema"), name("param")]);
         }
+        render(COUNTS, &[name("tables")]);
     }
 }

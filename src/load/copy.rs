@@ -47,7 +47,7 @@ pub(super) async fn fill(
         .await?;
     let tables = staging
         .database
-        .count_rows(staging.client, &staging.schema())
+        .count_rows_in(staging.client, &staging.tables.qualifier())
         .await?;
     stages.push(stage("transform in SQL", transforming.elapsed()));
     tracing::info!("star schema built in SQL");

@@ -8,20 +8,22 @@
 use tokio::sync::mpsc;
 
 use super::client::{read_events, read_songs};
-use super::manifest::TreeObjects;
+use super::manifest::{object_rows, TreeObjects};
+use super::move_in;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::s3_copy::copy_statement;
 use crate::check::{self, RunCounts, Scope};
 use crate::config::{LoadConfig, S3Copy};
 use crate::cpu::on_rayon;
-use crate::db::DialectSql;
+use crate::db::merge::MergeSql;
+use crate::db::{self, DialectSql};
 use crate::error::Result;
-use crate::model::TimeRow;
+use crate::model::{ObjectRow, TimeRow};
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
 use crate::sink::literal::Literals;
 use crate::sink::s3_copy::{manifest_url, parts_url, run_prefix};
-use crate::sink::staging::{self, Contents, Layout};
+use crate::sink::staging::{self, Contents};
 use crate::sink::TableSet;
 use crate::transform::NewRows;
 
@@ -34,7 +36,7 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
     let (songs_source, logs_source) = super::open_trees(request).await;
     let progress = Progress::new(request.progress);
     let mut rejects = Rejects::new(request.max_errors);
-    let (catalog, _) = read_songs(
+    let (catalog, songs) = read_songs(
         request,
         &songs_source,
         &TreeObjects::All,
@@ -64,20 +66,21 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
         new_rows_tx,
     );
     let (read, (songplays, times)) = tokio::join!(read, collect);
-    let (fold, _) = read?;
+    let (fold, logs) = read?;
     let users = on_rayon(move || fold.finish()).await?;
     let time: Vec<TimeRow> = times.iter().map(|&t| TimeRow::at(t)).collect();
 
     let sql = DialectSql::of(request.dialect);
     let target = &request.schema;
-    let layout = Layout::of(request.dialect, target, &config.run_id);
-    let tables = layout.tables(target);
+    let tables = TableSet {
+        schema: target.clone(),
+        prefix: db::run_prefix(&config.run_id),
+    };
     let literals = Literals::REDSHIFT;
-    let mut plan: Vec<(String, String)> =
-        staging::creation(sql, target, &layout, Contents::StarSchema)
-            .into_iter()
-            .map(|(step, script)| (step.to_string(), script))
-            .collect();
+    let mut plan: Vec<(String, String)> = staging::creation(sql, &tables, Contents::StarSchema)
+        .into_iter()
+        .map(|(step, script)| (step.to_string(), script))
+        .collect();
     match &config.s3_copy {
         Some(copy) => {
             plan.push(copies(copy, config, &tables, &catalog.songs));
@@ -94,20 +97,28 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
             plan.push(inserts(sql, &tables, &time, literals));
         }
     }
-    let [songplays_keys, dimension_keys] = staging::keys(sql, &tables);
-    plan.push(("add keys to songplays".to_string(), songplays_keys));
-    plan.push(("add keys to the dimensions".to_string(), dimension_keys));
-    if let Some(file) = config.gate() {
+    let objects: Vec<ObjectRow> = object_rows("song", &songs.listed)
+        .chain(object_rows("log", &logs.listed))
+        .collect();
+    plan.push(inserts(sql, &tables, &objects, literals));
+    let gate = config.gate().map(|file| {
         let run = RunCounts {
             plays: songplays.len() as u64,
             users: users.len() as u64,
         };
-        let checks = check::all(sql, &tables, Scope::Whole, Some(run), file);
-        plan.push(("check the new tables".to_string(), check::printed(&checks)));
-    }
+        let target = TableSet::plain(target.clone());
+        let checks = check::all(sql, &target, Scope::Whole, Some(run), file);
+        ("check the moved rows", check::printed(&checks))
+    });
+    let merge = MergeSql::new(sql, target, &tables, &config.run_id);
+    plan.extend(
+        move_in::printed(&merge, true, gate)
+            .into_iter()
+            .map(|(step, script)| (step.to_string(), script)),
+    );
     plan.push((
-        "swap in the new tables".to_string(),
-        staging::swap(sql, target, &layout),
+        "drop the new tables".to_string(),
+        staging::cleanup(sql, &tables),
     ));
     Ok(plan)
 }

@@ -7,19 +7,21 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use super::manifest::{list, read_manifest, refuse_changes, Manifest, TreePlan};
+use super::manifest::{
+    list, read_manifest, refuse_changes, refuse_empty_listing, Manifest, TreePlan,
+};
 use super::rejects::Rejects;
 use super::{client, copy, Loaded};
 use crate::check::{CheckFile, RunCounts, Scope};
-use crate::config::{LoadConfig, LoadScope, Mode};
+use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode};
 use crate::db::merge::MergeSql;
 use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
-use crate::report::{stage, Stage};
+use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::insert::InsertShape;
 use crate::sink::staging::{Contents, Staging};
 use crate::sink::TableSet;
-use crate::source::Source;
+use crate::source::{Source, SourceUri};
 
 /// Times a run starts again when another load changed the target while it read.
 const ATTEMPTS: u32 = 3;
@@ -93,9 +95,30 @@ async fn run(
         read_manifest(database, staging.client, merge).await?
     };
     let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
-    let song_plan = TreePlan::of("song", song_listing, &manifest);
-    let log_plan = TreePlan::of("log", log_listing, &manifest);
+    if !request.allow_empty {
+        refuse_empty_listing("--song-data", &request.song_data, &song_listing)?;
+        refuse_empty_listing("--log-data", &request.log_data, &log_listing)?;
+    }
+    let mut song_plan = TreePlan::of("song", song_listing.clone(), &manifest);
+    let mut log_plan = TreePlan::of("log", log_listing.clone(), &manifest);
     refuse_changes(&[(&song_plan, songs), (&log_plan, logs)])?;
+    let full = if !full && found.lacks_state() {
+        if song_plan.new.is_empty() && log_plan.new.is_empty() {
+            // Nothing new: the rebuild's tables and manifest stand as they are.
+            return nothing_new(staging, request, (&song_plan, &log_plan), started).await;
+        }
+        tracing::warn!(
+            "schema {} was last rebuilt by a load without --incremental, which keeps the \
+             manifest but not the merge's state: this run reads every object once, as \
+             --full does, and keeps the state for the next run",
+            request.schema
+        );
+        song_plan = TreePlan::of("song", song_listing, &Manifest::new());
+        log_plan = TreePlan::of("log", log_listing, &Manifest::new());
+        true
+    } else {
+        full
+    };
     stages.push(stage("list and compare", started.elapsed()));
     tracing::info!(
         new_song_objects = song_plan.new.len(),
@@ -133,6 +156,7 @@ async fn run(
         create_tables,
         full,
         epilogue: String::new(),
+        allow_empty: request.allow_empty,
     };
     let target = (config.schema(), config.gate());
     let Some(merged) = commit(target, database, staging.client, merge, &merge_plan).await? else {
@@ -150,12 +174,39 @@ async fn run(
     }))
 }
 
+/// An incremental run that found nothing new after a rebuild: it changes nothing.
+async fn nothing_new(
+    staging: &Staging<'_>,
+    request: &LoadRequest,
+    (songs, logs): (&TreePlan, &TreePlan),
+    started: Instant,
+) -> Result<Option<Loaded>> {
+    let tables = staging
+        .database
+        .count_rows(staging.client, &request.schema)
+        .await?;
+    let summary = |plan: &TreePlan, uri: &SourceUri| SourceSummary {
+        uri: uri.to_string(),
+        manifest: Some(plan.counts()),
+        ..Default::default()
+    };
+    Ok(Some(Loaded {
+        tables,
+        songs: summary(songs, &request.song_data),
+        logs: summary(logs, &request.log_data),
+        stages: vec![stage("list and compare", started.elapsed())],
+        run: None,
+    }))
+}
+
 /// What the target holds: how many of the five tables exist, and how many rows the
 /// manifest has (`None`: there is no manifest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Found {
     tables: u64,
     manifest_rows: Option<u64>,
+    /// Whether the merge's state beside the manifest exists (a rebuild keeps none).
+    state: bool,
 }
 
 impl Found {
@@ -168,6 +219,7 @@ impl Found {
         let rows = database.text_rows(client, step, &merge.found()).await?;
         let count = |rows: &[Vec<Option<String>>], i: usize| number_at(rows, i).unwrap_or(0);
         let tables = count(&rows, 0);
+        let state = count(&rows, 2) > 0;
         let manifest_rows = if count(&rows, 1) > 0 {
             let counted = database
                 .text_rows(client, step, &merge.manifest_count())
@@ -179,7 +231,24 @@ impl Found {
         Ok(Found {
             tables,
             manifest_rows,
+            state,
         })
+    }
+
+    /// Whether a rebuild must create the five tables: the schema has none of them. Refuses
+    /// a schema that holds some but not all.
+    pub(super) fn create_star_tables(&self, schema: &SchemaName) -> Result<bool> {
+        match self.tables {
+            0 => Ok(true),
+            5 => Ok(false),
+            found => Err(partial_star_schema(schema, found)),
+        }
+    }
+
+    /// Whether an incremental run must read every object, as `--full` does: the tables and
+    /// the manifest were written by a rebuild, which keeps no merge state.
+    pub(super) fn lacks_state(&self) -> bool {
+        self.tables == 5 && self.manifest_rows.is_some() && !self.state
     }
 
     /// Whether the five tables must be created; refuses tables and a manifest that do not
@@ -203,14 +272,19 @@ impl Found {
             (0, true, _) => Err(Error::Manifest(format!(
                 "schema {schema} has no star schema tables, but its manifest ({}) lists \
                  loaded objects; {rebuild}",
-                merge.state()
+                merge.manifest_table()
             ))),
-            (found, ..) => Err(Error::Manifest(format!(
-                "schema {schema} holds {found} of the five star schema tables; drop them or \
-                 load into another --schema"
-            ))),
+            (found, ..) => Err(partial_star_schema(schema, found)),
         }
     }
+}
+
+/// A schema that holds some of the five tables but not all: no load guesses what to do.
+fn partial_star_schema(schema: &SchemaName, found: u64) -> Error {
+    Error::Manifest(format!(
+        "schema {schema} holds {found} of the five star schema tables; drop them or load \
+         into another --schema"
+    ))
 }
 
 /// What the merge's transaction does besides merging.
@@ -222,6 +296,8 @@ pub(super) struct MergePlan {
     /// What else the transaction does once the rows are merged (a sharded load's
     /// registry and shard tables).
     pub epilogue: String,
+    /// `--allow-empty`: the merge may leave a table that had rows empty (`--full`).
+    pub allow_empty: bool,
 }
 
 /// The new objects into the work table the merge writes the manifest from.
@@ -257,6 +333,11 @@ pub(super) async fn commit(
         if Found::read(database, client, merge).await? != plan.found {
             return Ok(None);
         }
+        let before = if plan.create_tables {
+            Vec::new()
+        } else {
+            super::move_in::nonempty(database, client, merge).await?
+        };
         database
             .run(
                 client,
@@ -294,6 +375,8 @@ pub(super) async fn commit(
                 .run(client, "finish the merge", &plan.epilogue)
                 .await?;
         }
+        let after = super::move_in::nonempty(database, client, merge).await?;
+        super::move_in::refuse_emptied((target, plan.allow_empty), &before, &after)?;
         let target = TableSet::plain(target.clone());
         let scope = Scope::PlaysAfter(expected.1);
         let checked = super::gate(

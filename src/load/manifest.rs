@@ -12,7 +12,7 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::ObjectRow;
 use crate::report::ObjectCounts;
-use crate::source::{is_object_key, Entry, Selection, Source};
+use crate::source::{is_object_key, Entry, Listed, Selection, Source, SourceUri};
 
 /// Which objects of one tree a load reads.
 pub(super) enum TreeObjects {
@@ -26,18 +26,17 @@ pub(super) enum TreeObjects {
 }
 
 impl TreeObjects {
-    /// The selection to read; keys set aside go into `ignored`.
-    pub(super) fn selection<'a>(&self, ignored: &'a Mutex<Vec<String>>) -> Selection<'a> {
+    /// The selection to read; what it lists (all of it, or only the keys set aside) goes
+    /// into `listed`.
+    pub(super) fn selection<'a>(&self, listed: &'a Mutex<Listed>) -> Selection<'a> {
         match self {
-            TreeObjects::All => Selection::All(ignored),
-            TreeObjects::Only {
-                keys,
-                ignored: listed,
-            } => {
-                ignored
+            TreeObjects::All => Selection::All(listed),
+            TreeObjects::Only { keys, ignored } => {
+                listed
                     .lock()
                     .expect("never poisoned")
-                    .extend(listed.iter().cloned());
+                    .ignored
+                    .extend(ignored.iter().cloned());
                 Selection::Only(keys.clone())
             }
         }
@@ -113,14 +112,25 @@ impl TreePlan {
 
     /// The manifest rows of the new objects; ranks follow key order, as when read.
     pub(super) fn rows(&self) -> impl Iterator<Item = ObjectRow> + '_ {
-        self.new.iter().enumerate().map(|(rank, entry)| ObjectRow {
-            tree: self.tree,
+        object_rows(self.tree, &self.new)
+    }
+}
+
+/// The manifest rows of objects of `tree`, ranked in the order given (the order read).
+pub(super) fn object_rows<'a>(
+    tree: &'static str,
+    objects: &'a [Entry],
+) -> impl Iterator<Item = ObjectRow> + 'a {
+    objects
+        .iter()
+        .enumerate()
+        .map(move |(rank, entry)| ObjectRow {
+            tree,
             rank: rank as i32,
             key: entry.key.clone(),
             size: entry.size as i64,
             version: entry.version.clone(),
         })
-    }
 }
 
 pub(super) async fn read_manifest(
@@ -145,10 +155,21 @@ pub(super) async fn read_manifest(
 /// A manifest row that is not as the tool writes it: someone edited the state.
 fn unreadable(merge: &MergeSql, key: &str) -> Error {
     Error::Manifest(format!(
-        "the manifest {}.objects has a row the tool did not write (key {key}); run with \
+        "the manifest {} has a row the tool did not write (key {key}); run with \
          --full to rebuild it",
-        merge.state()
+        merge.manifest_table()
     ))
+}
+
+/// A tree whose listing holds no object is a wrong path: refused unless `--allow-empty`.
+pub(super) fn refuse_empty_listing(flag: &str, uri: &SourceUri, listing: &[Entry]) -> Result<()> {
+    if listing.iter().any(|entry| is_object_key(&entry.key)) {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{flag} {uri} holds no .json object; nothing was changed. Check the path, or pass \
+         --allow-empty to load it as it is"
+    )))
 }
 
 /// The whole listing of a tree.

@@ -9,6 +9,7 @@ mod discard;
 mod dry_run;
 mod incremental;
 mod manifest;
+mod move_in;
 pub mod progress;
 mod redshift;
 mod rejects;
@@ -96,8 +97,9 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
     Ok(report)
 }
 
-/// Client mode, or copy mode on PostgreSQL: the tables are built apart,
-/// keyed, and swapped into the target schema in one transaction.
+/// Client mode, or copy mode on PostgreSQL: the tables are built apart, then their rows
+/// moved into the five tables in one transaction with the manifest and the quality gate.
+/// The new tables are dropped whatever happened.
 async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects) -> Result<Loaded> {
     let request = &config.request;
     let (songs, logs) = open_trees(request).await;
@@ -110,23 +112,23 @@ async fn staged(config: &LoadConfig, database: &Database, rejects: &mut Rejects)
         Contents::StarSchema,
     )
     .await?;
-    let built = build(config, database, &staging, (&songs, &logs), rejects).await;
-    let mut loaded = match built {
-        Ok(loaded) => loaded,
-        Err(err) => {
-            tracing::info!("load failed; dropping the new tables");
-            staging.abandon().await;
-            return Err(err);
-        }
-    };
-    let swapped = Instant::now();
-    staging.swap().await?;
-    loaded.stages.push(stage("swap", swapped.elapsed()));
-    Ok(loaded)
+    let loaded = async {
+        let mut loaded = build(config, database, &staging, (&songs, &logs), rejects).await?;
+        let moved = move_in::run(config, &staging, &loaded).await?;
+        loaded.stages.extend(moved);
+        Ok(loaded)
+    }
+    .await;
+    if loaded.is_err() {
+        tracing::info!("load failed; dropping the new tables, the old ones stand");
+    }
+    staging.abandon().await;
+    loaded
 }
 
-/// Fills the new tables, writes the rejects, keys the tables and runs the quality gate on
-/// them: everything before the swap, so that one failure path drops them.
+/// Fills the new tables, writes the rejects, refuses trees that gave nothing, and lists
+/// the objects read for the manifest: everything before the move, so that one failure path
+/// drops the new tables.
 async fn build(
     config: &LoadConfig,
     database: &Database,
@@ -141,24 +143,19 @@ async fn build(
         (Mode::Copy, _) => copy::fill(request, staging, sources, rejects).await,
     };
     // The rejects are written whether or not the fill failed, and before anything is
-    // swapped in: a load whose reject file cannot be written changes nothing.
+    // moved in: a load whose reject file cannot be written changes nothing.
     let written = rejects.write(request.reject_file.as_deref());
-    let mut loaded = filled?;
+    let loaded = filled?;
     written?;
-    let keyed = Instant::now();
-    let second = database.connect().await?;
-    staging.add_keys(&second).await?;
-    loaded.stages.push(stage("keys", keyed.elapsed()));
-    let clients = [staging.client, &second];
-    let gated = gate(
-        config.gate(),
-        &clients,
-        database,
-        (&staging.tables(), Scope::Whole),
-        loaded.run,
-    )
-    .await?;
-    loaded.stages.extend(gated);
+    if !request.allow_empty {
+        move_in::refuse_empty_trees(&loaded)?;
+    }
+    let shape = client::insert_shape(config, database, staging.client).await?;
+    let rows = manifest::object_rows("song", &loaded.songs.listed)
+        .chain(manifest::object_rows("log", &loaded.logs.listed));
+    let mut inserter = client::work_inserter(staging, shape);
+    inserter.push(rows).await?;
+    inserter.finish().await?;
     Ok(loaded)
 }
 

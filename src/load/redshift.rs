@@ -1,20 +1,24 @@
 //! Copy mode on Redshift, the classic pipeline: a plan of statements — `COPY … FROM
 //! 's3://…'` into staging tables, the star-schema rules in SQL (`sql/redshift/copy/`),
-//! keys, swap — that the cluster runs itself, or that `--dry-run` prints.
+//! the move of the new rows into the five tables — that the cluster runs itself, or that
+//! `--dry-run` prints.
 
 use std::time::Instant;
 
+use super::move_in::{self, LOOK_AFTER, LOOK_BEFORE};
 use super::rejects::Rejects;
 use super::Loaded;
 use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, RedshiftCopySources};
+use crate::db::merge::MergeSql;
 use crate::db::sql::{redshift_copy, REDSHIFT};
-use crate::db::{render, Database, Dialect, SchemaName};
+use crate::db::{render, run_prefix, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
-use crate::sink::staging::{self, Contents, Layout};
+use crate::sink::staging::{self, Contents};
+use crate::sink::TableSet;
 use crate::source::SourceUri;
 
 /// The plan's queries: the records the COPY just run rejected, read into the report.
@@ -25,9 +29,8 @@ const DROP_LEFTOVERS: &str = "drop what killed loads left";
 const COPY_SONGS: &str = "copy the songs";
 const COPY_EVENTS: &str = "copy the events";
 const COUNT_PLAYS: &str = "count the plays read";
-const CHECKS: &str = "check the new tables";
-const SWAP: &str = "swap in the new tables";
-/// After the swap: the new tables are in, so a failure here is only warned about.
+const CHECKS: &str = "check the moved rows";
+/// After the commit: the new rows are in, so a failure here is only warned about.
 const DROP_COPY_STAGING: &str = "drop the COPY staging tables";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
@@ -35,7 +38,9 @@ const MAX_COPY_ERRORS: u64 = 100_000;
 /// A Redshift copy-mode load: its checked sources and the load's schema and limits.
 pub(super) struct RedshiftCopy<'a> {
     target: &'a SchemaName,
-    layout: Layout,
+    /// The load's private tables, in the target schema.
+    tables: TableSet,
+    run_id: &'a str,
     sources: &'a RedshiftCopySources,
     max_errors: u64,
     /// The quality gate's user checks; `None` with `--no-checks`.
@@ -53,7 +58,11 @@ impl<'a> RedshiftCopy<'a> {
         let request = &config.request;
         Some(RedshiftCopy {
             target: &request.schema,
-            layout: Layout::of(Dialect::Redshift, &request.schema, &config.run_id),
+            tables: TableSet {
+                schema: request.schema.clone(),
+                prefix: run_prefix(&config.run_id),
+            },
+            run_id: &config.run_id,
             sources: config.redshift_copy.as_ref()?,
             max_errors: request.max_errors,
             gate: config.gate(),
@@ -62,7 +71,7 @@ impl<'a> RedshiftCopy<'a> {
 
     /// Every statement of the load, in order, each with what it does.
     pub fn plan(&self) -> Vec<(&'static str, String)> {
-        let tables = self.layout.tables(self.target);
+        let tables = &self.tables;
         let (schema, new) = (tables.schema.quoted(), tables.prefix.clone());
         // COPY fails once it meets MAXERROR errors or more, where --max-errors N skips up
         // to N: N + 1, within COPY's cap.
@@ -94,12 +103,10 @@ impl<'a> RedshiftCopy<'a> {
                 ],
             )
         };
-        let leftovers = staging::leftovers(self.target);
-        let [songplays_keys, dimension_keys] = staging::keys(&REDSHIFT, &tables);
-        let mut plan =
-            staging::creation(&REDSHIFT, self.target, &self.layout, Contents::StarSchema);
+        let leftovers = staging::leftovers(&REDSHIFT, self.target);
+        let mut plan = vec![(DROP_LEFTOVERS, leftovers)];
+        plan.extend(staging::creation(&REDSHIFT, tables, Contents::StarSchema));
         plan.extend([
-            (DROP_LEFTOVERS, leftovers),
             (
                 "create the COPY staging tables",
                 on_tables(redshift_copy::PREPARE),
@@ -115,21 +122,18 @@ impl<'a> RedshiftCopy<'a> {
             ),
             (COUNT_PLAYS, on_tables(redshift_copy::PLAYS)),
             ("transform in SQL", on_tables(redshift_copy::TRANSFORM)),
-            ("add keys to songplays", songplays_keys),
-            ("add keys to the dimensions", dimension_keys),
         ]);
-        if let Some(file) = self.gate {
+        let gate = self.gate.map(|file| {
             // As printed: the reconciling counts are known only once COPY has run.
-            let checks = check::all(&REDSHIFT, &tables, Scope::Whole, None, file);
-            plan.push((CHECKS, check::printed(&checks)));
-        }
-        plan.extend([
-            (SWAP, staging::swap(&REDSHIFT, self.target, &self.layout)),
-            (
-                DROP_COPY_STAGING,
-                staging::cleanup(&REDSHIFT, self.target, &self.layout),
-            ),
-        ]);
+            let target = TableSet::plain(self.target.clone());
+            let checks = check::all(&REDSHIFT, &target, Scope::Whole, None, file);
+            (CHECKS, check::printed(&checks))
+        });
+        let merge = MergeSql::new(&REDSHIFT, self.target, tables, self.run_id);
+        // COPY reads whole prefixes, so the objects it read are not known: the move-in
+        // drops the manifest rather than write one that would mislead an incremental run.
+        plan.extend(move_in::printed(&merge, false, gate));
+        plan.push((DROP_COPY_STAGING, staging::cleanup(&REDSHIFT, tables)));
         plan
     }
 }
@@ -144,7 +148,7 @@ async fn count_plays(
     RunCounts::from_rows(&rows)
 }
 
-/// Runs the plan on the cluster, staged and swapped.
+/// Runs the plan on the cluster: built apart, then moved in.
 pub(super) async fn load(
     plan: &RedshiftCopy<'_>,
     config: &LoadConfig,
@@ -156,6 +160,7 @@ pub(super) async fn load(
     let mut stages = Vec::new();
     let mut failure = None;
     let mut run = None;
+    let mut held_rows = Vec::new();
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
         tracing::info!(step, "running");
@@ -171,8 +176,21 @@ pub(super) async fn load(
             COUNT_PLAYS => count_plays(&client, database, sql).await.map(|counted| {
                 run = Some(counted);
             }),
+            LOOK_BEFORE => database
+                .text_rows(&client, step, sql)
+                .await
+                .map(|rows| held_rows = move_in::table_names(rows))
+                .map_err(Error::from),
+            LOOK_AFTER => match database.text_rows(&client, step, sql).await {
+                Ok(rows) => move_in::refuse_emptied(
+                    (plan.target, request.allow_empty),
+                    &held_rows,
+                    &move_in::table_names(rows),
+                ),
+                Err(err) => Err(err.into()),
+            },
             CHECKS => {
-                let tables = plan.layout.tables(plan.target);
+                let tables = TableSet::plain(plan.target.clone());
                 super::gate(
                     config.gate(),
                     &[&client],
@@ -189,8 +207,8 @@ pub(super) async fn load(
                 }
                 Ok(())
             }
-            // Nothing is swapped in unless the rejects are written.
-            SWAP => match rejects.write(request.reject_file.as_deref()) {
+            // Nothing is moved in unless the rejects are written.
+            move_in::BEGIN => match rejects.write(request.reject_file.as_deref()) {
                 Ok(()) => database.run(&client, step, sql).await.map_err(Error::from),
                 Err(err) => Err(err),
             },
@@ -203,10 +221,10 @@ pub(super) async fn load(
         stages.push(stage(step, began.elapsed()));
     }
     if let Some(err) = failure {
-        // A failed statement inside the swap's transaction leaves it aborted: end it
+        // A failed statement inside the move-in's transaction leaves it aborted: end it
         // before anything else (outside one, ROLLBACK only warns).
         let _ = client.batch_execute("ROLLBACK").await;
-        let cleanup = staging::cleanup(&REDSHIFT, plan.target, &plan.layout);
+        let cleanup = staging::cleanup(&REDSHIFT, &plan.tables);
         let _ = client.batch_execute(&cleanup).await;
         let _ = rejects.write(request.reject_file.as_deref());
         return Err(err);

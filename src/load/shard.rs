@@ -23,7 +23,7 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
-use crate::sink::staging::{Contents, Layout, Staging};
+use crate::sink::staging::{ensure_schema, Contents, Staging};
 
 /// Times the registry's DDL is tried: workers starting together race to create it.
 const REGISTRY_ATTEMPTS: u32 = 5;
@@ -95,8 +95,7 @@ async fn write_shard(
     let staging = Staging {
         client,
         database,
-        target: tables.schema.clone(),
-        layout: Layout::Prefixed(tables.prefix.clone()),
+        tables: tables.clone(),
     };
     let shape = client::insert_shape(config, database, client).await?;
     let objects = (&song_plan.objects(), &log_plan.objects());
@@ -145,9 +144,13 @@ pub(super) async fn open_registry(request: &MergeRequest) -> Result<(Database, C
     Ok((database, client, sql))
 }
 
-/// The shard schema and its registry. Workers that start together race to create them,
-/// and all but one fail on the catalog's unique names: those try again and find them.
+/// The target schema and the shard registry in it. Workers that start together race to
+/// create them, and all but one fail on the catalog's unique names: those try again and
+/// find them.
 async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
+    if ensure_schema(database, client, sql.target()).await.is_err() {
+        ensure_schema(database, client, sql.target()).await?;
+    }
     let retries = (REGISTRY_ATTEMPTS, std::time::Duration::from_millis(50));
     database
         .run_retrying(
@@ -373,6 +376,7 @@ async fn merge_once(
         create_tables,
         full: true,
         epilogue: sql.spend(&shards),
+        allow_empty: request.allow_empty,
     };
     let target = (&request.schema, config.gate.as_ref());
     let Some(merged) = commit(target, database, client, &merge, &plan).await? else {

@@ -11,7 +11,7 @@ use super::rejects::Rejects;
 use crate::error::Result;
 use crate::parse::{BadRecord, Record};
 use crate::report::SourceSummary;
-use crate::source::{Apply, Source, SourceUri};
+use crate::source::{Apply, Listed, Source, SourceUri};
 
 /// A tree to read, and how.
 pub(super) struct Tree<'a> {
@@ -45,13 +45,13 @@ where
     F: Apply<R, Made<T>>,
 {
     let bar = progress.bar(tree.bar);
-    let ignored = Mutex::new(Vec::new());
+    let listed = Mutex::new(Listed::default());
     let mut summary = SourceSummary {
         uri: tree.uri.to_string(),
         ..Default::default()
     };
     let mut pieces = tree.source.pieces(
-        tree.objects.selection(&ignored),
+        tree.objects.selection(&listed),
         &bar,
         tree.in_flight,
         tree.text_limit,
@@ -69,6 +69,8 @@ where
     }
     drop(pieces);
     bar.finish();
-    summary.ignored_keys = ignored.into_inner().expect("never poisoned");
+    let listed = listed.into_inner().expect("never poisoned");
+    summary.ignored_keys = listed.ignored;
+    summary.listed = listed.objects;
     Ok(summary)
 }

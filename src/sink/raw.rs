@@ -36,7 +36,7 @@ impl RawWriter {
         let copy = render(
             sql::postgres_copy::COPY_RAW,
             &[
-                ("staging", &staging.schema().quoted()),
+                ("staging", &staging.tables.qualifier()),
                 ("table", table.name()),
             ],
         );

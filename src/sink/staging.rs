@@ -1,92 +1,63 @@
-//! Where a load builds its tables before readers see them, and the one transaction that
-//! swaps them in, so readers see the old tables or the new ones, never a mix:
-//! - PostgreSQL: a private staging schema, its tables moved in with `SET SCHEMA`; an
-//!   advisory lock lets one load into a schema run at a time.
-//! - Redshift, which can neither move a table between schemas nor take an advisory lock:
-//!   the tables are built in the target schema under the load's own private names
-//!   (`sparkify_load_<run>_<table>`), so loads never touch each other's, and renamed in
-//!   after a `LOCK` on a small lock table, which makes concurrent swaps wait in turn.
+//! Where a load builds its tables before readers see them. Every load, in both dialects,
+//! builds in the target schema under its own private names (`sparkify_load_run_<run>_…`,
+//! docs/SECURITY.md), so it needs no privilege beyond `USAGE` and `CREATE` on that schema,
+//! and loads never touch each other's tables. The five tables themselves are never
+//! dropped or replaced: a rebuild moves its rows into them (`move_in`), so their grants,
+//! owner, comments and dependent views stay (docs/RELIABILITY.md). Loads into one schema
+//! take turns: a PostgreSQL advisory lock for the whole load, Redshift's `LOCK` of a small
+//! table for the transaction that changes the five tables.
 
 use tokio_postgres::Client;
 
 use super::literal::Literals;
 use super::TableSet;
 use crate::db::merge::MergeSql;
-use crate::db::sql::redshift;
-use crate::db::{render, Database, Dialect, DialectSql, SchemaName};
+use crate::db::sql::{redshift, staging as staging_sql};
+use crate::db::{render, run_prefix, Database, DialectSql, SchemaName};
 use crate::error::TargetError;
-
-/// How a load's tables are kept apart until the swap.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Layout {
-    /// PostgreSQL: the tables in a private schema, under their own names.
-    Schema(SchemaName),
-    /// Redshift: the tables in the target schema, each name prefixed.
-    Prefixed(String),
-}
-
-impl Layout {
-    /// The layout of a load into `target` in `dialect`; `run` names a Redshift load.
-    pub fn of(dialect: Dialect, target: &SchemaName, run: &str) -> Layout {
-        match dialect {
-            Dialect::Postgres => Layout::Schema(target.staging()),
-            Dialect::Redshift => Layout::Prefixed(format!("sparkify_load_{run}_")),
-        }
-    }
-
-    /// Where the new tables are written.
-    pub fn tables(&self, target: &SchemaName) -> TableSet {
-        match self {
-            Layout::Schema(staging) => TableSet::plain(staging.clone()),
-            Layout::Prefixed(prefix) => TableSet {
-                schema: target.clone(),
-                prefix: prefix.clone(),
-            },
-        }
-    }
-}
 
 /// What a load builds apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contents {
-    /// The five tables, whole, to be swapped in.
+    /// The five tables, whole, to be moved in, and the objects they were read from.
     StarSchema,
     /// An incremental run's work tables, to be merged in (`db::merge`).
     Work,
 }
 
-/// The scripts that prepare a load's empty tables: (step, SQL).
+/// The scripts that prepare a load's empty tables in `tables`: (step, SQL).
 pub fn creation(
     sql: &'static DialectSql,
-    target: &SchemaName,
-    layout: &Layout,
+    tables: &TableSet,
     contents: Contents,
 ) -> Vec<(&'static str, String)> {
-    let tables = layout.tables(target);
     let create = match contents {
-        Contents::StarSchema => sql.create_tables_in(&tables.schema, &tables.prefix),
-        Contents::Work => MergeSql::new(sql, target, &tables, "").work_tables(),
+        Contents::StarSchema => {
+            sql.create_tables_in(&tables.schema, &tables.prefix) + &new_objects(sql, tables)
+        }
+        Contents::Work => MergeSql::new(sql, &tables.schema, tables, "").work_tables(),
     };
-    match layout {
-        Layout::Schema(staging) => vec![
-            (
-                "create staging schema",
-                render(sql.prepare_staging, &[("staging", &staging.quoted())]),
-            ),
-            ("create staging tables", create),
-        ],
-        Layout::Prefixed(_) => vec![
-            (
-                "create the schema and the lock table",
-                render(redshift::PREPARE, &[("schema", &target.quoted())]),
-            ),
-            ("create the new tables", create),
-        ],
+    let mut steps = Vec::new();
+    if sql.lock.is_none() {
+        steps.push((
+            "create the lock table",
+            render(redshift::PREPARE, &[("schema", &tables.schema.quoted())]),
+        ));
     }
+    steps.push(("create the new tables", create));
+    steps
 }
 
-/// The statistics (and on PostgreSQL the keys) of a set of tables, as two scripts that may
-/// run at once: the fact table's and the dimensions'.
+/// The table a rebuild lists the objects it read in, for the manifest.
+fn new_objects(sql: &DialectSql, tables: &TableSet) -> String {
+    render(
+        staging_sql::NEW_OBJECTS,
+        &[("work", &tables.qualifier()), ("text", sql.text_type)],
+    )
+}
+
+/// The keys and statistics of a set of tables, as two scripts that may run at once: the
+/// fact table's and the dimensions'.
 pub fn keys(sql: &DialectSql, tables: &TableSet) -> [String; 2] {
     sql.add_keys.map(|script| {
         render(
@@ -96,47 +67,36 @@ pub fn keys(sql: &DialectSql, tables: &TableSet) -> [String; 2] {
     })
 }
 
-/// The transaction that replaces `target`'s tables with the new ones. The state of earlier
-/// incremental runs describes the old tables, so it goes with them.
-pub fn swap(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
-    let (staging, new) = match layout {
-        Layout::Schema(staging) => (staging.quoted(), String::new()),
-        Layout::Prefixed(prefix) => (String::new(), prefix.clone()),
-    };
-    render(
-        sql.swap,
-        &[
-            ("schema", &target.quoted()),
-            ("staging", &staging),
-            ("new", &new),
-            ("state", &target.state().quoted()),
-        ],
-    )
+/// What is dropped when a load ends or fails: every private table (and on PostgreSQL,
+/// copy mode's functions) a route can create under the load's prefix.
+pub fn cleanup(sql: &DialectSql, tables: &TableSet) -> String {
+    let names = [("staging", tables.qualifier())];
+    let names = names.each_ref().map(|(k, v)| (*k, v.as_str()));
+    render(staging_sql::DROP_RUN, &names) + &render(sql.drop_functions, &names)
 }
 
-/// What is dropped when a load fails: the staging schema, or the private tables.
-pub fn cleanup(sql: &DialectSql, target: &SchemaName, layout: &Layout) -> String {
-    match layout {
-        Layout::Schema(staging) => render(sql.drop_staging, &[("staging", &staging.quoted())]),
-        Layout::Prefixed(prefix) => render(
-            redshift::DROP_STAGED,
-            &[("schema", &target.quoted()), ("new", prefix)],
-        ),
-    }
+/// The query that gives the statements that drop the leftovers of killed loads into
+/// `target`: on PostgreSQL, under the schema's load lock, every load's private tables (no
+/// other load is running); on Redshift, those of loads begun over a day ago (others may be
+/// running now).
+pub fn leftovers(sql: &DialectSql, target: &SchemaName) -> String {
+    render(
+        sql.leftovers,
+        &[("schema_name", &Literals::REDSHIFT.quote(target.as_str()))],
+    )
 }
 
 /// One load's new tables, on the connection that holds the load's lock.
 pub struct Staging<'c> {
     pub client: &'c Client,
     pub database: &'c Database,
-    pub target: SchemaName,
-    pub layout: Layout,
+    pub tables: TableSet,
 }
 
 impl<'c> Staging<'c> {
-    /// Takes the target schema's load lock where the dialect has one (waiting, with a
-    /// message, while another load holds it), drops what killed loads left, then creates
-    /// the empty tables.
+    /// Makes sure the target schema exists, takes its load lock where the dialect has one
+    /// (waiting, with a message, while another load holds it), drops what killed loads
+    /// left, then creates the empty tables.
     pub async fn create(
         client: &'c Client,
         database: &'c Database,
@@ -144,80 +104,52 @@ impl<'c> Staging<'c> {
         run: &str,
         contents: Contents,
     ) -> Result<Staging<'c>, TargetError> {
+        ensure_schema(database, client, target).await?;
         lock(client, database, target).await?;
         let staging = Staging {
             client,
             database,
-            target: target.clone(),
-            layout: Layout::of(database.dialect(), target, run),
+            tables: TableSet {
+                schema: target.clone(),
+                prefix: run_prefix(run),
+            },
         };
-        for (step, script) in creation(database.sql(), target, &staging.layout, contents) {
+        drop_leftovers(database, client, target).await;
+        for (step, script) in creation(database.sql(), &staging.tables, contents) {
             if let Err(err) = database.run(client, step, &script).await {
                 staging.abandon().await;
                 return Err(err);
             }
         }
-        if let Layout::Prefixed(_) = staging.layout {
-            drop_leftovers(database, client, target).await;
-        }
-        tracing::info!(layout = ?staging.layout, "new tables created");
+        tracing::info!(tables = %staging.tables.qualifier(), "new tables created");
         Ok(staging)
     }
 
     /// Where the new tables are written.
     pub fn tables(&self) -> TableSet {
-        self.layout.tables(&self.target)
+        self.tables.clone()
     }
 
-    /// The staging schema (PostgreSQL copy mode's raw tables live there too).
-    pub fn schema(&self) -> SchemaName {
-        self.tables().schema
-    }
-
-    /// A script with `{staging}` naming the staging schema.
+    /// A script with `{staging}` naming the new tables' schema and prefix.
     pub fn sql(&self, template: &str) -> String {
-        render(template, &[("staging", &self.schema().quoted())])
+        render(template, &[("staging", &self.tables.qualifier())])
     }
 
-    /// Runs a script on the staging schema, on the load's own connection.
+    /// Runs a script on the new tables, on the load's own connection.
     pub async fn run(&self, step: &str, template: &str) -> Result<(), TargetError> {
         self.database
             .run(self.client, step, &self.sql(template))
             .await
     }
 
-    /// Adds the keys and statistics once the rows are in, with a second connection.
-    pub async fn add_keys(&self, second: &Client) -> Result<(), TargetError> {
-        let [songplays, dimensions] = keys(self.database.sql(), &self.tables());
-        futures::try_join!(
-            self.database
-                .run(self.client, "add keys to songplays", &songplays),
-            self.database
-                .run(second, "add keys to the dimensions", &dimensions)
-        )?;
-        Ok(())
-    }
-
-    /// Replaces the target's tables with the new ones, atomically.
-    pub async fn swap(self) -> Result<(), TargetError> {
-        let swap = swap(self.database.sql(), &self.target, &self.layout);
-        if let Err(err) = self.client.batch_execute(&swap).await {
-            let _ = self.client.batch_execute("ROLLBACK").await;
-            let failed = self.database.error("swap in the new tables", err);
-            self.abandon().await;
-            return Err(failed);
-        }
-        tracing::info!(schema = %self.target, "new tables swapped in");
-        Ok(())
-    }
-
-    /// Drops the new tables after a failure; the target's tables are untouched. What this
-    /// cannot drop, the next load into the schema does. Statements a failed load had in
-    /// flight on its other connections may still be running and holding the tables (an
-    /// INSERT holding its table and waiting for its identity sequence, which the drop
-    /// holds, is a deadlock the server ends by failing one side): the drop is tried again.
+    /// Drops the new tables, after a failure or once their rows are in; the five tables
+    /// are untouched. What this cannot drop, the next load into the schema does.
+    /// Statements a failed load had in flight on its other connections may still be
+    /// running and holding the tables (an INSERT holding its table and waiting for its
+    /// identity sequence, which the drop holds, is a deadlock the server ends by failing
+    /// one side): the drop is tried again.
     pub async fn abandon(self) {
-        let cleanup = cleanup(self.database.sql(), &self.target, &self.layout);
+        let cleanup = cleanup(self.database.sql(), &self.tables);
         let retries = (ABANDON_ATTEMPTS, std::time::Duration::from_millis(200));
         let dropped = self
             .database
@@ -232,33 +164,47 @@ impl<'c> Staging<'c> {
 /// Times a failed load tries to drop its new tables.
 const ABANDON_ATTEMPTS: u32 = 3;
 
-/// The query that finds the private tables of Redshift loads into `target` begun over a
-/// day ago.
-pub fn leftovers(target: &SchemaName) -> String {
-    render(
-        redshift::LEFTOVERS,
-        &[("schema_name", &Literals::REDSHIFT.quote(target.as_str()))],
-    )
+/// Creates the target schema only when it does not exist: `CREATE SCHEMA IF NOT EXISTS`
+/// needs the database's `CREATE` privilege even when the schema exists, on PostgreSQL
+/// (which checks the privilege first) and on Redshift (docs/REDSHIFT.md, rule 18), and a
+/// loader that owns nothing but its schema has no such privilege.
+pub async fn ensure_schema(
+    database: &Database,
+    client: &Client,
+    schema: &SchemaName,
+) -> Result<(), TargetError> {
+    let exists = render(
+        staging_sql::SCHEMA_EXISTS,
+        &[("schema_name", &Literals::REDSHIFT.quote(schema.as_str()))],
+    );
+    let step = "look for the target schema";
+    if crate::db::number_at(&database.text_rows(client, step, &exists).await?, 0) == Some(1) {
+        return Ok(());
+    }
+    let create = format!("CREATE SCHEMA {};", schema.quoted());
+    database
+        .run(client, &format!("create schema {schema}"), &create)
+        .await
 }
 
-/// Drops what killed Redshift loads into `target` left behind. Best effort: a table it
-/// cannot drop (another user's) is named in a warning and left; the load goes on.
+/// Drops what killed loads into `target` left behind. Best effort: what it cannot drop
+/// (another user's) is named in a warning and left; the load goes on.
 pub async fn drop_leftovers(database: &Database, client: &Client, target: &SchemaName) {
     let step = "drop what killed loads left";
-    let tables = match database.text_rows(client, step, &leftovers(target)).await {
+    let query = leftovers(database.sql(), target);
+    let drops = match database.text_rows(client, step, &query).await {
         Ok(rows) => rows,
         Err(err) => {
             tracing::warn!("cannot look for what killed loads left: {err}");
             return;
         }
     };
-    for table in tables
+    for drop in drops
         .into_iter()
         .filter_map(|row| row.into_iter().next().flatten())
     {
-        let drop = format!("DROP TABLE IF EXISTS {}.\"{table}\";", target.quoted());
         if let Err(err) = database.run(client, step, &drop).await {
-            tracing::warn!("a killed load's table {table} is left: {err}");
+            tracing::warn!("a killed load's leftover is kept ({drop}): {err}");
         }
     }
 }

@@ -19,7 +19,7 @@ use futures::stream::{BoxStream, TryStreamExt};
 use crate::error::SourceError;
 
 pub use options::S3Options;
-pub use read::{Apply, Piece, Selection};
+pub use read::{Apply, Listed, Piece, Selection};
 pub(crate) use s3::client as s3_client;
 
 /// A tree of objects, as the user names it: a local directory (`file:///abs/path` or a

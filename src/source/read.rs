@@ -15,11 +15,18 @@ use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
 use crate::parse::{decode_object_within, Decoded, ObjectDecoder, Record};
 
+/// What reading every object of a tree listed: the objects, for the manifest, and the
+/// keys that are not objects, set aside.
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub objects: Vec<Entry>,
+    pub ignored: Vec<String>,
+}
+
 /// Which objects of a tree to read.
 pub enum Selection<'a> {
-    /// Every object, read as the listing arrives; keys that are not objects are set aside
-    /// in the given list.
-    All(&'a Mutex<Vec<String>>),
+    /// Every object, read as the listing arrives, and noted in the given listing.
+    All(&'a Mutex<Listed>),
     /// These objects (already listed), in this order.
     Only(Vec<String>),
 }
@@ -122,16 +129,20 @@ impl Source {
         F: Apply<R, T>,
     {
         let keys: BoxStream<'a, Result<String, SourceError>> = match selection {
-            Selection::All(ignored) => self
+            Selection::All(listed) => self
                 .keys()
                 .map_ok(move |batch| {
                     let (objects, others): (Vec<Entry>, Vec<Entry>) = batch
                         .into_iter()
                         .partition(|entry| is_object_key(&entry.key));
-                    let mut ignored = ignored.lock().expect("never poisoned");
-                    ignored.extend(others.into_iter().map(|entry| entry.key));
-                    bar.inc_length(objects.len() as u64);
-                    futures::stream::iter(objects.into_iter().map(|entry| Ok(entry.key)))
+                    let keys: Vec<String> = objects.iter().map(|e| e.key.clone()).collect();
+                    let mut listed = listed.lock().expect("never poisoned");
+                    listed
+                        .ignored
+                        .extend(others.into_iter().map(|entry| entry.key));
+                    listed.objects.extend(objects);
+                    bar.inc_length(keys.len() as u64);
+                    futures::stream::iter(keys.into_iter().map(Ok))
                 })
                 .try_flatten()
                 .boxed(),

@@ -1,12 +1,12 @@
 -- Copy mode, step 1: raw staging tables (one record's JSON text a row) and the functions that
 -- check and coerce records in SQL, all in the load's private staging schema.
-CREATE TABLE {staging}.raw_songs (object text, object_rank integer, line integer, record text);
-CREATE TABLE {staging}.raw_events (object text, object_rank integer, line integer, record text);
+CREATE TABLE {staging}raw_songs (object text, object_rank integer, line integer, record text);
+CREATE TABLE {staging}raw_events (object text, object_rank integer, line integer, record text);
 
 -- Why a record cannot be loaded at all, or NULL. jsonb refuses \u0000 and unpaired
 -- surrogates anywhere in the text (only a record with a \u escape can hold them); a number
 -- too large for jsonb is no fault of the record.
-CREATE FUNCTION {staging}.record_problem(record text) RETURNS text
+CREATE FUNCTION {staging}record_problem(record text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     j json := record::json;
@@ -34,7 +34,7 @@ END $$;
 -- float8): the value as text (NULL for a missing key, null or blank number), or a problem.
 -- Casts that can fail (huge exponents, out of range) run in an exception block; plain
 -- numbers, the common case, take the fast path without one.
-CREATE FUNCTION {staging}.coerce(v json, field text, kind text, OUT value text, OUT problem text)
+CREATE FUNCTION {staging}coerce(v json, field text, kind text, OUT value text, OUT problem text)
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     t text := json_typeof(v);
@@ -103,7 +103,7 @@ BEGIN
 END $$;
 
 -- Epoch milliseconds as a UTC timestamp, exactly, over PostgreSQL's whole range.
-CREATE FUNCTION {staging}.ms_to_timestamp(ms bigint) RETURNS timestamp
+CREATE FUNCTION {staging}ms_to_timestamp(ms bigint) RETURNS timestamp
 LANGUAGE sql IMMUTABLE AS $$
     SELECT (date '1970-01-01' + floor(ms::numeric / 86400000)::integer)::timestamp
            + (ms - floor(ms::numeric / 86400000)::bigint * 86400000) * interval '1 millisecond'

@@ -1,2 +1,2 @@
 -- The manifest: every object version loaded so far.
-SELECT tree, key, size, version FROM {state}.objects
+SELECT tree, key, size, version FROM {state}objects

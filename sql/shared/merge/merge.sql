@@ -8,7 +8,7 @@
 -- and, on Redshift (which ignores trailing blanks when it compares text), a byte below the
 -- blank, so that 'x' and 'x ' stay two values, as in SPEC.
 
-INSERT INTO {state}.objects (tree, key, size, version, run_id, loaded_at)
+INSERT INTO {state}objects (tree, key, size, version, run_id, loaded_at)
 SELECT tree, key, size, version, {run_id}, {now} FROM {work}new_objects;
 
 -- songs: the first record of each song id a new record has.
@@ -16,7 +16,7 @@ CREATE TABLE {work}song_winners AS
 SELECT * FROM (
     SELECT c.*, ROW_NUMBER() OVER (PARTITION BY song_id{eq} ORDER BY {song_order}, is_new) AS rank
     FROM (
-        SELECT s.*, 0 AS is_new FROM {state}.song_records s
+        SELECT s.*, 0 AS is_new FROM {state}song_records s
         WHERE s.song_id{eq} IN (SELECT song_id{eq} FROM {work}new_songs)
         UNION ALL
         SELECT n.*, 1 FROM {work}new_songs n WHERE n.song_id IS NOT NULL
@@ -32,7 +32,7 @@ CREATE TABLE {work}artist_winners AS
 SELECT * FROM (
     SELECT c.*, ROW_NUMBER() OVER (PARTITION BY artist_id{eq} ORDER BY {song_order}, is_new) AS rank
     FROM (
-        SELECT s.*, 0 AS is_new FROM {state}.song_records s
+        SELECT s.*, 0 AS is_new FROM {state}song_records s
         WHERE s.artist_id{eq} IN (SELECT artist_id{eq} FROM {work}new_songs)
         UNION ALL
         SELECT n.*, 1 FROM {work}new_songs n WHERE n.artist_id IS NOT NULL
@@ -61,7 +61,7 @@ SELECT * FROM (
     SELECT c.*, ROW_NUMBER() OVER (
         PARTITION BY title{eq}, artist_name{eq}, duration ORDER BY {song_order}, is_new) AS rank
     FROM (
-        SELECT s.*, 0 AS is_new FROM {state}.song_records s
+        SELECT s.*, 0 AS is_new FROM {state}song_records s
         JOIN {work}match_keys k
           ON k.title{eq} = s.title{eq} AND k.artist_name{eq} = s.artist_name{eq}
          AND k.duration = s.duration
@@ -74,7 +74,7 @@ WHERE rank = 1;
 
 -- Plays loaded before whose match a new record now wins: exactly those are re-matched.
 UPDATE {schema}.songplays AS sp SET song_id = m.song_id, artist_id = m.artist_id
-FROM {state}.plays p, {work}match_winners m
+FROM {state}plays p, {work}match_winners m
 WHERE sp.songplay_id = p.songplay_id AND m.is_new = 1
   AND p.song{eq} = m.title{eq} AND p.artist{eq} = m.artist_name{eq} AND p.length = m.duration;
 
@@ -91,7 +91,7 @@ SELECT p.songplay_id, p.start_time, p.user_id, p.level, m.song_id, m.artist_id, 
 FROM {work}numbered_plays p
 LEFT JOIN {work}match_winners m
        ON m.title{eq} = p.song{eq} AND m.artist_name{eq} = p.artist{eq} AND m.duration = p.length;
-INSERT INTO {state}.plays (songplay_id, song, artist, length)
+INSERT INTO {state}plays (songplay_id, song, artist, length)
 SELECT songplay_id, song, artist, length FROM {work}numbered_plays
 WHERE song IS NOT NULL AND artist IS NOT NULL AND length IS NOT NULL;
 
@@ -106,7 +106,7 @@ SELECT * FROM (
     FROM (
         SELECT l.user_id, l.start_time, l.session_id, l.item_in_session, l.object, l.line,
                u.first_name, u.last_name, u.gender, u.level, 0 AS is_new
-        FROM {state}.user_latest l
+        FROM {state}user_latest l
         JOIN {schema}.users u ON u.user_id = l.user_id
         WHERE l.user_id IN (SELECT user_id FROM {work}new_plays)
         UNION ALL
@@ -120,8 +120,8 @@ WHERE rank = 1 AND is_new = 1;
 DELETE FROM {schema}.users WHERE user_id IN (SELECT user_id FROM {work}user_winners);
 INSERT INTO {schema}.users (user_id, first_name, last_name, gender, level)
 SELECT user_id, first_name, last_name, gender, level FROM {work}user_winners;
-DELETE FROM {state}.user_latest WHERE user_id IN (SELECT user_id FROM {work}user_winners);
-INSERT INTO {state}.user_latest (user_id, start_time, session_id, item_in_session, object, line)
+DELETE FROM {state}user_latest WHERE user_id IN (SELECT user_id FROM {work}user_winners);
+INSERT INTO {state}user_latest (user_id, start_time, session_id, item_in_session, object, line)
 SELECT user_id, start_time, session_id, item_in_session, object, line FROM {work}user_winners;
 
 -- time: a set. The new start times less those already there, read by range (the key's
@@ -140,7 +140,7 @@ FROM (
 ) t;
 
 -- Kept last: the candidates above are the records of earlier runs.
-INSERT INTO {state}.song_records
+INSERT INTO {state}song_records
 SELECT song_id, title, artist_id, artist_name, artist_location, artist_latitude,
        artist_longitude, duration, year
 FROM {work}new_songs;

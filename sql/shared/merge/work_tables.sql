@@ -2,13 +2,6 @@
 -- run loaded (client mode from its own parsing, copy mode from its checks in SQL). They live
 -- with the run's other private tables and are dropped when it ends. `{work}` is the schema
 -- and name prefix of that private place; `{text}` the dialect's text type.
-CREATE TABLE {work}new_objects (
-    tree        {text} NOT NULL,
-    object_rank INTEGER NOT NULL,
-    key         {text} NOT NULL,
-    size        BIGINT NOT NULL,
-    version     {text} NOT NULL
-);
 CREATE TABLE {work}new_songs (
     song_id          {text},
     title            {text},

@@ -1,8 +1,8 @@
 -- The finished shards of a run, and whether the run was merged already.
 SELECT shard, shards, song_uri, log_uri, song_objects, song_bytes, song_records,
        log_objects, log_bytes, log_records, finished_at
-FROM {shards}.finished
+FROM {shards}finished
 WHERE run_id = {run_id}
 UNION ALL
-SELECT -1, 0, '', '', 0, 0, 0, 0, 0, 0, merged_at FROM {shards}.merged WHERE run_id = {run_id}
+SELECT -1, 0, '', '', 0, 0, 0, 0, 0, 0, merged_at FROM {shards}merged WHERE run_id = {run_id}
 ORDER BY 1;

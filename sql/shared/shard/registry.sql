@@ -2,8 +2,7 @@
 -- shard schema until `merge` takes them all in one transaction. A row in `finished` says a
 -- shard's tables are whole; a row in `merged` says a run is in the tables and its id is
 -- spent. `{text}` is the dialect's text type.
-CREATE SCHEMA IF NOT EXISTS {shards};
-CREATE TABLE IF NOT EXISTS {shards}.finished (
+CREATE TABLE IF NOT EXISTS {shards}finished (
     run_id       {text} NOT NULL,
     shard        INTEGER NOT NULL,
     shards       INTEGER NOT NULL,
@@ -17,7 +16,7 @@ CREATE TABLE IF NOT EXISTS {shards}.finished (
     log_records  BIGINT NOT NULL,
     finished_at  TIMESTAMP NOT NULL
 );
-CREATE TABLE IF NOT EXISTS {shards}.merged (
+CREATE TABLE IF NOT EXISTS {shards}merged (
     run_id    {text} NOT NULL,
     merged_at TIMESTAMP NOT NULL
 );

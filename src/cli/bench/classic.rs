@@ -22,8 +22,10 @@ const CHUNK_BYTES: usize = 1 << 20;
 pub(super) async fn classic(client: &Client, database: &Database, data: &Path) -> Result<Measured> {
     let schema: SchemaName = "bench_classic".parse()?;
     let sql = DialectSql::of(Dialect::Postgres);
-    let prepare = render(sql.prepare_staging, &[("staging", &schema.quoted())])
-        + &sql.star_schema_script(&schema)
+    let prepare = render(
+        sparkify_load::db::sql::bench::FRESH_SCHEMA,
+        &[("staging", &schema.quoted())],
+    ) + &sql.star_schema_script(&schema)
         + &render(sql::bench::CLASSIC_PREPARE, &[("schema", &schema.quoted())]);
     client
         .batch_execute(&prepare)

@@ -58,8 +58,10 @@ pub(super) async fn copy_binary_limit(
                 .map_err(|e| database.error("copy out", e))?,
         );
     }
-    let schema_sql = render(sql.prepare_staging, &[("staging", &into.quoted())])
-        + &sql.create_tables_in(&into, "");
+    let schema_sql = render(
+        sparkify_load::db::sql::bench::FRESH_SCHEMA,
+        &[("staging", &into.quoted())],
+    ) + &sql.create_tables_in(&into, "");
     client
         .batch_execute(&schema_sql)
         .await
@@ -167,8 +169,10 @@ impl<'a> Baseline<'a> {
     async fn prepare(client: &'a Client, database: &'a Database) -> Result<Baseline<'a>> {
         let schema: SchemaName = "bench_baseline".parse()?;
         let sql = DialectSql::of(Dialect::Postgres);
-        let create = render(sql.prepare_staging, &[("staging", &schema.quoted())])
-            + &sql.star_schema_script(&schema);
+        let create = render(
+            sparkify_load::db::sql::bench::FRESH_SCHEMA,
+            &[("staging", &schema.quoted())],
+        ) + &sql.star_schema_script(&schema);
         client
             .batch_execute(&create)
             .await

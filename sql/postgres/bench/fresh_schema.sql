@@ -1,0 +1,3 @@
+-- A fresh schema for one of the bench's own routes, on the bench's private server.
+DROP SCHEMA IF EXISTS {staging} CASCADE;
+CREATE SCHEMA {staging};

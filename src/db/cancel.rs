@@ -1,0 +1,46 @@
+//! Stopping cleanly on SIGINT or SIGTERM: every connection this process opens is noted
+//! here, so that the binary's signal handler can send the server a cancel for whatever
+//! statement each one has in flight (a client that just goes away leaves its statement
+//! running on the server until it next writes to the socket), and so that a report can say
+//! the run was interrupted.
+
+use std::sync::{Mutex, OnceLock};
+
+use tokio_postgres::CancelToken;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// The connections opened so far, with the TLS set-up their cancels need.
+static CONNECTIONS: Mutex<Vec<(CancelToken, MakeRustlsConnect)>> = Mutex::new(Vec::new());
+
+/// The signal that stopped the process, once one has.
+static SIGNAL: OnceLock<&'static str> = OnceLock::new();
+
+/// Notes a new connection, so that a signal can cancel its statement.
+pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
+    CONNECTIONS
+        .lock()
+        .expect("never poisoned")
+        .push((token, tls));
+}
+
+/// Records `signal` (`SIGINT`, `SIGTERM`) and sends a cancel for the statement in flight
+/// on every connection this process opened; a connection that is idle or closed ignores
+/// it. The statements fail with "canceling statement due to user request", and the
+/// command's own failure path rolls back and drops its private tables. Safe to call again.
+pub async fn cancel_all(signal: &'static str) {
+    let _ = SIGNAL.set(signal);
+    let connections: Vec<_> = CONNECTIONS.lock().expect("never poisoned").clone();
+    let cancels = connections
+        .into_iter()
+        .map(|(token, tls)| async move { token.cancel_query(tls).await });
+    for result in futures::future::join_all(cancels).await {
+        if let Err(err) = result {
+            tracing::debug!("a cancel was not delivered: {err}");
+        }
+    }
+}
+
+/// The signal that stopped this process, if one did.
+pub fn interrupted_by() -> Option<&'static str> {
+    SIGNAL.get().copied()
+}

@@ -1,0 +1,177 @@
+//! A rebuild's last step, and what keeps any load from wiping data by mistake: the move of
+//! the new tables' rows into the five tables, in one transaction with the manifest and
+//! the quality gate (the tables are never dropped or replaced, so readers, grants and
+//! dependent views are untouched: docs/RELIABILITY.md); the refusal of trees that gave
+//! nothing and of a load that empties a table that has rows (docs/SPEC-DECISIONS.md, "No
+//! silent wipe").
+
+use std::time::Instant;
+
+use tokio_postgres::Client;
+
+use super::incremental::Found;
+use super::Loaded;
+use crate::check::Scope;
+use crate::config::LoadConfig;
+use crate::db::merge::MergeSql;
+use crate::db::{Database, SchemaName};
+use crate::error::{Error, Result};
+use crate::report::{stage, SourceSummary, Stage};
+use crate::sink::staging::Staging;
+use crate::sink::TableSet;
+
+/// A tree that holds no object, or whose objects give no row of their own, is a wrong path
+/// (an empty directory, the two trees swapped): refused unless `--allow-empty`
+/// (docs/SPEC-DECISIONS.md, "No silent wipe").
+pub(super) fn refuse_empty_trees(loaded: &Loaded) -> Result<()> {
+    let refuse = |flag: &str, summary: &SourceSummary, what: &str| {
+        Err(Error::Refused(format!(
+            "{flag} {} {what}, so this load would leave tables empty; nothing was changed. \
+             Check the path (are --song-data and --log-data swapped?), or pass --allow-empty \
+             to load it as it is",
+            summary.uri
+        )))
+    };
+    let (songs, logs, tables) = (&loaded.songs, &loaded.logs, &loaded.tables);
+    if songs.objects == 0 {
+        return refuse("--song-data", songs, "holds no .json object");
+    }
+    if logs.objects == 0 {
+        return refuse("--log-data", logs, "holds no .json object");
+    }
+    if tables.songs == 0 && tables.artists == 0 {
+        let what = format!(
+            "gave no song and no artist from its {} objects",
+            songs.objects
+        );
+        return refuse("--song-data", songs, &what);
+    }
+    if tables.songplays == 0 {
+        let what = format!("gave no songplay from its {} objects", logs.objects);
+        return refuse("--log-data", logs, &what);
+    }
+    Ok(())
+}
+
+/// The move-in transaction: under the schema's lock, the five tables are created if the
+/// schema has none, their rows replaced by the new tables' and the manifest by the objects
+/// read; a table that had rows and would be left empty is refused (unless
+/// `--allow-empty`); the quality gate runs on the result before the commit. Readers see the
+/// old rows until then, and no lock of the move makes them wait (docs/RELIABILITY.md).
+pub(super) async fn run(
+    config: &LoadConfig,
+    staging: &Staging<'_>,
+    loaded: &Loaded,
+) -> Result<Vec<Stage>> {
+    let (database, client) = (staging.database, staging.client);
+    let target = config.schema();
+    let sql = MergeSql::new(database.sql(), target, &staging.tables, &config.run_id);
+    let started = Instant::now();
+    let work = async {
+        database
+            .run(client, "lock the target schema", &sql.lock())
+            .await?;
+        let found = Found::read(database, client, &sql).await?;
+        if found.create_star_tables(target)? {
+            database
+                .run(client, "create the five tables", &sql.create_star_tables())
+                .await?;
+        }
+        let before = nonempty(database, client, &sql).await?;
+        database
+            .run(client, "move the new rows in", &sql.move_in(true))
+            .await?;
+        let after = nonempty(database, client, &sql).await?;
+        refuse_emptied((target, config.request.allow_empty), &before, &after)?;
+        let moved = stage("move in", started.elapsed());
+        let tables = TableSet::plain(target.clone());
+        let gated = super::gate(
+            config.gate(),
+            &[client],
+            database,
+            (&tables, Scope::Whole),
+            loaded.run,
+        )
+        .await?;
+        Ok::<_, Error>([moved].into_iter().chain(gated).collect())
+    };
+    database.transaction(client, "the move-in", work).await
+}
+
+/// Which of the five tables of `sql`'s target hold rows.
+pub(super) async fn nonempty(
+    database: &Database,
+    client: &Client,
+    sql: &MergeSql,
+) -> Result<Vec<String>> {
+    let rows = database
+        .text_rows(client, "look for empty tables", &sql.nonempty())
+        .await?;
+    Ok(table_names(rows))
+}
+
+/// Refuses a load that emptied a table of `schema` that had rows, unless `allow_empty`
+/// (`--allow-empty`).
+pub(super) fn refuse_emptied(
+    (schema, allow_empty): (&SchemaName, bool),
+    before: &[String],
+    after: &[String],
+) -> Result<()> {
+    let emptied: Vec<&String> = before.iter().filter(|t| !after.contains(t)).collect();
+    if emptied.is_empty() || allow_empty {
+        return Ok(());
+    }
+    let names: Vec<String> = emptied
+        .iter()
+        .map(|table| format!("{schema}.{table}"))
+        .collect();
+    Err(Error::Refused(format!(
+        "this load would leave {} empty where it holds rows; nothing was changed. Check \
+         --song-data and --log-data, or pass --allow-empty to empty it",
+        names.join(", ")
+    )))
+}
+
+/// The printed move-in's steps that are not plain statements: the looks for empty tables
+/// before and after the move, which the runner compares.
+pub(super) const LOOK_BEFORE: &str = "note which of the five tables hold rows";
+pub(super) const LOOK_AFTER: &str = "refuse to leave a table that held rows empty";
+/// The printed move-in's first step, which opens its transaction.
+pub(super) const BEGIN: &str = "begin the move-in";
+
+/// The move-in as statements run in turn, for a plan that is printed before it runs
+/// (copy mode on Redshift, the dry run): the five tables are created where the schema has
+/// none (`IF NOT EXISTS`: Redshift declares the keys in its DDL), and `gate` (the quality
+/// checks) runs between the move and the commit.
+pub(super) fn printed(
+    sql: &MergeSql,
+    objects_known: bool,
+    gate: Option<(&'static str, String)>,
+) -> Vec<(&'static str, String)> {
+    let mut steps = vec![
+        (BEGIN, format!("BEGIN;\n{}", sql.lock())),
+        (
+            "create the five tables where the schema has none",
+            sql.create_star_tables()
+                .replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
+        ),
+        (LOOK_BEFORE, sql.nonempty()),
+        ("move the new rows in", sql.move_in(objects_known)),
+        (LOOK_AFTER, sql.nonempty()),
+    ];
+    steps.extend(gate);
+    steps.push(("commit the move-in", "COMMIT;".to_string()));
+    steps
+}
+
+/// The tables a look for empty tables found holding rows, by name.
+pub(super) fn table_names(rows: Vec<Vec<Option<String>>>) -> Vec<String> {
+    const TABLES: [&str; 5] = ["songplays", "users", "songs", "artists", "time"];
+    let held = rows.into_iter().next().unwrap_or_default();
+    TABLES
+        .iter()
+        .zip(held)
+        .filter(|(_, held)| held.as_deref() == Some("1"))
+        .map(|(table, _)| table.to_string())
+        .collect()
+}
