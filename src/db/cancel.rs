@@ -15,8 +15,13 @@ static CONNECTIONS: Mutex<Vec<(CancelToken, MakeRustlsConnect)>> = Mutex::new(Ve
 /// The signal that stopped the process, once one has.
 static SIGNAL: OnceLock<&'static str> = OnceLock::new();
 
-/// Notes a new connection, so that a signal can cancel its statement.
+/// Notes a new connection, so that a signal can cancel its statement. A connection opened
+/// after the signal is one a command opens to clean up (`Staging::abandon`): it is left
+/// alone.
 pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
+    if interrupted_by().is_some() {
+        return;
+    }
     CONNECTIONS
         .lock()
         .expect("never poisoned")
@@ -24,9 +29,11 @@ pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
 }
 
 /// Records `signal` (`SIGINT`, `SIGTERM`) and sends a cancel for the statement in flight
-/// on every connection this process opened; a connection that is idle or closed ignores
-/// it. The statements fail with "canceling statement due to user request", and the
-/// command's own failure path rolls back and drops its private tables. Safe to call again.
+/// on every connection this process opened before it; a connection that is idle or closed
+/// ignores it. The statements fail with "canceling statement due to user request", and
+/// the command's own failure path rolls back and drops its private tables, on a new
+/// connection that no cancel reaches. Called again for statements a connection had
+/// queued behind the cancelled one.
 pub async fn cancel_all(signal: &'static str) {
     let _ = SIGNAL.set(signal);
     let connections: Vec<_> = CONNECTIONS.lock().expect("never poisoned").clone();

@@ -11,6 +11,7 @@ use tokio_postgres::Client;
 
 use super::literal::Literals;
 use super::TableSet;
+use crate::db::cancel::interrupted_by;
 use crate::db::merge::MergeSql;
 use crate::db::sql::{redshift, staging as staging_sql};
 use crate::db::{render, run_prefix, Database, DialectSql, SchemaName};
@@ -151,9 +152,16 @@ impl<'c> Staging<'c> {
     pub async fn abandon(self) {
         let cleanup = cleanup(self.database.sql(), &self.tables);
         let retries = (ABANDON_ATTEMPTS, std::time::Duration::from_millis(200));
+        // After a signal the load's own connections are being cancelled: the drop goes on
+        // a new one, which is not.
+        let fresh = match interrupted_by() {
+            Some(_) => self.database.connect().await.ok(),
+            None => None,
+        };
+        let client = fresh.as_ref().unwrap_or(self.client);
         let dropped = self
             .database
-            .run_retrying(self.client, "drop the new tables", &cleanup, retries)
+            .run_retrying(client, "drop the new tables", &cleanup, retries)
             .await;
         if let Err(err) = dropped {
             tracing::warn!("the new tables of this load are left behind: {err}");
@@ -182,9 +190,12 @@ pub async fn ensure_schema(
         return Ok(());
     }
     let create = format!("CREATE SCHEMA {};", schema.quoted());
-    database
-        .run(client, &format!("create schema {schema}"), &create)
-        .await
+    let step = format!(
+        "schema {schema} does not exist, and creating it failed (a role without CREATE on the \
+         database needs an administrator to run CREATE SCHEMA {schema}; GRANT USAGE, CREATE \
+         ON SCHEMA {schema} TO the loader: docs/SECURITY.md)"
+    );
+    database.run(client, &step, &create).await
 }
 
 /// Drops what killed loads into `target` left behind. Best effort: what it cannot drop
