@@ -4,7 +4,7 @@
 //!
 //! The modules follow the data: [`source`] lists and fetches objects, [`parse`] turns
 //! bytes into typed records, [`transform`] applies the star-schema rules, [`sink`]
-//! inserts and swaps the tables in; [`load()`] runs them together, in client mode or in
+//! inserts and moves the rows in; [`load()`] runs them together, in client mode or in
 //! one of the two copy-mode routes. [`db`] is how targets are reached and what SQL they
 //! are sent; [`embedded`] is the private PostgreSQL that is the default target.
 

@@ -112,3 +112,77 @@ async fn the_classic_data_loads_into_redshift_in_both_modes_alike() {
 fn database_url() -> String {
     env("SPARKIFY_REDSHIFT_URL").expect("checked above")
 }
+
+/// On the cluster, as docs/SECURITY.md sets it up (the URL's user must be able to create
+/// users and schemas): a loader with only `USAGE, CREATE` on its schema loads twice; a
+/// reader's grant (from default privileges) and its ordinary view on songplays survive the
+/// second load, and the view answers with its rows. The users and schema are dropped after.
+#[tokio::test]
+async fn a_least_privilege_loader_keeps_readers_grants_and_views_on_redshift() {
+    let Some(url) = env("SPARKIFY_REDSHIFT_URL") else {
+        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/redshift_live.rs");
+        return;
+    };
+    let Some(data) = real_data() else { return };
+    let admin = Database::new(&Secret::new(url.clone()), Dialect::Redshift).unwrap();
+    let client = admin.connect().await.unwrap();
+    let password = "Sparkify-live-1";
+    let setup = format!(
+        "DROP SCHEMA IF EXISTS sparkify_live_grants CASCADE;
+         DROP USER IF EXISTS sparkify_live_loader; DROP USER IF EXISTS sparkify_live_reader;
+         CREATE USER sparkify_live_loader PASSWORD '{password}';
+         CREATE USER sparkify_live_reader PASSWORD '{password}';
+         CREATE SCHEMA sparkify_live_grants;
+         GRANT USAGE, CREATE ON SCHEMA sparkify_live_grants TO sparkify_live_loader;
+         GRANT USAGE ON SCHEMA sparkify_live_grants TO sparkify_live_reader;
+         ALTER DEFAULT PRIVILEGES FOR USER sparkify_live_loader IN SCHEMA sparkify_live_grants
+             GRANT SELECT ON TABLES TO sparkify_live_reader;"
+    );
+    admin.run(&client, "set up the roles", &setup).await.unwrap();
+    let as_user = |user: &str| {
+        let (_, rest) = url.split_once("://").unwrap();
+        let (_, host) = rest.rsplit_once('@').unwrap();
+        format!("postgresql://{user}:{password}@{host}")
+    };
+    let mut request = LoadRequest::new(
+        sparkify_load::source::SourceUri::Local(data.join("song_data")),
+        sparkify_load::source::SourceUri::Local(data.join("log_data")),
+        Target::Url(Secret::new(as_user("sparkify_live_loader"))),
+    );
+    request.dialect = Dialect::Redshift;
+    request.schema = "sparkify_live_grants".parse().unwrap();
+    assert_eq!(load(&request).await.unwrap().tables, CLASSIC);
+    admin
+        .run(
+            &client,
+            "create a view",
+            "CREATE VIEW sparkify_live_grants.plays AS \
+             SELECT count(*) AS n FROM sparkify_live_grants.songplays; \
+             GRANT SELECT ON sparkify_live_grants.plays TO sparkify_live_reader;",
+        )
+        .await
+        .unwrap();
+    assert_eq!(load(&request).await.unwrap().tables, CLASSIC);
+    let reader = Database::new(
+        &Secret::new(as_user("sparkify_live_reader")),
+        Dialect::Redshift,
+    )
+    .unwrap();
+    let reading = reader.connect().await.unwrap();
+    let rows = reader
+        .text_rows(&reading, "read the view", "SELECT n FROM sparkify_live_grants.plays")
+        .await
+        .unwrap();
+    assert_eq!(rows, [[Some(CLASSIC.songplays.to_string())]]);
+    admin
+        .run(
+            &client,
+            "clean up",
+            "ALTER DEFAULT PRIVILEGES FOR USER sparkify_live_loader IN SCHEMA \
+             sparkify_live_grants REVOKE SELECT ON TABLES FROM sparkify_live_reader; \
+             DROP SCHEMA sparkify_live_grants CASCADE; \
+             DROP USER sparkify_live_loader; DROP USER sparkify_live_reader;",
+        )
+        .await
+        .unwrap();
+}

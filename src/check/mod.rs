@@ -1,6 +1,6 @@
 //! Data quality: the built-in checks of the star schema, the user's own from a TOML file,
 //! run by `sparkify-load check` and, as a gate, by every load on its new tables before
-//! they are swapped (or merged) in (docs/CHECKS.md).
+//! their rows are moved (or merged) in, inside that transaction (docs/CHECKS.md).
 
 mod file;
 mod run;
@@ -25,7 +25,7 @@ const EXAMPLES: usize = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// A failing check fails the command (exit 6) or the load (nothing swapped in).
+    /// A failing check fails the command (exit 6) or the load (nothing moved in).
     Error,
     /// A failing check is printed and counted.
     Warning,

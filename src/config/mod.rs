@@ -295,11 +295,12 @@ impl LoadConfig {
         self.request.scope
     }
 
-    /// Whether the load only prints its statements.
     /// The load's run id: given, or made up for it.
     pub fn run_id(&self) -> &str {
         &self.run_id
     }
+
+    /// Whether the load only prints its statements.
 
     pub fn dry_run(&self) -> bool {
         self.request.copy.dry_run

@@ -12,6 +12,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// The connections opened so far, with the TLS set-up their cancels need.
 static CONNECTIONS: Mutex<Vec<(CancelToken, MakeRustlsConnect)>> = Mutex::new(Vec::new());
 
+/// How long one cancel may take to reach its server.
+const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The signal that stopped the process, once one has.
 static SIGNAL: OnceLock<&'static str> = OnceLock::new();
 
@@ -37,12 +40,16 @@ pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
 pub async fn cancel_all(signal: &'static str) {
     let _ = SIGNAL.set(signal);
     let connections: Vec<_> = CONNECTIONS.lock().expect("never poisoned").clone();
-    let cancels = connections
-        .into_iter()
-        .map(|(token, tls)| async move { token.cancel_query(tls).await });
+    // A cancel is a new connection to the server: one that cannot be reached (often why
+    // a user pressed Ctrl-C) must not hold the wind-down past its deadline.
+    let cancels = connections.into_iter().map(|(token, tls)| async move {
+        tokio::time::timeout(CANCEL_TIMEOUT, token.cancel_query(tls)).await
+    });
     for result in futures::future::join_all(cancels).await {
-        if let Err(err) = result {
-            tracing::debug!("a cancel was not delivered: {err}");
+        match result {
+            Ok(Err(err)) => tracing::debug!("a cancel was not delivered: {err}"),
+            Err(_) => tracing::debug!("a cancel took too long; left"),
+            Ok(Ok(())) => {}
         }
     }
 }

@@ -153,6 +153,11 @@ impl MergeSql {
             + &self.render(&manifest)
     }
 
+    /// The foreign keys that point at the five tables (none on Redshift).
+    pub fn referencing(&self) -> String {
+        self.render(self.sql.referencing)
+    }
+
     /// Which of the five tables hold rows.
     pub fn nonempty(&self) -> String {
         self.render(staging::NONEMPTY)

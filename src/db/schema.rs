@@ -6,8 +6,7 @@ use std::str::FromStr;
 use crate::error::Error;
 
 /// A schema name: lower-case letters, digits and `_`, starting with a letter or `_`,
-/// at most 40 bytes, so that it never needs case-sensitive quoting and leaves room
-/// for the staging schema's prefix within PostgreSQL's 63-byte identifiers.
+/// at most 40 bytes, so that it never needs case-sensitive quoting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaName(String);
 
@@ -39,9 +38,6 @@ pub const STATE_PREFIX: &str = "sparkify_load_state_";
 
 /// The registry of sharded loads: which shards finished, which runs were merged.
 pub const SHARD_REGISTRY_PREFIX: &str = "sparkify_load_shards_";
-
-/// The small table whose `LOCK` makes Redshift loads take turns.
-pub const LOCK_TABLE: &str = "sparkify_load_lock";
 
 /// The private tables of one load (`--run-id`): built, then moved in or merged, then
 /// dropped.

@@ -48,6 +48,9 @@ pub struct DialectSql {
     pub keys_in_create_tables: bool,
     /// What lets an INSERT give the fact table's identity column its values.
     pub overriding_identity: &'static str,
+    /// The foreign keys that point at the five tables, one a row (nothing on Redshift,
+    /// which does not enforce foreign keys, so a DELETE never cascades).
+    pub referencing: &'static str,
     /// What sets the fact table's identity past the ids a move-in gave (nothing on
     /// Redshift, whose IDENTITY cannot be set: docs/REDSHIFT.md).
     pub sync_identity: &'static str,
@@ -81,6 +84,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     keys_in_create_tables: false,
     overriding_identity: "OVERRIDING SYSTEM VALUE",
     sync_identity: sql_file!("postgres/sync_identity.sql"),
+    referencing: sql_file!("postgres/referencing.sql"),
     text_type: "text",
 };
 
@@ -111,6 +115,7 @@ pub static REDSHIFT: DialectSql = DialectSql {
     keys_in_create_tables: true,
     overriding_identity: "",
     sync_identity: "",
+    referencing: "",
     text_type: "VARCHAR(65535)",
 };
 
@@ -122,8 +127,8 @@ impl DialectSql {
         }
     }
 
-    /// The DDL that creates the five tables in `schema`, each name prefixed by `new` (on
-    /// Redshift, a load's private names; PostgreSQL's DDL has no prefix).
+    /// The DDL that creates the five tables in `schema`, each name prefixed by `new` (a
+    /// load's private names; empty for the five tables themselves).
     pub fn create_tables_in(&self, schema: &SchemaName, new: &str) -> String {
         render(
             self.create_tables,
@@ -141,7 +146,7 @@ impl DialectSql {
                 ("drop_tables", &in_schema(self.drop_tables)),
                 ("create_tables", &in_schema(self.create_tables)),
                 ("add_keys", &in_schema(&self.add_keys.concat())),
-                ("schema", &quoted),
+                ("state", &schema.qualify(super::STATE_PREFIX)),
             ],
         )
     }
@@ -348,6 +353,7 @@ mod tests {
             }
             render(dialect.drop_functions, &staging);
             render(dialect.sync_identity, &[name("schema")]);
+            render(dialect.referencing, &[name("schema_name")]);
             render(dialect.leftovers, &[name("schema_name")]);
             render(dialect.state_objects, &[name("state")]);
             render(dialect.state, &[name("state"), name("state_bare")]);
@@ -362,6 +368,7 @@ mod tests {
                     name("drop_tables"),
                     name("create_tables"),
                     name("add_keys"),
+                    name("state"),
                 ],
             );
         }

@@ -17,7 +17,7 @@ use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode};
 use crate::db::merge::MergeSql;
 use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
-use crate::report::{stage, SourceSummary, Stage};
+use crate::report::{stage, SourceSummary, Stage, TableCounts};
 use crate::sink::insert::InsertShape;
 use crate::sink::staging::{Contents, Staging};
 use crate::sink::TableSet;
@@ -163,7 +163,7 @@ async fn run(
         return Ok(None);
     };
     stages.extend(merged);
-    let tables = database.count_rows(staging.client, &request.schema).await?;
+    let tables = counted_after_commit(database, staging.client, &request.schema).await;
     Ok(Some(Loaded {
         tables,
         songs: song_summary,
@@ -197,6 +197,22 @@ async fn nothing_new(
         stages: vec![stage("list and compare", started.elapsed())],
         run: None,
     }))
+}
+
+/// The five tables' rows once a run has committed: a count that fails then (a lost
+/// connection, a signal's cancel) is a gap in the report, never a failed run.
+pub(super) async fn counted_after_commit(
+    database: &Database,
+    client: &Client,
+    schema: &SchemaName,
+) -> TableCounts {
+    database
+        .count_rows(client, schema)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!("the run committed, but its rows cannot be counted: {err}");
+            TableCounts::default()
+        })
 }
 
 /// What the target holds: how many of the five tables exist, and how many rows the
@@ -336,6 +352,7 @@ pub(super) async fn commit(
         let before = if plan.create_tables {
             Vec::new()
         } else {
+            super::move_in::refuse_foreign_keys(database, client, merge).await?;
             super::move_in::nonempty(database, client, merge).await?
         };
         database
@@ -377,6 +394,9 @@ pub(super) async fn commit(
         }
         let after = super::move_in::nonempty(database, client, merge).await?;
         super::move_in::refuse_emptied((target, plan.allow_empty), &before, &after)?;
+        if (plan.full || plan.create_tables) && !plan.allow_empty {
+            super::move_in::refuse_rebuilt_empty(target, &after)?;
+        }
         let target = TableSet::plain(target.clone());
         let scope = Scope::PlaysAfter(expected.1);
         let checked = super::gate(

@@ -1,7 +1,8 @@
 //! A load from start to finish, in one of three routes: client mode ([`client`], into
 //! either dialect) and copy mode on PostgreSQL ([`copy`]) fill new tables kept apart
-//! (`sink::staging`) that are keyed and swapped in here; copy mode on Redshift runs the
-//! server-side COPY plan ([`redshift`]). Every route ends in the one [`Report`] built here.
+//! (`sink::staging`) whose rows are then moved into the five tables ([`move_in`]); copy
+//! mode on Redshift runs the server-side COPY plan ([`redshift`]). Every route ends in the
+//! one [`Report`] built here.
 
 mod client;
 mod copy;

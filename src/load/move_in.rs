@@ -77,6 +77,7 @@ pub(super) async fn run(
                 .run(client, "create the five tables", &sql.create_star_tables())
                 .await?;
         }
+        refuse_foreign_keys(database, client, &sql).await?;
         let before = nonempty(database, client, &sql).await?;
         database
             .run(client, "move the new rows in", &sql.move_in(true))
@@ -96,6 +97,55 @@ pub(super) async fn run(
         Ok::<_, Error>([moved].into_iter().chain(gated).collect())
     };
     database.transaction(client, "the move-in", work).await
+}
+
+/// Refuses to change the five tables' rows while a foreign key points at them: the
+/// `DELETE` would cascade into, or null, the rows of the table that holds it.
+pub(super) async fn refuse_foreign_keys(
+    database: &Database,
+    client: &Client,
+    sql: &MergeSql,
+) -> Result<()> {
+    let query = sql.referencing();
+    if query.is_empty() {
+        return Ok(());
+    }
+    let step = "look for foreign keys to the five tables";
+    let keys: Vec<String> = database
+        .text_rows(client, step, &query)
+        .await?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{}; a load replaces the rows of the five tables, which would delete or change the \
+         rows that refer to them, so nothing was changed: drop the foreign key (a view or a \
+         join can say the same without it)",
+        keys.join("; ")
+    )))
+}
+
+/// A run that builds the tables from scratch (`--full`, a first incremental run, a merge
+/// of shards) and leaves no songplay, or no song and no artist, read trees that gave
+/// nothing: the trees swapped, or empty of what they should hold. Refused unless
+/// `--allow-empty`.
+pub(super) fn refuse_rebuilt_empty(schema: &SchemaName, held: &[String]) -> Result<()> {
+    let holds = |table: &str| held.iter().any(|t| t == table);
+    let missing = if !holds("songs") && !holds("artists") {
+        "no song and no artist"
+    } else if !holds("songplays") {
+        "no songplay"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Refused(format!(
+        "this load would leave schema {schema} with {missing}: its trees gave none, so nothing \
+         was changed. Check --song-data and --log-data (are they swapped?), or pass \
+         --allow-empty to load them as they are"
+    )))
 }
 
 /// Which of the five tables of `sql`'s target hold rows.

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::literal::Literals;
-use crate::sink::staging::{self, Contents};
+use crate::sink::staging::{self, Contents, Staging};
 use crate::sink::TableSet;
 use crate::source::SourceUri;
 
@@ -157,6 +157,7 @@ pub(super) async fn load(
 ) -> Result<Loaded> {
     let request = &config.request;
     let client = database.connect().await?;
+    staging::ensure_schema(database, &client, plan.target).await?;
     let mut stages = Vec::new();
     let mut failure = None;
     let mut run = None;
@@ -224,8 +225,12 @@ pub(super) async fn load(
         // A failed statement inside the move-in's transaction leaves it aborted: end it
         // before anything else (outside one, ROLLBACK only warns).
         let _ = client.batch_execute("ROLLBACK").await;
-        let cleanup = staging::cleanup(&REDSHIFT, &plan.tables);
-        let _ = client.batch_execute(&cleanup).await;
+        let private = Staging {
+            client: &client,
+            database,
+            tables: plan.tables.clone(),
+        };
+        private.abandon().await;
         let _ = rejects.write(request.reject_file.as_deref());
         return Err(err);
     }

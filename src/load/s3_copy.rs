@@ -1,7 +1,7 @@
 //! Client mode with `--sink s3-copy` (Redshift): the rows are made here as client mode
 //! makes them, staged in S3 as gzip CSV parts with a manifest a table, and loaded with one
-//! `COPY … MANIFEST` a table into the new tables, which are then keyed, checked and
-//! swapped in as in any rebuild (docs/SCALE.md). Redshift only bulk-loads finished rows.
+//! `COPY … MANIFEST` a table into the new tables, whose rows are then moved in and
+//! checked as in any rebuild (docs/SCALE.md). Redshift only bulk-loads finished rows.
 
 use std::time::Instant;
 

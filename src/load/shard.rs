@@ -1,6 +1,6 @@
 //! Sharded loads (docs/SCALE.md). A worker (`load --shard K/N --run-id ID`) reads the
 //! objects of both trees whose keys hash to its shard, parses and checks them as client
-//! mode does, and writes them into its own tables in the tool's shard schema, then marks
+//! mode does, and writes them into its own tables in the target schema, then marks
 //! itself finished. `merge --run-id ID` gathers every shard into one run's work tables
 //! and merges them in one transaction through the incremental merge (`db::merge`), which
 //! applies the rules that look across objects, so the tables equal one load of the same
@@ -144,13 +144,11 @@ pub(super) async fn open_registry(request: &MergeRequest) -> Result<(Database, C
     Ok((database, client, sql))
 }
 
-/// The target schema and the shard registry in it. Workers that start together race to
-/// create them, and all but one fail on the catalog's unique names: those try again and
-/// find them.
+/// The target schema (`ensure_schema` looks again when it loses a race to create it) and
+/// the shard registry in it. Workers that start together race to create the registry, and
+/// all but one fail on the catalog's unique names: those try again and find it.
 async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -> Result<()> {
-    if ensure_schema(database, client, sql.target()).await.is_err() {
-        ensure_schema(database, client, sql.target()).await?;
-    }
+    ensure_schema(database, client, sql.target()).await?;
     let retries = (REGISTRY_ATTEMPTS, std::time::Duration::from_millis(50));
     database
         .run_retrying(
@@ -303,7 +301,7 @@ pub async fn merge(config: &MergeConfig) -> Result<Report> {
             );
             continue;
         };
-        let tables = database.count_rows(&main, &request.schema).await?;
+        let tables = incremental::counted_after_commit(&database, &main, &request.schema).await;
         return Ok(Report {
             mode: "client",
             target: database.label().to_string(),

@@ -8,7 +8,8 @@ use futures::TryStreamExt;
 use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
-use crate::error::Result;
+use crate::db::cancel::interrupted_by;
+use crate::error::{Error, Result};
 use crate::parse::{BadRecord, Record};
 use crate::report::SourceSummary;
 use crate::source::{Apply, Listed, Source, SourceUri};
@@ -58,6 +59,10 @@ where
         make,
     );
     while let Some(piece) = pieces.try_next().await? {
+        // A signal stops reading at once: the load's failure path then rolls back.
+        if let Some(signal) = interrupted_by() {
+            return Err(Error::Interrupted { signal });
+        }
         let (records, bad, value) = piece.value;
         summary.bytes += piece.bytes;
         summary.objects += u64::from(piece.last);

@@ -1,4 +1,4 @@
-//! Where rows go: new tables built apart (a staging schema, or private names) and swapped
+//! Where rows go: new tables built apart (under a load's private names) and moved
 //! in at the end ([`staging`]); client mode's rows arrive in multi-row INSERTs ([`insert`]),
 //! as one array per column ([`arrays`]), bind parameters or, on Redshift, SQL literals
 //! ([`literal`]); copy mode's raw records
@@ -16,8 +16,8 @@ pub mod values;
 
 use crate::db::SchemaName;
 
-/// Where a load writes its tables: a schema, and a prefix on each table's name (on
-/// Redshift, a load's private names in the target schema; elsewhere none).
+/// Where a load writes its tables: a schema, and a prefix on each table's name (a load's
+/// private names in the target schema; none for the five tables themselves).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableSet {
     pub schema: SchemaName,

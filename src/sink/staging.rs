@@ -185,8 +185,13 @@ pub async fn ensure_schema(
         staging_sql::SCHEMA_EXISTS,
         &[("schema_name", &Literals::REDSHIFT.quote(schema.as_str()))],
     );
-    let step = "look for the target schema";
-    if crate::db::number_at(&database.text_rows(client, step, &exists).await?, 0) == Some(1) {
+    let look = async || -> Result<bool, TargetError> {
+        let rows = database
+            .text_rows(client, "look for the target schema", &exists)
+            .await?;
+        Ok(crate::db::number_at(&rows, 0) == Some(1))
+    };
+    if look().await? {
         return Ok(());
     }
     let create = format!("CREATE SCHEMA {};", schema.quoted());
@@ -195,7 +200,11 @@ pub async fn ensure_schema(
          database needs an administrator to run CREATE SCHEMA {schema}; GRANT USAGE, CREATE \
          ON SCHEMA {schema} TO the loader: docs/SECURITY.md)"
     );
-    database.run(client, &step, &create).await
+    match database.run(client, &step, &create).await {
+        // Another load made it meanwhile.
+        Err(_) if look().await? => Ok(()),
+        done => done,
+    }
 }
 
 /// Drops what killed loads into `target` left behind. Best effort: what it cannot drop

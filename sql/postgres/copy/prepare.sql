@@ -1,5 +1,5 @@
 -- Copy mode, step 1: raw staging tables (one record's JSON text a row) and the functions that
--- check and coerce records in SQL, all in the load's private staging schema.
+-- check and coerce records in SQL, all under the load's private names in the target schema.
 CREATE TABLE {staging}raw_songs (object text, object_rank integer, line integer, record text);
 CREATE TABLE {staging}raw_events (object text, object_rank integer, line integer, record text);
 

@@ -66,7 +66,7 @@ SELECT start_time, extract(hour FROM start_time)::integer, extract(day FROM star
        extract(year FROM start_time)::integer, extract(dow FROM start_time)::integer
 FROM (SELECT DISTINCT start_time FROM {staging}songplays) distinct_times;
 
--- Only the five tables move into the target schema.
+-- Only the five tables' rows move into the target's tables.
 DROP TABLE {staging}songs_typed, {staging}events_typed, {staging}raw_songs, {staging}raw_events;
 DROP FUNCTION {staging}record_problem(text), {staging}coerce(json, text, text),
     {staging}ms_to_timestamp(bigint);

@@ -1,5 +1,5 @@
--- Sharded loads (docs/SCALE.md): each worker's rows wait in its own tables in the tool's
--- shard schema until `merge` takes them all in one transaction. A row in `finished` says a
+-- Sharded loads (docs/SCALE.md): each worker's rows wait in its own tables in the target
+-- schema until `merge` takes them all in one transaction. A row in `finished` says a
 -- shard's tables are whole; a row in `merged` says a run is in the tables and its id is
 -- spent. `{text}` is the dialect's text type.
 CREATE TABLE IF NOT EXISTS {shards}finished (
