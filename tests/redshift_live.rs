@@ -138,7 +138,10 @@ async fn a_least_privilege_loader_keeps_readers_grants_and_views_on_redshift() {
          ALTER DEFAULT PRIVILEGES FOR USER sparkify_live_loader IN SCHEMA sparkify_live_grants
              GRANT SELECT ON TABLES TO sparkify_live_reader;"
     );
-    admin.run(&client, "set up the roles", &setup).await.unwrap();
+    admin
+        .run(&client, "set up the roles", &setup)
+        .await
+        .unwrap();
     let as_user = |user: &str| {
         let (_, rest) = url.split_once("://").unwrap();
         let (_, host) = rest.rsplit_once('@').unwrap();
@@ -170,7 +173,11 @@ async fn a_least_privilege_loader_keeps_readers_grants_and_views_on_redshift() {
     .unwrap();
     let reading = reader.connect().await.unwrap();
     let rows = reader
-        .text_rows(&reading, "read the view", "SELECT n FROM sparkify_live_grants.plays")
+        .text_rows(
+            &reading,
+            "read the view",
+            "SELECT n FROM sparkify_live_grants.plays",
+        )
         .await
         .unwrap();
     assert_eq!(rows, [[Some(CLASSIC.songplays.to_string())]]);

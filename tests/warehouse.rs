@@ -218,6 +218,14 @@ async fn a_missing_schema_names_what_the_administrator_must_do() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
+/// A warehouse with the tiny fixture loaded, and the two trees the reader tests alternate.
+async fn loaded_warehouse() -> (Warehouse, [String; 2], [String; 2]) {
+    let warehouse = Warehouse::new(&["wh"]).await;
+    let (tiny, sample) = (trees(&tiny()), trees(&fixtures().join("sample")));
+    warehouse.ok(&load_args(&tiny, &[]));
+    (warehouse, tiny, sample)
+}
+
 /// What readers and dashboards hold on the five tables: the reader's grants (given by
 /// default privileges), the loader's comment, the tables themselves (their oids), and
 /// the reader's ordinary and materialized views.
@@ -241,9 +249,7 @@ async fn readers_hold(warehouse: &Warehouse) -> Vec<String> {
 /// it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_grants_and_views_survive_three_loads_of_every_route() {
-    let warehouse = Warehouse::new(&["wh"]).await;
-    let (tiny, sample) = (trees(&tiny()), trees(&fixtures().join("sample")));
-    warehouse.ok(&load_args(&tiny, &[]));
+    let (warehouse, tiny, sample) = loaded_warehouse().await;
     connect(&warehouse.loader)
         .await
         .batch_execute("COMMENT ON TABLE wh.songplays IS 'one row per play'")
@@ -354,9 +360,7 @@ fn log_files(root: &Path) -> Vec<std::path::PathBuf> {
 /// loads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_in_a_loop_sees_only_whole_loads_through_five_rebuilds() {
-    let warehouse = Warehouse::new(&["wh"]).await;
-    let (tiny, sample) = (trees(&tiny()), trees(&fixtures().join("sample")));
-    warehouse.ok(&load_args(&tiny, &[]));
+    let (warehouse, tiny, sample) = loaded_warehouse().await;
     connect(&warehouse.reader)
         .await
         .batch_execute("CREATE VIEW analyst.plays AS SELECT count(*) AS n FROM wh.songplays")

@@ -301,7 +301,6 @@ impl LoadConfig {
     }
 
     /// Whether the load only prints its statements.
-
     pub fn dry_run(&self) -> bool {
         self.request.copy.dry_run
     }

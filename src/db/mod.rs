@@ -15,8 +15,8 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use schema::{
-    run_prefix, shard_prefix, SchemaName, MAX_SCHEMA_LEN, RESERVED,
-    SHARD_REGISTRY_PREFIX, STATE_PREFIX,
+    run_prefix, shard_prefix, SchemaName, MAX_SCHEMA_LEN, RESERVED, SHARD_REGISTRY_PREFIX,
+    STATE_PREFIX,
 };
 pub use sql::{render, DialectSql};
 

@@ -157,6 +157,25 @@ pub async fn schemas(url: &str) -> Vec<String> {
     texts(url, "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1").await
 }
 
+/// The tables a finished load leaves in its schema: the five and the manifest.
+pub const LOADED_TABLES: [&str; 6] = [
+    "artists",
+    "songplays",
+    "songs",
+    "sparkify_load_state_objects",
+    "time",
+    "users",
+];
+
+/// The tables of `schema`, by name.
+pub async fn tables_in(url: &str, schema: &str) -> Vec<String> {
+    texts(
+        url,
+        &format!("SELECT tablename::text FROM pg_tables WHERE schemaname = '{schema}' ORDER BY 1"),
+    )
+    .await
+}
+
 /// The first column of every row a query gives, as text.
 pub async fn texts(url: &str, sql: &str) -> Vec<String> {
     let client = connect(url).await;
