@@ -504,6 +504,44 @@ async fn empty_or_swapped_trees_change_nothing() {
     assert_eq!(warehouse.counts().await, [0, 0, SAMPLE[2], SAMPLE[3], 0]);
 }
 
+/// A foreign key from a user's table to one of the five refuses every load with a sentence
+/// naming it, before anything changes: a rebuild's `DELETE` would cascade into its rows.
+#[tokio::test]
+async fn a_foreign_key_to_the_five_tables_refuses_the_load() {
+    let warehouse = Warehouse::new(&["wh"]).await;
+    let tiny = trees(&tiny());
+    warehouse.ok(&load_args(&tiny, &[]));
+    connect(&warehouse.admin)
+        .await
+        .batch_execute(
+            "CREATE TABLE analyst.favourites (user_id integer \
+                 REFERENCES wh.users (user_id) ON DELETE CASCADE);
+             INSERT INTO analyst.favourites VALUES (10);",
+        )
+        .await
+        .unwrap();
+    for route in [&[][..], &["--full"], &["--mode", "copy"]] {
+        let out = warehouse.run(&load_args(&tiny, route));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{route:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "analyst.favourites (constraint favourites_user_id_fkey) references wh.users"
+            ),
+            "{stderr}"
+        );
+        assert_eq!(dump_all(&warehouse.admin, "wh").await, expected_tiny_all());
+        assert_eq!(
+            texts(
+                &warehouse.admin,
+                "SELECT user_id::text FROM analyst.favourites"
+            )
+            .await,
+            ["10"]
+        );
+    }
+}
+
 /// A generated tree whose load takes a few seconds here.
 fn big_tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
