@@ -179,14 +179,7 @@ async fn a_loader_with_only_its_schema_grants_runs_every_command() {
     .await;
     let mut expected = Vec::new();
     for schema in ["pa", "pb", "wh"] {
-        for table in [
-            "artists",
-            "songplays",
-            "songs",
-            "sparkify_load_state_objects",
-            "time",
-            "users",
-        ] {
+        for table in LOADED_TABLES {
             expected.push(format!("{schema}.{table}"));
         }
     }
