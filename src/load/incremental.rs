@@ -296,7 +296,7 @@ impl Found {
 }
 
 /// A schema that holds some of the five tables but not all: no load guesses what to do.
-fn partial_star_schema(schema: &SchemaName, found: u64) -> Error {
+pub(super) fn partial_star_schema(schema: &SchemaName, found: u64) -> Error {
     Error::Manifest(format!(
         "schema {schema} holds {found} of the five star schema tables; drop them or load \
          into another --schema"

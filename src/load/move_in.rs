@@ -186,6 +186,9 @@ pub(super) fn refuse_emptied(
 /// before and after the move, which the runner compares.
 pub(super) const LOOK_BEFORE: &str = "note which of the five tables hold rows";
 pub(super) const LOOK_AFTER: &str = "refuse to leave a table that held rows empty";
+/// The printed move-in's step that refuses a schema holding some of the five tables but
+/// not all (the `IF NOT EXISTS` that follows would fill in the rest).
+pub(super) const LOOK_AT_TABLES: &str = "look for the five tables: all of them, or none";
 /// The printed move-in's first step, which opens its transaction.
 pub(super) const BEGIN: &str = "begin the move-in";
 
@@ -200,6 +203,7 @@ pub(super) fn printed(
 ) -> Vec<(&'static str, String)> {
     let mut steps = vec![
         (BEGIN, format!("BEGIN;\n{}", sql.lock())),
+        (LOOK_AT_TABLES, sql.found()),
         (
             "create the five tables where the schema has none",
             sql.create_star_tables()

@@ -5,14 +5,15 @@
 
 use std::time::Instant;
 
-use super::move_in::{self, LOOK_AFTER, LOOK_BEFORE};
+use super::incremental;
+use super::move_in::{self, LOOK_AFTER, LOOK_AT_TABLES, LOOK_BEFORE};
 use super::rejects::Rejects;
 use super::Loaded;
 use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, RedshiftCopySources};
 use crate::db::merge::MergeSql;
 use crate::db::sql::{redshift_copy, REDSHIFT};
-use crate::db::{render, run_prefix, Database, SchemaName};
+use crate::db::{number_at, render, run_prefix, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary, TableCounts};
@@ -177,6 +178,13 @@ pub(super) async fn load(
             COUNT_PLAYS => count_plays(&client, database, sql).await.map(|counted| {
                 run = Some(counted);
             }),
+            LOOK_AT_TABLES => match database.text_rows(&client, step, sql).await {
+                Ok(rows) => match number_at(&rows, 0).unwrap_or(0) {
+                    0 | 5 => Ok(()),
+                    found => Err(incremental::partial_star_schema(plan.target, found)),
+                },
+                Err(err) => Err(err.into()),
+            },
             LOOK_BEFORE => database
                 .text_rows(&client, step, sql)
                 .await

@@ -263,7 +263,21 @@ DROP TABLE "dwh".sparkify_load_run_r1_song_matches, "dwh".sparkify_load_run_r1_s
 BEGIN;
 LOCK "dwh".sparkify_load_lock;
 
--- 14. create the five tables where the schema has none
+-- 14. look for the five tables: all of them, or none
+-- What exists in the target: how many of the five tables, whether the manifest does, and
+-- whether the merge's other state does (a rebuild keeps the manifest, not that state).
+-- From pg_class, which lists every table to every user in both dialects, where
+-- information_schema.tables hides the tables a user holds no privilege on.
+SELECT
+    (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'dwh' AND c.relkind = 'r'
+       AND c.relname IN ('songplays', 'users', 'songs', 'artists', 'time')),
+    (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'dwh' AND c.relkind = 'r' AND c.relname = 'sparkify_load_state_objects'),
+    (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'dwh' AND c.relkind = 'r' AND c.relname = 'sparkify_load_state_song_records');
+
+-- 15. create the five tables where the schema has none
 -- The star schema for Redshift. Every text column is VARCHAR(65535), Redshift's widest: its
 -- lengths count bytes and the contract bounds no text, so a record whose text does not fit
 -- is a bad record on Redshift, in both modes (docs/SPEC-DECISIONS.md). Keys are declared
@@ -319,7 +333,7 @@ CREATE TABLE IF NOT EXISTS "dwh".time (
     PRIMARY KEY (start_time)
 ) DISTSTYLE ALL SORTKEY (start_time);
 
--- 15. note which of the five tables hold rows
+-- 16. note which of the five tables hold rows
 -- Whether each of the five tables holds a row (1) or none (0), in the order songplays,
 -- users, songs, artists, time: taken before and after a load changes them, inside its
 -- transaction, so that no load silently empties a table that had rows.
@@ -329,7 +343,7 @@ SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".songplays LIMIT 1) AS held),
        (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".artists LIMIT 1) AS held),
        (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".time LIMIT 1) AS held);
 
--- 16. move the new rows in
+-- 17. move the new rows in
 -- A rebuild's rows replace the rows of the five tables, inside the one transaction that
 -- also writes the manifest and runs the quality gate (src/load/mod.rs). The tables are
 -- never dropped or renamed, so their grants, owner, comments and dependent views
@@ -358,7 +372,7 @@ SELECT start_time, hour, day, week, month, year, weekday FROM "dwh".sparkify_loa
 -- no incremental run merges objects these tables already hold; one then asks for --full.
 DROP TABLE IF EXISTS "dwh".sparkify_load_state_objects, "dwh".sparkify_load_state_song_records, "dwh".sparkify_load_state_user_latest, "dwh".sparkify_load_state_plays;
 
--- 17. refuse to leave a table that held rows empty
+-- 18. refuse to leave a table that held rows empty
 -- Whether each of the five tables holds a row (1) or none (0), in the order songplays,
 -- users, songs, artists, time: taken before and after a load changes them, inside its
 -- transaction, so that no load silently empties a table that had rows.
@@ -368,7 +382,7 @@ SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".songplays LIMIT 1) AS held),
        (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".artists LIMIT 1) AS held),
        (SELECT COUNT(*) FROM (SELECT 1 FROM "dwh".time LIMIT 1) AS held);
 
--- 18. check the moved rows
+-- 19. check the moved rows
 -- songplays_key (error): no rows
 -- A table's key is present and unique: the key of each row where it is NULL, and of each
 -- key held by more than one row. The grouping is the key itself, and for a text key on
@@ -475,10 +489,10 @@ SELECT CAST(songplay_id AS VARCHAR) || ' at ' || CAST(start_time AS VARCHAR) AS 
 FROM "dwh".songplays sp
 WHERE start_time > GETDATE();
 
--- 19. commit the move-in
+-- 20. commit the move-in
 COMMIT;
 
--- 20. drop the COPY staging tables
+-- 21. drop the COPY staging tables
 -- A load's private tables, gone: after a failure, or once their rows are in. Every table
 -- any route creates under the load's prefix (`"dwh".sparkify_load_run_r1_`: the target schema and
 -- `sparkify_load_run_<run>_`) is listed; the names never match the five tables.

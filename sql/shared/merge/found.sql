@@ -9,4 +9,4 @@ SELECT
     (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = {schema_name} AND c.relkind = 'r' AND c.relname = {manifest_name}),
     (SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = {schema_name} AND c.relkind = 'r' AND c.relname = {state_name})
+     WHERE n.nspname = {schema_name} AND c.relkind = 'r' AND c.relname = {state_name});
