@@ -295,6 +295,14 @@ fn concurrent_redshift_loads_build_apart_and_move_in_in_turn() {
             begin[1].to_string(),
             "LOCK TABLE \"dwh\".sparkify_load_lock"
         );
+        // A schema holding some of the five tables is refused before IF NOT EXISTS could
+        // fill in the rest.
+        let look = step(plan, "look for the five tables: all of them, or none");
+        assert!(
+            look.contains("'songplays', 'users', 'songs', 'artists', 'time'"),
+            "{look}"
+        );
+        parse(&look);
         let moved = step(plan, "move the new rows in");
         let statements = parse(&moved);
         let deletes = statements
