@@ -572,10 +572,19 @@ async fn sigint_and_sigterm_cancel_the_load_on_the_server() {
         (libc::SIGINT, "SIGINT", 130),
         (libc::SIGTERM, "SIGTERM", 143),
     ] {
+        let report = tree.path().join(format!("{name}.json"));
         let child: Child = cli_command(None)
             .args(load_args(
                 &big,
-                &["--target", &warehouse.loader, "--schema", "wh", "-q"],
+                &[
+                    "--target",
+                    &warehouse.loader,
+                    "--schema",
+                    "wh",
+                    "-q",
+                    "--report",
+                    report.to_str().unwrap(),
+                ],
             ))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -618,6 +627,16 @@ async fn sigint_and_sigterm_cancel_the_load_on_the_server() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         assert_eq!(dump_all(&warehouse.admin, "wh").await, expected_tiny_all());
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(record["status"], "failed");
+        assert!(
+            record["error"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("interrupted by {name}")),
+            "{record}"
+        );
         let private = texts(
             &warehouse.admin,
             "SELECT tablename::text FROM pg_tables WHERE tablename LIKE 'sparkify\\_load\\_run\\_%'",

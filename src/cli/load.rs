@@ -17,16 +17,21 @@ use sparkify_load::{
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
 use super::dwh::DwhConfig;
 use super::target::resolve;
-use super::write_run_record;
+use super::{write_run_record, Runtime};
 
-/// Resolves and runs a load.
-pub(super) async fn run(args: LoadArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+/// Resolves and runs a load. Its `--report` is written here, outside the load's own
+/// future, so that a load a signal stopped has one too.
+pub(super) fn run(
+    args: LoadArgs,
+    global: &GlobalArgs,
+    runtime: &Runtime,
+) -> anyhow::Result<ExitCode> {
     let config = resolve_load(&args, global)?;
     if config.dry_run() {
-        return dry_run(&config).await;
+        return runtime.block_on(dry_run(&config));
     }
     let started_at = report::now();
-    let loaded = sparkify_load::load(&config).await;
+    let loaded = runtime.block_on(async { Ok(sparkify_load::load(&config).await?) });
     if let Some(path) = &args.report {
         write_run_record(path, config.run_id(), started_at, &loaded)?;
     }

@@ -9,7 +9,7 @@ use sparkify_load::{MergeConfig, MergeRequest};
 
 use super::args::{GlobalArgs, TargetArgs};
 use super::target::resolve;
-use super::write_run_record;
+use super::{write_run_record, Runtime};
 
 /// The merge's own flags.
 pub(super) struct MergeArgs {
@@ -21,10 +21,13 @@ pub(super) struct MergeArgs {
     pub discard: bool,
 }
 
-pub(super) async fn run(
+/// Resolves and runs a merge (or a discard); its `--report` is written outside the merge's
+/// own future, so that a merge a signal stopped has one too.
+pub(super) fn run(
     target: TargetArgs,
     args: MergeArgs,
     global: &GlobalArgs,
+    runtime: &Runtime,
 ) -> anyhow::Result<ExitCode> {
     let resolved = resolve(&target, global)?;
     let run_id = args.run_id;
@@ -38,11 +41,12 @@ pub(super) async fn run(
         allow_empty: args.allow_empty,
     })?;
     if args.discard {
-        println!("{}", sparkify_load::discard(&config).await?);
+        let discarded = runtime.block_on(async { Ok(sparkify_load::discard(&config).await?) })?;
+        println!("{discarded}");
         return Ok(ExitCode::SUCCESS);
     }
     let started_at = report::now();
-    let merged = sparkify_load::merge(&config).await;
+    let merged = runtime.block_on(async { Ok(sparkify_load::merge(&config).await?) });
     if let Some(path) = &args.report {
         write_run_record(path, &run_id, started_at, &merged)?;
     }

@@ -50,8 +50,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?,
     );
     match cli.command {
-        None => runtime.block_on(load::run(cli.load, &cli.global)),
-        Some(Command::Load { load: args, global }) => runtime.block_on(load::run(args, &global)),
+        None => load::run(cli.load, &cli.global, &runtime),
+        Some(Command::Load { load: args, global }) => load::run(args, &global, &runtime),
         Some(Command::CreateTables {
             target,
             print,
@@ -84,7 +84,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             report,
             discard,
             global,
-        }) => runtime.block_on(merge::run(
+        }) => merge::run(
             target,
             merge::MergeArgs {
                 run_id,
@@ -95,7 +95,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 discard,
             },
             &global,
-        )),
+            &runtime,
+        ),
         Some(Command::Next { target, of, global }) => {
             runtime.block_on(report::next(target, of, &global))
         }
@@ -105,13 +106,10 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// The async runtime, whose `block_on` runs a command [`interruptible`].
-struct Runtime(tokio::runtime::Runtime);
+pub(crate) struct Runtime(tokio::runtime::Runtime);
 
 impl Runtime {
-    fn block_on(
-        &self,
-        command: impl Future<Output = anyhow::Result<ExitCode>>,
-    ) -> anyhow::Result<ExitCode> {
+    fn block_on<T>(&self, command: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
         self.0.block_on(interruptible(command))
     }
 }
@@ -127,9 +125,7 @@ const WIND_DOWN: Duration = Duration::from_secs(4);
 /// drops its private tables, and the command ends with [`Error::Interrupted`] (exit 130
 /// or 143). A command that finishes despite the signal (its commit was already on its
 /// way) gives its own result.
-async fn interruptible(
-    command: impl Future<Output = anyhow::Result<ExitCode>>,
-) -> anyhow::Result<ExitCode> {
+async fn interruptible<T>(command: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
     use tokio::signal::unix::{signal, SignalKind};
     let listen = |kind| signal(kind).map_err(|e| anyhow::anyhow!("cannot listen for signals: {e}"));
     let (mut sigint, mut sigterm) = (
@@ -148,7 +144,7 @@ async fn interruptible(
         tokio::select! {
             done = &mut command => {
                 return match done {
-                    Ok(code) => Ok(code),
+                    Ok(value) => Ok(value),
                     Err(_) => Err(Error::Interrupted { signal }.into()),
                 };
             }
@@ -179,12 +175,13 @@ fn write_file(path: &Path, text: impl AsRef<[u8]>) -> Result<(), Error> {
 }
 
 /// Writes `--report FILE` for a load or merge that ended, loaded or failed (a failure
-/// after a signal is named as the interruption it is).
+/// after a signal, or a command the signal's wind-down gave up on, is named as the
+/// interruption it is).
 fn write_run_record(
     path: &Path,
     run_id: &str,
     started_at: String,
-    ended: &Result<Report, Error>,
+    ended: &anyhow::Result<Report>,
 ) -> Result<(), Error> {
     let outcome = match ended {
         Ok(report) => Ok(report),
