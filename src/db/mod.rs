@@ -167,6 +167,21 @@ impl Database {
         Ok(self.text_table(client, step, sql).await?.1)
     }
 
+    /// The first column of each of [`Database::text_rows`]' rows, NULLs left out.
+    pub async fn first_column(
+        &self,
+        client: &Client,
+        step: &str,
+        sql: &str,
+    ) -> Result<Vec<String>, TargetError> {
+        Ok(self
+            .text_rows(client, step, sql)
+            .await?
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect())
+    }
+
     /// [`Database::text_rows`] with the names of the columns.
     pub async fn text_table(
         &self,

@@ -10,6 +10,7 @@ use tokio_postgres::Client;
 use super::manifest::{
     list, read_manifest, refuse_changes, refuse_empty_listing, Manifest, TreePlan,
 };
+use super::move_in::{after_change, before_change, refuse_rebuilt_empty};
 use super::rejects::Rejects;
 use super::{client, copy, Loaded};
 use crate::check::{CheckFile, RunCounts, Scope};
@@ -99,10 +100,16 @@ async fn run(
         refuse_empty_listing("--song-data", &request.song_data, &song_listing)?;
         refuse_empty_listing("--log-data", &request.log_data, &log_listing)?;
     }
-    let mut song_plan = TreePlan::of("song", song_listing.clone(), &manifest);
-    let mut log_plan = TreePlan::of("log", log_listing.clone(), &manifest);
+    // After a rebuild, which keeps the manifest but not the merge's state, a run with
+    // anything new reads every object once, as --full does; the listings are kept for that
+    // second plan only then.
+    let rebuilds_state = !full && found.lacks_state();
+    let keep = |listing: &Vec<_>| rebuilds_state.then(|| listing.clone());
+    let (song_again, log_again) = (keep(&song_listing), keep(&log_listing));
+    let mut song_plan = TreePlan::of("song", song_listing, &manifest);
+    let mut log_plan = TreePlan::of("log", log_listing, &manifest);
     refuse_changes(&[(&song_plan, songs), (&log_plan, logs)])?;
-    let full = if !full && found.lacks_state() {
+    if let (Some(song_listing), Some(log_listing)) = (song_again, log_again) {
         if song_plan.new.is_empty() && log_plan.new.is_empty() {
             // Nothing new: the rebuild's tables and manifest stand as they are.
             return nothing_new(staging, request, (&song_plan, &log_plan), started).await;
@@ -115,10 +122,8 @@ async fn run(
         );
         song_plan = TreePlan::of("song", song_listing, &Manifest::new());
         log_plan = TreePlan::of("log", log_listing, &Manifest::new());
-        true
-    } else {
-        full
-    };
+    }
+    let full = full || rebuilds_state;
     stages.push(stage("list and compare", started.elapsed()));
     tracing::info!(
         new_song_objects = song_plan.new.len(),
@@ -352,8 +357,7 @@ pub(super) async fn commit(
         let before = if plan.create_tables {
             Vec::new()
         } else {
-            super::move_in::refuse_foreign_keys(database, client, merge).await?;
-            super::move_in::nonempty(database, client, merge).await?
+            before_change(database, client, merge).await?
         };
         database
             .run(
@@ -392,10 +396,10 @@ pub(super) async fn commit(
                 .run(client, "finish the merge", &plan.epilogue)
                 .await?;
         }
-        let after = super::move_in::nonempty(database, client, merge).await?;
-        super::move_in::refuse_emptied((target, plan.allow_empty), &before, &after)?;
+        let after =
+            after_change(database, client, merge, (target, plan.allow_empty), &before).await?;
         if (plan.full || plan.create_tables) && !plan.allow_empty {
-            super::move_in::refuse_rebuilt_empty(target, &after)?;
+            refuse_rebuilt_empty(target, &after)?;
         }
         let target = TableSet::plain(target.clone());
         let scope = Scope::PlaysAfter(expected.1);

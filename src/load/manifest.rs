@@ -166,10 +166,11 @@ pub(super) fn refuse_empty_listing(flag: &str, uri: &SourceUri, listing: &[Entry
     if listing.iter().any(|entry| is_object_key(&entry.key)) {
         return Ok(());
     }
-    Err(Error::Refused(format!(
-        "{flag} {uri} holds no .json object; nothing was changed. Check the path, or pass \
-         --allow-empty to load it as it is"
-    )))
+    Err(super::move_in::wrong_tree(
+        flag,
+        uri,
+        "holds no .json object",
+    ))
 }
 
 /// The whole listing of a tree.

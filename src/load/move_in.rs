@@ -24,14 +24,8 @@ use crate::sink::TableSet;
 /// (an empty directory, the two trees swapped): refused unless `--allow-empty`
 /// (docs/SPEC-DECISIONS.md, "No silent wipe").
 pub(super) fn refuse_empty_trees(loaded: &Loaded) -> Result<()> {
-    let refuse = |flag: &str, summary: &SourceSummary, what: &str| {
-        Err(Error::Refused(format!(
-            "{flag} {} {what}, so this load would leave tables empty; nothing was changed. \
-             Check the path (are --song-data and --log-data swapped?), or pass --allow-empty \
-             to load it as it is",
-            summary.uri
-        )))
-    };
+    let refuse =
+        |flag: &str, summary: &SourceSummary, what: &str| Err(wrong_tree(flag, &summary.uri, what));
     let (songs, logs, tables) = (&loaded.songs, &loaded.logs, &loaded.tables);
     if songs.objects == 0 {
         return refuse("--song-data", songs, "holds no .json object");
@@ -51,6 +45,16 @@ pub(super) fn refuse_empty_trees(loaded: &Loaded) -> Result<()> {
         return refuse("--log-data", logs, &what);
     }
     Ok(())
+}
+
+/// The refusal of a tree (`flag` names which) that `what` says is empty of what it should
+/// hold, for every route that checks one.
+pub(super) fn wrong_tree(flag: &str, uri: &dyn std::fmt::Display, what: &str) -> Error {
+    Error::Refused(format!(
+        "{flag} {uri} {what}, so this load would leave tables empty; nothing was changed. \
+         Check the path (are --song-data and --log-data swapped?), or pass --allow-empty to \
+         load it as it is"
+    ))
 }
 
 /// The move-in transaction: under the schema's lock, the five tables are created if the
@@ -77,13 +81,12 @@ pub(super) async fn run(
                 .run(client, "create the five tables", &sql.create_star_tables())
                 .await?;
         }
-        refuse_foreign_keys(database, client, &sql).await?;
-        let before = nonempty(database, client, &sql).await?;
+        let before = before_change(database, client, &sql).await?;
         database
             .run(client, "move the new rows in", &sql.move_in(true))
             .await?;
-        let after = nonempty(database, client, &sql).await?;
-        refuse_emptied((target, config.request.allow_empty), &before, &after)?;
+        let allow_empty = config.request.allow_empty;
+        after_change(database, client, &sql, (target, allow_empty), &before).await?;
         let moved = stage("move in", started.elapsed());
         let tables = TableSet::plain(target.clone());
         let gated = super::gate(
@@ -99,24 +102,41 @@ pub(super) async fn run(
     database.transaction(client, "the move-in", work).await
 }
 
-/// Refuses to change the five tables' rows while a foreign key points at them: the
-/// `DELETE` would cascade into, or null, the rows of the table that holds it.
-pub(super) async fn refuse_foreign_keys(
+/// What every load that changes the five tables' rows (a move-in, a merge) does first,
+/// inside its transaction: refuses while a foreign key points at them, and notes which
+/// hold rows, for [`after_change`].
+pub(super) async fn before_change(
     database: &Database,
     client: &Client,
     sql: &MergeSql,
-) -> Result<()> {
+) -> Result<Vec<String>> {
+    refuse_foreign_keys(database, client, sql).await?;
+    nonempty(database, client, sql).await
+}
+
+/// What every such load does once its rows are in: refuses to have emptied a table that
+/// held rows before (unless `--allow-empty`); gives the tables that hold rows now.
+pub(super) async fn after_change(
+    database: &Database,
+    client: &Client,
+    sql: &MergeSql,
+    target: (&SchemaName, bool),
+    before: &[String],
+) -> Result<Vec<String>> {
+    let after = nonempty(database, client, sql).await?;
+    refuse_emptied(target, before, &after)?;
+    Ok(after)
+}
+
+/// Refuses to change the five tables' rows while a foreign key points at them: the
+/// `DELETE` would cascade into, or null, the rows of the table that holds it.
+async fn refuse_foreign_keys(database: &Database, client: &Client, sql: &MergeSql) -> Result<()> {
     let query = sql.referencing();
     if query.is_empty() {
         return Ok(());
     }
     let step = "look for foreign keys to the five tables";
-    let keys: Vec<String> = database
-        .text_rows(client, step, &query)
-        .await?
-        .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
-        .collect();
+    let keys = database.first_column(client, step, &query).await?;
     if keys.is_empty() {
         return Ok(());
     }
@@ -149,11 +169,7 @@ pub(super) fn refuse_rebuilt_empty(schema: &SchemaName, held: &[String]) -> Resu
 }
 
 /// Which of the five tables of `sql`'s target hold rows.
-pub(super) async fn nonempty(
-    database: &Database,
-    client: &Client,
-    sql: &MergeSql,
-) -> Result<Vec<String>> {
+async fn nonempty(database: &Database, client: &Client, sql: &MergeSql) -> Result<Vec<String>> {
     let rows = database
         .text_rows(client, "look for empty tables", &sql.nonempty())
         .await?;

@@ -212,17 +212,14 @@ pub async fn ensure_schema(
 pub async fn drop_leftovers(database: &Database, client: &Client, target: &SchemaName) {
     let step = "drop what killed loads left";
     let query = leftovers(database.sql(), target);
-    let drops = match database.text_rows(client, step, &query).await {
-        Ok(rows) => rows,
+    let drops = match database.first_column(client, step, &query).await {
+        Ok(drops) => drops,
         Err(err) => {
             tracing::warn!("cannot look for what killed loads left: {err}");
             return;
         }
     };
-    for drop in drops
-        .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
-    {
+    for drop in drops {
         if let Err(err) = database.run(client, step, &drop).await {
             tracing::warn!("a killed load's leftover is kept ({drop}): {err}");
         }
