@@ -51,9 +51,8 @@ pub(super) fn refuse_empty_trees(loaded: &Loaded) -> Result<()> {
 /// hold, for every route that checks one.
 pub(super) fn wrong_tree(flag: &str, uri: &dyn std::fmt::Display, what: &str) -> Error {
     Error::Refused(format!(
-        "{flag} {uri} {what}, so this load would leave tables empty; nothing was changed. \
-         Check the path (are --song-data and --log-data swapped?), or pass --allow-empty to \
-         load it as it is"
+        "{flag} {uri} {what}: nothing was changed. Check the path (are --song-data and \
+         --log-data swapped?), or pass --allow-empty to load it as it is"
     ))
 }
 
