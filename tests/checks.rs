@@ -486,3 +486,40 @@ async fn a_load_whose_gate_fails_keeps_the_old_tables() {
         .collect();
     assert!(!stages.contains(&"checks"), "{stages:?}");
 }
+
+/// `no_future_plays` compares with the current time in UTC, whatever time zone the database
+/// or the user gives a session (Redshift's GETDATE() is the session's: AWS, "GETDATE"): a
+/// play an hour ago passes under a session 12 hours behind UTC, a play an hour ahead fails.
+#[tokio::test]
+async fn no_future_plays_compares_in_utc_whatever_the_sessions_time_zone() {
+    let url = fresh_database().await;
+    load_tiny(&url).await;
+    let client = connect(&url).await;
+    client
+        .batch_execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', \
+             current_database(), 'Etc/GMT+12'); END $$",
+        )
+        .await
+        .unwrap();
+    let play_at = |offset: &str| {
+        format!(
+            "INSERT INTO time SELECT t, extract(hour FROM t), extract(day FROM t), \
+                 extract(week FROM t), extract(month FROM t), extract(year FROM t), \
+                 extract(dow FROM t) \
+             FROM (SELECT date_trunc('second', now() AT TIME ZONE 'UTC') \
+                   + interval '{offset}' AS t) moment; \
+             UPDATE songplays SET start_time = (SELECT max(start_time) FROM time) \
+             WHERE songplay_id = 6"
+        )
+    };
+    let local = connect(&url).await;
+    let zone: String = local.query_one("SHOW timezone", &[]).await.unwrap().get(0);
+    assert_eq!(zone, "Etc/GMT+12", "new sessions start 12 hours behind UTC");
+    local.batch_execute(&play_at("-1 hour")).await.unwrap();
+    let outcome = outcomes(&url, "public", None, &CheckFile::default()).await;
+    assert!(failed(&outcome).is_empty(), "{:?}", failed(&outcome));
+    local.batch_execute(&play_at("1 hour")).await.unwrap();
+    let outcome = outcomes(&url, "public", None, &CheckFile::default()).await;
+    assert_eq!(failed(&outcome), ["no_future_plays"]);
+}

@@ -229,7 +229,7 @@ fn create_tables_prints_each_dialects_ddl() {
     );
     let ddl = text(&out).0;
     assert!(
-        ddl.contains(") DISTSTYLE AUTO SORTKEY (start_time);")
+        ddl.contains(") DISTKEY (start_time) SORTKEY (start_time);")
             && ddl.contains(") DISTSTYLE ALL SORTKEY (user_id);"),
         "{ddl}"
     );

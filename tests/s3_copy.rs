@@ -33,7 +33,9 @@ fn doubles() -> Vec<Option<f64>> {
         Some(-0.0),
         Some(0.0),
         Some(1e300),
-        Some(-5e-324),
+        // The smallest normal double: a subnormal never reaches a Redshift row (a record
+        // holding one is bad there: docs/SPEC-DECISIONS.md).
+        Some(-f64::MIN_POSITIVE),
         Some(f64::MAX),
         Some(0.1 + 0.2),
         Some(655.77751),

@@ -294,14 +294,13 @@ async fn a_killed_worker_restarted_gives_the_same_result() {
     )
     .unwrap();
     let expected = one_load(dir.path(), &url, "expected").await;
+    // Killed inside its transaction: held there first, as a slow worker would be.
+    let holder = hold_shard_tables(&url, "target", "restart").await;
     let mut killed = worker(dir.path(), &url, "target", "0/2", "restart");
-    std::thread::sleep(Duration::from_millis(700));
-    assert!(
-        killed.try_wait().unwrap().is_none(),
-        "the worker finished before it could be killed: give it more data"
-    );
+    held_worker(&url).await;
     killed.kill().unwrap();
     killed.wait().unwrap();
+    holder.batch_execute("ROLLBACK").await.unwrap();
     let refused = merge(&url, "target", "restart");
     assert_eq!(
         refused.status.code(),
@@ -348,4 +347,82 @@ async fn shard_auto_reads_the_job_runners_index() {
     }
     assert!(merge(&url, "target", "auto").status.success());
     assert_eq!(dump_all(&url, "target").await, expected);
+}
+
+/// Holds shard 0 of run `run` inside its transaction: another session creates, and does not
+/// commit, a table of the name the worker creates first, so the worker waits there. The
+/// session rolls back to let it go on.
+async fn hold_shard_tables(url: &str, schema: &str, run: &str) -> tokio_postgres::Client {
+    let holder = connect(url).await;
+    holder
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    holder
+        .batch_execute(&format!(
+            "BEGIN; CREATE TABLE {schema}.sparkify_load_shard_{run}_0_new_objects (x integer)"
+        ))
+        .await
+        .unwrap();
+    holder
+}
+
+/// The backend of the worker held by `hold_shard_tables`, once it waits there.
+async fn held_worker(url: &str) -> i32 {
+    let watcher = connect(url).await;
+    for _ in 0..600 {
+        // Only the held worker can wait on a lock: on the holder's table.
+        let row = watcher
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap();
+        if let Some(row) = row {
+            return row.get(0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the worker never reached its shard's tables");
+}
+
+/// Workers share one table, the registry of finished shards; Redshift holds a table's write
+/// lock until the commit, so a worker that wrote it inside its long transaction would make
+/// every other worker wait (docs/REDSHIFT.md rule 27). Worker 0 is held inside its
+/// transaction (another session is creating a table of the same name): it holds no lock on
+/// the registry, and worker 1 runs from start to finish meanwhile.
+#[tokio::test]
+async fn a_worker_inside_its_transaction_holds_nothing_another_worker_writes() {
+    let url = fresh_database().await;
+    let root = tiny();
+    let holder = hold_shard_tables(&url, "held", "r").await;
+    let first = worker(&root, &url, "held", "0/2", "r");
+    let held_pid = held_worker(&url).await;
+    let watcher = connect(&url).await;
+    let registry_locks: Vec<String> = watcher
+        .query(
+            "SELECT c.relname::text || ' ' || l.mode FROM pg_locks l \
+             JOIN pg_class c ON c.oid = l.relation \
+             WHERE l.pid = $1 AND c.relname LIKE 'sparkify\\_load\\_shards\\_%'",
+            &[&held_pid],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(registry_locks, Vec::<String>::new());
+    // The other worker of the run, start to finish, while worker 0 is held.
+    succeeded(worker(&root, &url, "held", "1/2", "r"));
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    succeeded(first);
+    let merged = merge(&url, "held", "r");
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let songplays = texts(&url, "SELECT count(*)::text FROM held.songplays").await;
+    assert_eq!(songplays, vec!["11"]);
 }

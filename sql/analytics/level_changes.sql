@@ -17,9 +17,11 @@ changes AS (
     SELECT
         user_id,
         max(first_level) AS first_level,
-        sum(CASE WHEN previous_level = 'free' AND level = 'paid' THEN 1 ELSE 0 END) AS upgrades,
-        sum(CASE WHEN previous_level = 'paid' AND level = 'free' THEN 1 ELSE 0 END) AS downgrades,
-        min(CASE WHEN previous_level <> level THEN start_time END) AS first_change
+        sum(CASE WHEN previous_level{exact} = 'free'{exact} AND level{exact} = 'paid'{exact}
+            THEN 1 ELSE 0 END) AS upgrades,
+        sum(CASE WHEN previous_level{exact} = 'paid'{exact} AND level{exact} = 'free'{exact}
+            THEN 1 ELSE 0 END) AS downgrades,
+        min(CASE WHEN previous_level{exact} <> level{exact} THEN start_time END) AS first_change
     FROM plays
     GROUP BY user_id
 )

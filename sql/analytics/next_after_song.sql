@@ -17,9 +17,11 @@ SELECT
     count(*) AS times,
     count(DISTINCT o.user_id) AS listeners
 FROM ordered o
-JOIN {schema}.songs s ON s.song_id = o.next_song_id
-LEFT JOIN {schema}.artists a ON a.artist_id = s.artist_id
-WHERE o.song_id = {param}
-GROUP BY s.song_id, s.title, a.name
-ORDER BY times DESC, listeners DESC, s.title, s.song_id
+JOIN {schema}.songs s
+    ON s.song_id = o.next_song_id AND octet_length(s.song_id) = octet_length(o.next_song_id)
+LEFT JOIN {schema}.artists a
+    ON a.artist_id = s.artist_id AND octet_length(a.artist_id) = octet_length(s.artist_id)
+WHERE o.song_id{exact} = {param}{exact}
+GROUP BY s.song_id, s.song_id{exact}, s.title, s.title{exact}, a.name, a.name{exact}
+ORDER BY times DESC, listeners DESC, s.title{order}, s.song_id{order}
 LIMIT 10

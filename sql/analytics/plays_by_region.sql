@@ -20,5 +20,5 @@ SELECT
     CAST(round(100.0 * count(*) / max(total.plays), 1) AS double precision) AS share_pct
 FROM located l
 CROSS JOIN total
-GROUP BY l.region
-ORDER BY plays DESC, l.region
+GROUP BY l.region, l.region{exact}
+ORDER BY plays DESC, l.region{order}

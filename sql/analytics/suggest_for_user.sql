@@ -4,17 +4,17 @@
 -- of the overlaps of the neighbours who played it. Highest score first; ties go to more
 -- neighbours, then the title, then the song id.
 WITH heard AS (
-    SELECT DISTINCT user_id, song_id
+    SELECT DISTINCT user_id, song_id, song_id{exact} AS song_key
     FROM {schema}.songplays
     WHERE song_id IS NOT NULL
 ),
 mine AS (
-    SELECT song_id FROM heard WHERE user_id = {param}
+    SELECT song_id, song_key FROM heard WHERE user_id = {param}
 ),
 neighbours AS (
     SELECT h.user_id, count(*) AS overlap
     FROM heard h
-    JOIN mine m ON m.song_id = h.song_id
+    JOIN mine m ON m.song_id = h.song_id AND octet_length(m.song_id) = octet_length(h.song_id)
     WHERE h.user_id <> {param}
     GROUP BY h.user_id
 ),
@@ -22,8 +22,8 @@ candidates AS (
     SELECT h.song_id, CAST(sum(n.overlap) AS bigint) AS score, count(*) AS neighbours
     FROM heard h
     JOIN neighbours n ON n.user_id = h.user_id
-    WHERE h.song_id NOT IN (SELECT song_id FROM mine)
-    GROUP BY h.song_id
+    WHERE h.song_key NOT IN (SELECT song_key FROM mine)
+    GROUP BY h.song_id, h.song_id{exact}
 )
 SELECT
     s.song_id,
@@ -32,7 +32,9 @@ SELECT
     c.score,
     c.neighbours
 FROM candidates c
-JOIN {schema}.songs s ON s.song_id = c.song_id
-LEFT JOIN {schema}.artists a ON a.artist_id = s.artist_id
-ORDER BY c.score DESC, c.neighbours DESC, s.title, s.song_id
+JOIN {schema}.songs s
+    ON s.song_id = c.song_id AND octet_length(s.song_id) = octet_length(c.song_id)
+LEFT JOIN {schema}.artists a
+    ON a.artist_id = s.artist_id AND octet_length(a.artist_id) = octet_length(s.artist_id)
+ORDER BY c.score DESC, c.neighbours DESC, s.title{order}, s.song_id{order}
 LIMIT 10

@@ -5,9 +5,10 @@ SELECT
     a.name AS artist,
     count(*) AS plays,
     count(DISTINCT p.user_id) AS listeners,
-    count(DISTINCT p.song_id) AS songs_played
+    count(DISTINCT p.song_id{exact}) AS songs_played
 FROM {schema}.songplays p
-JOIN {schema}.artists a ON a.artist_id = p.artist_id
-GROUP BY a.artist_id, a.name
-ORDER BY plays DESC, a.name, a.artist_id
+JOIN {schema}.artists a
+    ON a.artist_id = p.artist_id AND octet_length(a.artist_id) = octet_length(p.artist_id)
+GROUP BY a.artist_id, a.artist_id{exact}, a.name, a.name{exact}
+ORDER BY plays DESC, a.name{order}, a.artist_id{order}
 LIMIT 10

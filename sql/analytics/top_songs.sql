@@ -7,8 +7,10 @@ SELECT
     count(*) AS plays,
     count(DISTINCT p.user_id) AS listeners
 FROM {schema}.songplays p
-JOIN {schema}.songs s ON s.song_id = p.song_id
-LEFT JOIN {schema}.artists a ON a.artist_id = s.artist_id
-GROUP BY s.song_id, s.title, a.name
-ORDER BY plays DESC, s.title, s.song_id
+JOIN {schema}.songs s
+    ON s.song_id = p.song_id AND octet_length(s.song_id) = octet_length(p.song_id)
+LEFT JOIN {schema}.artists a
+    ON a.artist_id = s.artist_id AND octet_length(a.artist_id) = octet_length(s.artist_id)
+GROUP BY s.song_id, s.song_id{exact}, s.title, s.title{exact}, a.name, a.name{exact}
+ORDER BY plays DESC, s.title{order}, s.song_id{order}
 LIMIT 10

@@ -9,6 +9,7 @@ SELECT
     count(DISTINCT p.session_id) AS sessions
 FROM {schema}.songplays p
 LEFT JOIN {schema}.users u ON u.user_id = p.user_id
-GROUP BY p.user_id, u.first_name, u.last_name, u.level
+GROUP BY p.user_id, u.first_name, u.first_name{exact}, u.last_name, u.last_name{exact},
+         u.level, u.level{exact}
 ORDER BY plays DESC, p.user_id
 LIMIT 10

@@ -1,9 +1,12 @@
 -- The star schema for Redshift. Every text column is VARCHAR(65535), Redshift's widest: its
 -- lengths count bytes and the contract bounds no text, so a record whose text does not fit
 -- is a bad record on Redshift, in both modes (docs/SPEC-DECISIONS.md). Keys are declared
--- (Redshift does not enforce them); distribution and sort keys are table attributes:
--- songplays is left to Redshift (most plays match no song, so song_id would skew it), songs
--- are distributed on song_id, the small dimensions are copied to every node.
+-- (Redshift does not enforce them); distribution and sort keys are table attributes, chosen
+-- by AWS's table-design guidance (docs/REDSHIFT.md rule 13): the fact table and its largest
+-- dimension, time, are distributed on their common column, start_time (millisecond times
+-- spread evenly; most plays match no song, so song_id would put them on one slice) and
+-- sorted on it (recent plays are asked for most); songs are distributed on their unique
+-- song_id; users and artists, small and joined from both sides, are copied to every node.
 -- A load builds them in the target schema under its private names, then moves their rows
 -- into the five tables (staging/move_in.sql).
 CREATE TABLE {schema}.{new}songplays (
@@ -17,7 +20,7 @@ CREATE TABLE {schema}.{new}songplays (
     location    VARCHAR(65535),
     user_agent  VARCHAR(65535),
     PRIMARY KEY (songplay_id)
-) DISTSTYLE AUTO SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);
 CREATE TABLE {schema}.{new}users (
     user_id    INTEGER NOT NULL,
     first_name VARCHAR(65535),
@@ -51,4 +54,4 @@ CREATE TABLE {schema}.{new}time (
     year       INTEGER,
     weekday    INTEGER,
     PRIMARY KEY (start_time)
-) DISTSTYLE ALL SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);

@@ -9,7 +9,7 @@ use std::fmt;
 
 use tokio_postgres::Client;
 
-use crate::db::{render, sql, Database, SchemaName};
+use crate::db::{render, sql, Database, DialectSql, SchemaName};
 use crate::error::TargetError;
 use crate::sink::literal::Literals;
 
@@ -93,14 +93,17 @@ impl Query {
             .join(" ")
     }
 
-    /// The query's SQL for the tables in `schema`, with its parameter, if it takes one,
-    /// written as a literal.
-    pub fn sql(&self, schema: &SchemaName, param: Option<&str>) -> String {
+    /// The query's SQL in `dialect` for the tables in `schema`, with its parameter, if it
+    /// takes one, written as a literal. Text is compared, grouped and ordered byte for byte
+    /// in both dialects (`{exact}` and `{order}`: Redshift ignores trailing blanks).
+    pub fn sql(&self, dialect: &DialectSql, schema: &SchemaName, param: Option<&str>) -> String {
         render(
             self.sql,
             &[
                 ("schema", schema.as_str()),
                 ("param", param.unwrap_or("NULL")),
+                ("exact", dialect.exact_text),
+                ("order", dialect.byte_order),
             ],
         )
     }
@@ -122,7 +125,11 @@ impl Query {
             Some(Param::Int(int)) => Some(int.to_string()),
         };
         let (columns, rows) = database
-            .text_table(client, &step, &self.sql(schema, literal.as_deref()))
+            .text_table(
+                client,
+                &step,
+                &self.sql(database.sql(), schema, literal.as_deref()),
+            )
             .await?;
         Ok(Answer {
             query: *self,

@@ -189,6 +189,12 @@ async fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
     let mode = config.mode().name();
     println!("-- sparkify-load --mode {mode} on Redshift: a dry run, nothing was run.");
     println!("-- target {target}, schema {}", config.schema());
+    println!(
+        "\n-- 0. every session the load opens, first\n{}",
+        sparkify_load::db::DialectSql::of(config.dialect())
+            .session
+            .trim_end()
+    );
     for (number, (step, sql)) in plan.iter().enumerate() {
         println!("\n-- {}. {step}\n{}", number + 1, sql.trim_end());
     }

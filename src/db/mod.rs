@@ -21,6 +21,7 @@ pub use schema::{
 pub use sql::{render, DialectSql};
 
 use crate::error::{Error, TargetError};
+use crate::parse::Bounds;
 use crate::report::TableCounts;
 use crate::secret::Secret;
 
@@ -33,12 +34,17 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The most bytes a text value may have: Redshift's widest VARCHAR, which counts bytes
-    /// (the DDL gives every text column that width); PostgreSQL's text is unbounded.
-    pub fn text_limit(self) -> Option<usize> {
+    /// What the target holds: on Redshift at most 65,535 bytes of text (its widest
+    /// VARCHAR, which counts bytes; the DDL gives every text column that width) and no
+    /// subnormal double; PostgreSQL's text is unbounded and its double precision takes
+    /// subnormals (docs/SPEC-DECISIONS.md).
+    pub fn bounds(self) -> Bounds {
         match self {
-            Dialect::Postgres => None,
-            Dialect::Redshift => Some(65_535),
+            Dialect::Postgres => Bounds::default(),
+            Dialect::Redshift => Bounds {
+                text_bytes: Some(65_535),
+                normal_doubles: true,
+            },
         }
     }
 }
@@ -98,6 +104,8 @@ impl Database {
             let _ = connection.await;
         });
         cancel::register(client.cancel_token(), self.tls.clone());
+        self.run(&client, "set up the session", self.sql().session)
+            .await?;
         Ok(client)
     }
 

@@ -65,14 +65,23 @@ impl ShardSql {
         self.render(shard::REGISTRY, &[])
     }
 
-    /// Removes what an earlier attempt of shard `index` left: its registry row, its tables.
+    /// Removes the registry row an earlier attempt of shard `index` left. Run on its own,
+    /// before the shard's transaction: the registry is shared by every worker, so no worker
+    /// writes it inside its long transaction (on Redshift a write holds the table's write
+    /// lock to the commit, and the other workers would wait: docs/REDSHIFT.md rule 27).
     pub fn forget(&self, index: u32) -> String {
-        let row = self.render(shard::FORGET, &[("shard", &index.to_string())]);
-        row + &self.drop_tables(index, true)
+        self.render(shard::FORGET, &[("shard", &index.to_string())])
     }
 
-    /// Records shard `index` of `count` as finished, with what it read; the trees' URIs
-    /// are written as `literals` says.
+    /// Removes the tables an earlier attempt of shard `index` left: the first step of the
+    /// shard's transaction.
+    pub fn drop_earlier(&self, index: u32) -> String {
+        self.drop_tables(index, true)
+    }
+
+    /// Records shard `index` of `count` as finished, with what it read, replacing any row an
+    /// attempt of the same shard wrote meanwhile; the trees' URIs are written as `literals`
+    /// says. Its own short transaction, after the shard's has committed its tables.
     pub fn finish(
         &self,
         index: u32,
@@ -85,6 +94,7 @@ impl ShardSql {
         self.render(
             shard::FINISH,
             &[
+                ("forget", &self.forget(index)),
                 ("shard", &index.to_string()),
                 ("shard_count", &count.to_string()),
                 ("song_uri", &literals.quote(&record.song_uri)),

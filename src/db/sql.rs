@@ -41,8 +41,13 @@ pub struct DialectSql {
     pub exact_text: &'static str,
     /// The current time, as the manifest records it.
     pub now: &'static str,
-    /// The current time in UTC, as a timestamp without time zone.
+    /// Run first in every session the tool opens: UTC, and (PostgreSQL) exact doubles.
+    pub session: &'static str,
+    /// The current time in UTC, as a timestamp without time zone: the session's local
+    /// time, which `session` sets to UTC.
     pub utc_now: &'static str,
+    /// What makes the session print a double exactly (parity reads doubles as text).
+    pub exact_floats: &'static str,
     /// Whether the CREATE TABLE script declares the keys itself (else the add-keys scripts
     /// add them once the rows are in).
     pub keys_in_create_tables: bool,
@@ -80,7 +85,10 @@ pub static POSTGRES: DialectSql = DialectSql {
     byte_order: " COLLATE \"C\"",
     exact_text: "",
     now: "now()",
-    utc_now: "(now() AT TIME ZONE 'UTC')",
+    session: sql_file!("postgres/session.sql"),
+    utc_now: "LOCALTIMESTAMP",
+    // From PostgreSQL 12, any value above 0 prints the shortest text that reads back exactly.
+    exact_floats: "SET extra_float_digits TO 3",
     keys_in_create_tables: false,
     overriding_identity: "OVERRIDING SYSTEM VALUE",
     sync_identity: sql_file!("postgres/sync_identity.sql"),
@@ -111,7 +119,12 @@ pub static REDSHIFT: DialectSql = DialectSql {
     exact_text: " || CHR(1)",
     // CURRENT_TIMESTAMP is one of Redshift's leader-node-only functions.
     now: "GETDATE()",
+    session: sql_file!("redshift/session.sql"),
+    // GETDATE() is the session's time zone (AWS, "GETDATE"); the session is set to UTC.
     utc_now: "GETDATE()",
+    // Redshift's most, 2: 17 significant digits, which read back as the same double (AWS,
+    // "extra_float_digits"; the default 0 gives 15).
+    exact_floats: "SET extra_float_digits TO 2",
     keys_in_create_tables: true,
     overriding_identity: "",
     sync_identity: "",
@@ -454,8 +467,14 @@ mod tests {
             analytics::NEXT_AFTER_SONG,
             analytics::SUGGEST_FOR_USER,
         ];
-        for template in PARITY.iter().map(|(_, sql)| *sql).chain(analytics) {
-            render(template, &[name("schema"), name("param")]);
+        for template in PARITY.iter().map(|(_, sql)| *sql) {
+            render(template, &[name("schema")]);
+        }
+        for template in analytics {
+            render(
+                template,
+                &[name("schema"), name("param"), name("exact"), name("order")],
+            );
         }
         render(COUNTS, &[name("tables")]);
     }

@@ -165,7 +165,7 @@ async fn read_song_records(
         objects,
         bar: "songs",
         in_flight: request.concurrency,
-        text_limit: request.dialect.text_limit(),
+        bounds: request.dialect.bounds(),
     };
     let mut records: Vec<SongRecord> = Vec::new();
     let summary = tree::read(
@@ -278,7 +278,7 @@ fn events_tree<'a>(
         objects,
         bar: "events",
         in_flight: log_objects_in_flight(request.concurrency),
-        text_limit: request.dialect.text_limit(),
+        bounds: request.dialect.bounds(),
     }
 }
 

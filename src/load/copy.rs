@@ -13,6 +13,7 @@ use crate::check::RunCounts;
 use crate::config::LoadRequest;
 use crate::db::sql::postgres_copy;
 use crate::error::{Result, TargetError};
+use crate::parse::Bounds;
 use crate::parse::{BadRecord, Decoded, RawJson};
 use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::raw::{RawTable, RawWriter};
@@ -167,8 +168,8 @@ async fn copy_tree(
         objects,
         bar,
         in_flight,
-        // Raw records keep no text of their own: the SQL checks the rest.
-        text_limit: None,
+        // Raw records keep no values of their own: the SQL checks the rest.
+        bounds: Bounds::default(),
     };
     let mut writer = RawWriter::open(staging, table).await?;
     let summary = tree::read(

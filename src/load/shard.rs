@@ -46,15 +46,43 @@ pub(super) async fn load(
             config.run_id
         )));
     }
-    // The whole shard in one transaction: a killed worker leaves nothing, and two
-    // attempts of one shard at once cannot mix their rows (the second waits on the
-    // first's tables, then fails or starts clean).
+    // The registry is shared by every worker of every run: it is written only in short
+    // statements outside the shard's long transaction, so workers never wait on each other
+    // (on Redshift a write holds the table's lock until the commit).
+    database
+        .run(
+            &client,
+            "forget an earlier attempt of this shard",
+            &sql.forget(shard.index),
+        )
+        .await?;
+    // The whole shard in one transaction that writes only its own tables: a killed worker
+    // leaves nothing, and two attempts of one shard at once cannot mix their rows (the
+    // second waits on the first's tables, then fails or starts clean).
     let work = write_shard(config, database, &client, &sql, shard, rejects);
-    database.transaction(&client, "the shard", work).await
+    let (loaded, record) = database.transaction(&client, "the shard", work).await?;
+    // Its tables are whole: now the registry may say so. A worker killed just before this
+    // leaves tables no registry row names, and the merge refuses the run until the shard
+    // is run again, which drops them first (docs/SCALE.md).
+    let literals = Literals::of(database, &client).await?;
+    let finish = async {
+        database
+            .run(
+                &client,
+                "record this shard as finished",
+                &sql.finish(shard.index, shard.count, &record, &literals),
+            )
+            .await
+            .map_err(Error::from)
+    };
+    database
+        .transaction(&client, "the shard's registry row", finish)
+        .await?;
+    Ok(loaded)
 }
 
-/// Inside the shard's transaction: its tables afresh, its objects read into them, and its
-/// registry row last.
+/// Inside the shard's transaction: its tables afresh and its objects read into them; gives
+/// what the registry is to record.
 async fn write_shard(
     config: &LoadConfig,
     database: &Database,
@@ -62,7 +90,7 @@ async fn write_shard(
     sql: &ShardSql,
     shard: Shard,
     rejects: &mut Rejects,
-) -> Result<Loaded> {
+) -> Result<(Loaded, ShardRecord)> {
     let request = &config.request;
     let (songs, logs) = super::open_trees(request).await;
     let started = Instant::now();
@@ -72,7 +100,7 @@ async fn write_shard(
         .run(
             client,
             "drop what an earlier attempt of this shard left",
-            &sql.forget(shard.index),
+            &sql.drop_earlier(shard.index),
         )
         .await?;
     database
@@ -107,7 +135,6 @@ async fn write_shard(
     stages.extend(fill_stages);
     incremental::record_objects(&staging, shape, &song_plan, &log_plan).await?;
 
-    let literals = Literals::of(database, client).await?;
     let record = ShardRecord {
         song_uri: request.song_data.to_string(),
         log_uri: request.log_data.to_string(),
@@ -118,20 +145,14 @@ async fn write_shard(
         ],
         logs: [log_summary.objects, log_summary.bytes, log_summary.records],
     };
-    database
-        .run(
-            client,
-            "record this shard as finished",
-            &sql.finish(shard.index, shard.count, &record, &literals),
-        )
-        .await?;
-    Ok(Loaded {
+    let loaded = Loaded {
         tables: TableCounts::default(),
         songs: song_summary,
         logs: log_summary,
         stages,
         run: None,
-    })
+    };
+    Ok((loaded, record))
 }
 
 /// A merge's or a discard's connection to the target, with the run's SQL and the registry

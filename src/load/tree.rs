@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::db::cancel::interrupted_by;
 use crate::error::{Error, Result};
-use crate::parse::{BadRecord, Record};
+use crate::parse::{BadRecord, Bounds, Record};
 use crate::report::SourceSummary;
 use crate::source::{Apply, Listed, Source, SourceUri};
 
@@ -23,8 +23,8 @@ pub(super) struct Tree<'a> {
     pub bar: &'static str,
     /// Objects read at once.
     pub in_flight: usize,
-    /// Text longer than this many bytes makes a record bad.
-    pub text_limit: Option<usize>,
+    /// What the target holds: a record with a value beyond it is bad.
+    pub bounds: Bounds,
 }
 
 /// What a route makes of one decoded piece: its good records' count, its bad records, and
@@ -55,7 +55,7 @@ where
         tree.objects.selection(&listed),
         &bar,
         tree.in_flight,
-        tree.text_limit,
+        tree.bounds,
         make,
     );
     while let Some(piece) = pieces.try_next().await? {

@@ -59,12 +59,16 @@ impl Record for EventRecord {
         .into_iter()
         .filter_map(|(field, text)| Some((field, text?)))
     }
+
+    fn doubles(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        self.length.map(|length| ("length", length)).into_iter()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use crate::model::{EventRecord, Timestamp};
-    use crate::parse::{decode_object, BadRecord, ObjectDecoder};
+    use crate::parse::{decode_object, decode_object_within, BadRecord, Bounds, ObjectDecoder};
 
     const PLAY: &str = r#"{"artist":"Harmonia","auth":"Logged In","firstName":"Ryan","gender":"M","itemInSession":0,"lastName":"Smith","length":655.77751,"level":"free","location":"San Jose-Sunnyvale-Santa Clara, CA","method":"PUT","page":"NextSong","registration":1541016707796.0,"sessionId":583,"song":"Sehr kosmisch","status":200,"ts":1542241826796,"userAgent":"\"Mozilla\/5.0 (X11; Linux x86_64)\"","userId":"26"}"#;
 
@@ -73,21 +77,69 @@ mod tests {
         (decoded.records, decoded.bad)
     }
 
+    fn text_bytes(limit: usize) -> Bounds {
+        Bounds {
+            text_bytes: Some(limit),
+            normal_doubles: false,
+        }
+    }
+
     #[test]
     fn text_longer_than_a_bounded_target_holds_is_a_bad_record() {
         let long = "é".repeat(40);
         let line = PLAY.replace("Sehr kosmisch", &long);
         let decoded =
-            crate::parse::decode_object_within::<EventRecord>("k.json", line.as_bytes(), Some(79));
+            decode_object_within::<EventRecord>("k.json", line.as_bytes(), text_bytes(79));
         assert!(decoded.records.is_empty());
         assert_eq!(
             decoded.bad[0].reason,
             "song: 80 bytes of text, more than the target's VARCHAR(79) holds"
         );
         assert_eq!(decoded.bad[0].raw, line);
-        let fits =
-            crate::parse::decode_object_within::<EventRecord>("k.json", line.as_bytes(), Some(80));
+        let fits = decode_object_within::<EventRecord>("k.json", line.as_bytes(), text_bytes(80));
         assert_eq!(fits.records.len(), 1);
+    }
+
+    /// Redshift's DOUBLE PRECISION holds no subnormal: there such a length makes the record
+    /// bad, while the smallest normal double, zero and -0 load (docs/SPEC-DECISIONS.md).
+    #[test]
+    fn a_subnormal_double_is_a_bad_record_where_the_target_holds_none() {
+        let redshift = Bounds {
+            text_bytes: None,
+            normal_doubles: true,
+        };
+        for (length, fits_redshift) in [
+            ("5e-324", false),
+            ("-2.2250738585072e-308", false),
+            ("2.2250738585072014e-308", true),
+            ("0", true),
+            ("-0.0", true),
+            ("1e-400", false),
+        ] {
+            let line = PLAY.replace("655.77751", length);
+            let on_postgres = decode(&line);
+            let on_redshift =
+                decode_object_within::<EventRecord>("k.json", line.as_bytes(), redshift);
+            // 1e-400 rounds to zero: PostgreSQL's float8 refuses it, so both do.
+            let fits_postgres = length != "1e-400";
+            assert_eq!(on_postgres.0.len(), usize::from(fits_postgres), "{length}");
+            assert_eq!(
+                on_redshift.records.len(),
+                usize::from(fits_redshift),
+                "{length}"
+            );
+            if !fits_redshift && fits_postgres {
+                assert!(
+                    on_redshift.bad[0].reason.starts_with("length: ")
+                        && on_redshift.bad[0].reason.ends_with(
+                            "is below the smallest normal double, which Redshift's DOUBLE \
+                             PRECISION does not hold"
+                        ),
+                    "{}",
+                    on_redshift.bad[0].reason
+                );
+            }
+        }
     }
 
     #[test]
@@ -163,6 +215,70 @@ mod tests {
     }
 
     #[test]
+    fn a_line_feed_that_breaks_a_string_ends_the_bad_record_with_its_line() {
+        for newline in ["\n", "\r\n"] {
+            // The user id's string is cut by a raw line break; the rest of the record is on
+            // the next line (a number, then half a string: two more bad records), and a good
+            // play on the line after it.
+            let broken = PLAY.replacen(
+                r#""userId":"26""#,
+                &format!("\"userId\":\"2{newline}6\""),
+                1,
+            );
+            let text = [PLAY, &broken, PLAY, &broken, PLAY].join(newline);
+            let (records, bad) = decode(&text);
+            let lines: Vec<u32> = records.iter().map(|r| r.0).collect();
+            assert_eq!(lines, vec![1, 4, 7], "{newline:?}");
+            let found: Vec<(u64, &str)> = bad.iter().map(|b| (b.line, b.raw.as_str())).collect();
+            let head = &broken[..broken.find(newline).unwrap()];
+            assert_eq!(
+                found,
+                vec![
+                    (2, head),
+                    (3, "6"),
+                    (3, "\"}"),
+                    (5, head),
+                    (6, "6"),
+                    (6, "\"}")
+                ],
+                "{newline:?}"
+            );
+            assert!(
+                bad[0].reason.contains("control character"),
+                "{}",
+                bad[0].reason
+            );
+        }
+    }
+
+    #[test]
+    fn a_raw_control_character_in_a_key_makes_the_record_bad() {
+        for control in ['\u{0}', '\t', '\r', '\u{1f}'] {
+            for key in ["a{c}b", "first{c}Name"] {
+                let key = key.replace("{c}", &control.to_string());
+                let record = PLAY.replacen(r#""auth""#, &format!("\"{key}\""), 1);
+                assert!(record.contains(control), "{record:?}");
+                let (records, bad) = decode(&format!("{PLAY}\n{record}\n{PLAY}"));
+                assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3]);
+                assert_eq!(bad.len(), 1, "{key:?}");
+                assert_eq!((bad[0].line, bad[0].raw.as_str()), (2, record.as_str()));
+                assert!(
+                    bad[0].reason.contains("control character"),
+                    "{}",
+                    bad[0].reason
+                );
+            }
+        }
+        // A line feed in a key ends the record there, as in a value.
+        let record = PLAY.replacen(r#""auth""#, "\"au\nth\"", 1);
+        let (records, bad) = decode(&format!("{record}\n{PLAY}"));
+        assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3]);
+        let found: Vec<u64> = bad.iter().map(|b| b.line).collect();
+        assert_eq!(found, vec![1, 2]);
+        assert_eq!(bad[0].raw, &record[..record.find('\n').unwrap()]);
+    }
+
+    #[test]
     fn semantic_faults_reject_the_whole_record() {
         let cases = [
             (
@@ -230,20 +346,10 @@ mod tests {
         for text in &texts {
             let whole = decode_object::<EventRecord>("k", text.as_bytes());
             for size in [1, 2, 3, 5, 7, 64, 300, 4096] {
-                let mut decoder = ObjectDecoder::<EventRecord>::new("k");
-                let mut records = Vec::new();
-                let mut bad = Vec::new();
-                for chunk in text.as_bytes().chunks(size) {
-                    decoder.feed(chunk);
-                    let taken = decoder.take();
-                    records.extend(taken.records);
-                    bad.extend(taken.bad);
-                }
-                let rest = decoder.finish();
-                records.extend(rest.records);
-                bad.extend(rest.bad);
-                assert_eq!(records, whole.records, "chunks of {size}");
-                assert_eq!(bad, whole.bad, "chunks of {size}");
+                let decoder = ObjectDecoder::<EventRecord>::new("k");
+                let chunked = decoder.decode_in_chunks(text.as_bytes(), size);
+                assert_eq!(chunked.records, whole.records, "chunks of {size}");
+                assert_eq!(chunked.bad, whole.bad, "chunks of {size}");
             }
         }
     }

@@ -6,6 +6,8 @@
 //! fields a [`Record`] type names.
 
 mod coerce;
+#[cfg(test)]
+mod equivalence;
 mod event;
 mod fields;
 mod raw;
@@ -44,16 +46,45 @@ pub trait Record: Sized + Send {
     fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
         std::iter::empty()
     }
+
+    /// The record's double values, by field name, for a target whose doubles are bounded.
+    fn doubles(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        std::iter::empty()
+    }
 }
 
-/// Why a record's text does not fit a target that holds at most `limit` bytes of it.
-fn text_too_long<R: Record>(record: &R, limit: Option<usize>) -> Option<String> {
-    let limit = limit?;
-    let (field, text) = record.texts().find(|(_, text)| text.len() > limit)?;
-    Some(format!(
-        "{field}: {} bytes of text, more than the target's VARCHAR({limit}) holds",
-        text.len()
-    ))
+/// What a target holds of the values JSON can give: a record with a value beyond it is bad,
+/// found while decoding rather than by a failed INSERT or COPY of a whole batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// The most bytes a text value may have (Redshift's VARCHAR counts bytes).
+    pub text_bytes: Option<usize>,
+    /// Whether a double must be zero or normal: Redshift's DOUBLE PRECISION spans about
+    /// 1E-307 to 1E+308 (AWS, "Numeric types"), so a subnormal does not fit.
+    pub normal_doubles: bool,
+}
+
+impl Bounds {
+    /// Why a record does not fit, if it does not.
+    fn refuse<R: Record>(&self, record: &R) -> Option<String> {
+        if let Some(limit) = self.text_bytes {
+            if let Some((field, text)) = record.texts().find(|(_, text)| text.len() > limit) {
+                return Some(format!(
+                    "{field}: {} bytes of text, more than the target's VARCHAR({limit}) holds",
+                    text.len()
+                ));
+            }
+        }
+        if self.normal_doubles {
+            if let Some((field, value)) = record.doubles().find(|(_, value)| value.is_subnormal()) {
+                return Some(format!(
+                    "{field}: {value:e} is below the smallest normal double, which Redshift's \
+                     DOUBLE PRECISION does not hold"
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// A record that could not be parsed or coerced: where it is, why, and its text.
@@ -89,23 +120,22 @@ pub struct Decoded<R> {
 
 /// Decodes every record of one object held whole.
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
-    decode_object_within(key, bytes, None)
+    decode_object_within(key, bytes, Bounds::default())
 }
 
-/// Decodes every record of one object held whole, for a target that holds at most
-/// `text_limit` bytes in a text value (Redshift's VARCHAR): a record with a longer text is
-/// bad.
-pub fn decode_object_within<R: Record>(
-    key: &str,
-    bytes: &[u8],
-    text_limit: Option<usize>,
-) -> Decoded<R> {
+/// Decodes every record of one object held whole, for a target that holds values within
+/// `bounds`: a record with a value beyond them is bad.
+pub fn decode_object_within<R: Record>(key: &str, bytes: &[u8], bounds: Bounds) -> Decoded<R> {
     let mut decoded = Decoded {
         records: Vec::new(),
         bad: Vec::new(),
     };
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
-    decode_records(key, bytes, 1, true, text_limit, &mut decoded);
+    let reading = Reading {
+        bounds,
+        fast_path: true,
+    };
+    decode_records(key, bytes, 1, true, reading, &mut decoded);
     decoded
 }
 
@@ -120,9 +150,17 @@ pub struct ObjectDecoder<R> {
     first_line: u64,
     /// Whether a leading BOM has been looked for.
     started: bool,
-    /// The most bytes a text value may have, where the target bounds it.
-    text_limit: Option<usize>,
+    reading: Reading,
     decoded: Decoded<R>,
+}
+
+/// How records are read, beyond their bytes.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// What the target holds.
+    bounds: Bounds,
+    /// Whether the common flat record is read by [`scan`] rather than serde_json.
+    fast_path: bool,
 }
 
 impl<R: Record> ObjectDecoder<R> {
@@ -132,7 +170,10 @@ impl<R: Record> ObjectDecoder<R> {
             pending: Vec::new(),
             first_line: 1,
             started: false,
-            text_limit: None,
+            reading: Reading {
+                bounds: Bounds::default(),
+                fast_path: true,
+            },
             decoded: Decoded {
                 records: Vec::new(),
                 bad: Vec::new(),
@@ -140,9 +181,16 @@ impl<R: Record> ObjectDecoder<R> {
         }
     }
 
-    /// Makes a record bad whose text values are longer than `limit` bytes.
-    pub fn with_text_limit(mut self, limit: Option<usize>) -> Self {
-        self.text_limit = limit;
+    /// Makes a record bad whose values are beyond what the target holds.
+    pub fn within(mut self, bounds: Bounds) -> Self {
+        self.reading.bounds = bounds;
+        self
+    }
+
+    /// Reads every record with serde_json alone, without the fast path: the reference the
+    /// fast path is held to by the equivalence tests and the fuzz target.
+    pub fn serde_only(mut self) -> Self {
+        self.reading.fast_path = false;
         self
     }
 
@@ -187,6 +235,26 @@ impl<R: Record> ObjectDecoder<R> {
         self.decoded
     }
 
+    /// Decodes a whole object fed in chunks of `chunk` bytes, as a stream would feed it,
+    /// taking the records after each: what [`decode_object`] gives, which the equivalence
+    /// tests and the fuzz target hold it to.
+    pub fn decode_in_chunks(mut self, bytes: &[u8], chunk: usize) -> Decoded<R> {
+        let mut decoded = Decoded {
+            records: Vec::new(),
+            bad: Vec::new(),
+        };
+        let mut gather = |taken: Decoded<R>| {
+            decoded.records.extend(taken.records);
+            decoded.bad.extend(taken.bad);
+        };
+        for piece in bytes.chunks(chunk.max(1)) {
+            self.feed(piece);
+            gather(self.take());
+        }
+        gather(self.finish());
+        decoded
+    }
+
     fn decode(&mut self, last: bool) {
         if !self.started {
             if !last && self.pending.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(&self.pending) {
@@ -211,7 +279,7 @@ impl<R: Record> ObjectDecoder<R> {
             bytes,
             self.first_line,
             last,
-            self.text_limit,
+            self.reading,
             &mut self.decoded,
         );
         self.first_line += memchr::memchr_iter(b'\n', &bytes[..consumed]).count() as u64;
@@ -226,99 +294,196 @@ fn decode_records<R: Record>(
     bytes: &[u8],
     first_line: u64,
     last: bool,
-    text_limit: Option<usize>,
+    reading: Reading,
     out: &mut Decoded<R>,
 ) -> usize {
     // serde_json checks UTF-8 value by value when reading bytes; text checked once as a
     // whole (nearly always) is read without that second pass. Positions where reading
     // starts follow an LF or a whole value, so they are on character boundaries.
+    let decoding = Decoding {
+        key,
+        bytes,
+        first_line,
+        last,
+        reading,
+    };
     match std::str::from_utf8(bytes) {
-        Ok(text) => decode_with(
-            key,
-            bytes,
-            Some(text),
-            first_line,
-            last,
-            text_limit,
-            out,
-            |pos| serde_json::Deserializer::from_str(&text[pos..]),
-        ),
-        Err(_) => decode_with(key, bytes, None, first_line, last, text_limit, out, |pos| {
+        Ok(text) => decoding.decode(Some(text), out, |pos| {
+            serde_json::Deserializer::from_str(&text[pos..])
+        }),
+        Err(_) => decoding.decode(None, out, |pos| {
             serde_json::Deserializer::from_slice(&bytes[pos..])
         }),
     }
 }
 
-/// Decodes the records of `bytes` (`text`, when it is UTF-8 as a whole: then the fast path
-/// may read them); gives where the undecoded rest begins.
-#[allow(clippy::too_many_arguments)]
-fn decode_with<'a, R: Record, J: serde_json::de::Read<'a>>(
-    key: &str,
+/// One call's bytes of an object, where they start, and how they are read.
+struct Decoding<'k, 'a> {
+    key: &'k str,
     bytes: &'a [u8],
-    text: Option<&'a str>,
+    /// The line `bytes` starts on.
     first_line: u64,
+    /// Whether the object ends with `bytes`.
     last: bool,
-    text_limit: Option<usize>,
-    out: &mut Decoded<R>,
-    reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,
-) -> usize {
-    let mut lines = LineCounter::default();
-    let mut line_of = |pos: usize| first_line - 1 + lines.line_at(bytes, pos);
-    let fast_path = text.filter(|_| R::CHECKED);
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let start = skip_json_space(bytes, pos);
-        if start == bytes.len() {
-            break;
-        }
-        let line = line_of(start);
-        let found = match fast_path.and_then(|text| scan::record::<R>(text, start)) {
-            Some(found) => found,
-            None => {
-                let mut stream = reader_at(start).into_iter::<Fields<'a, R>>();
-                match stream.next() {
-                    None => break,
-                    Some(Ok(fields)) => (fields, start + stream.byte_offset()),
-                    Some(Err(err)) => {
-                        if !last && err.is_eof() {
-                            return start;
-                        }
-                        // The bad record runs from its start to the end of the line where
-                        // parsing failed; reading resumes on the next line.
-                        let error_line = line + err.line() as u64 - 1;
-                        let end = end_of_line(bytes, start, error_line.saturating_sub(line));
-                        if !last && end == bytes.len() {
-                            return start;
-                        }
-                        let reason = format!("invalid JSON: {}", describe_json_error(&err));
-                        out.bad
-                            .push(bad_record(key, line, reason, &bytes[start..end]));
-                        pos = (end + 1).min(bytes.len());
-                        continue;
-                    }
-                }
+    reading: Reading,
+}
+
+/// What reading one record at a position found.
+// Lives on the stack for one record; boxing the fields would allocate for every record.
+#[allow(clippy::large_enum_variant)]
+enum Step<'a, R> {
+    /// A whole value and where it ends.
+    Value(Fields<'a, R>, usize),
+    /// Not JSON: why, and the byte where parsing failed.
+    Broken(String, usize),
+    /// The record may go on past the end of the bytes.
+    Unfinished,
+    /// Nothing is left: serde_json found only white space (the caller skips it first, so
+    /// this is a guard).
+    End,
+}
+
+impl<'a> Decoding<'_, 'a> {
+    /// Decodes the records of the bytes (`text`, when they are UTF-8 as a whole: then the
+    /// fast path may read them); gives where the undecoded rest begins.
+    fn decode<R: Record, J: serde_json::de::Read<'a>>(
+        &self,
+        text: Option<&'a str>,
+        out: &mut Decoded<R>,
+        reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,
+    ) -> usize {
+        let bytes = self.bytes;
+        let mut lines = LineCounter::default();
+        let mut line_of = |pos: usize| self.first_line - 1 + lines.line_at(bytes, pos);
+        let fast_path = text.filter(|_| R::CHECKED && self.reading.fast_path);
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let start = skip_json_space(bytes, pos);
+            if start == bytes.len() {
+                break;
             }
-        };
-        let (fields, end) = found;
-        if !last && end == bytes.len() {
-            // A number or word may go on in the next chunk.
-            return start;
-        }
-        let text = &bytes[start..end];
-        let record =
-            fields
-                .into_record(text)
-                .and_then(|record| match text_too_long(&record, text_limit) {
+            let step = match fast_path.and_then(|text| scan::record::<R>(text, start)) {
+                Some((fields, end)) => Step::Value(fields, end),
+                None => self.parse(start, &reader_at),
+            };
+            let (fields, end) = match step {
+                Step::Value(fields, end) => (fields, end),
+                Step::Unfinished => return start,
+                Step::End => break,
+                Step::Broken(reason, failed_at) => {
+                    // The bad record ends with the line where parsing failed (an LF that
+                    // breaks a string ends it); reading resumes on the next line.
+                    let end = memchr::memchr(b'\n', &bytes[failed_at..])
+                        .map_or(bytes.len(), |at| failed_at + at);
+                    if !self.last && end == bytes.len() {
+                        return start;
+                    }
+                    let reason = format!("invalid JSON: {reason}");
+                    out.bad.push(bad_record(
+                        self.key,
+                        line_of(start),
+                        reason,
+                        &bytes[start..end],
+                    ));
+                    pos = (end + 1).min(bytes.len());
+                    continue;
+                }
+            };
+            if !self.last && end == bytes.len() {
+                // A number or word may go on in the next chunk.
+                return start;
+            }
+            let text = &bytes[start..end];
+            let record = fields.into_record(text).and_then(|record| {
+                match self.reading.bounds.refuse(&record) {
                     Some(reason) => Err(reason),
                     None => Ok(record),
-                });
-        match record {
-            Ok(record) => out.records.push((line as u32, record)),
-            Err(reason) => out.bad.push(bad_record(key, line, reason, text)),
+                }
+            });
+            let line = line_of(start);
+            match record {
+                Ok(record) => out.records.push((line as u32, record)),
+                Err(reason) => out.bad.push(bad_record(self.key, line, reason, text)),
+            }
+            pos = end;
         }
-        pos = end;
+        bytes.len()
     }
-    bytes.len()
+
+    /// Reads the value at `start` with serde_json. serde_json lets a raw control character
+    /// through in a key (it reads keys as bytes here); JSON does not, so parsing fails there
+    /// as it does in a value.
+    fn parse<R: Record, J: serde_json::de::Read<'a>>(
+        &self,
+        start: usize,
+        reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,
+    ) -> Step<'a, R> {
+        let bytes = self.bytes;
+        let mut stream = reader_at(start).into_iter::<Fields<'a, R>>();
+        match stream.next() {
+            None => Step::End,
+            Some(Ok(fields)) => {
+                let end = start + stream.byte_offset();
+                match control_in_string(bytes, start, end) {
+                    Some(at) => Step::Broken(CONTROL_IN_STRING.into(), at),
+                    None => Step::Value(fields, end),
+                }
+            }
+            Some(Err(err)) => {
+                let failed_at = failure_offset(bytes, start, &err);
+                if let Some(at) = control_in_string(bytes, start, failed_at + 1) {
+                    // Decided without waiting for the rest: the line it is on has ended.
+                    if self.last || memchr::memchr(b'\n', &bytes[at..]).is_some() {
+                        return Step::Broken(CONTROL_IN_STRING.into(), at);
+                    }
+                }
+                if err.is_eof() && !self.last {
+                    Step::Unfinished
+                } else {
+                    Step::Broken(describe_json_error(&err), failed_at)
+                }
+            }
+        }
+    }
+}
+
+/// serde_json's words for a raw control character in a string.
+const CONTROL_IN_STRING: &str = "control character (\\u0000-\\u001F) found while parsing a string";
+
+/// The byte where serde_json stopped, from its line and column counted from `start`: the
+/// column counts the failing byte itself, so column 0 is the LF that ended the line before.
+fn failure_offset(bytes: &[u8], start: usize, err: &serde_json::Error) -> usize {
+    let line_start = match err.line() {
+        0 | 1 => start,
+        line => memchr::memchr_iter(b'\n', &bytes[start..])
+            .nth(line - 2)
+            .map_or(bytes.len(), |at| start + at + 1),
+    };
+    (line_start + err.column())
+        .saturating_sub(1)
+        .clamp(start, bytes.len().saturating_sub(1))
+}
+
+/// The first raw control character inside a string of `bytes[start..end]`, which serde_json
+/// has read up to `end` (so its quotes pair as JSON's do).
+fn control_in_string(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
+    let text = &bytes[start..end.min(bytes.len())];
+    // Nearly every record is one line with no control character at all.
+    if !text.iter().any(|&c| c < 0x20) {
+        return None;
+    }
+    let mut in_string = false;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => i += 1,
+            c if c < 0x20 && in_string => return Some(start + i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn bad_record(key: &str, line: u64, reason: String, text: &[u8]) -> BadRecord {
@@ -360,20 +525,6 @@ fn trim_trailing_space(mut text: &[u8]) -> &[u8] {
         text = rest;
     }
     text
-}
-
-/// The index of the LF that ends the line `lines_down` lines below the one `start` is
-/// on, or the object's end.
-fn end_of_line(bytes: &[u8], start: usize, lines_down: u64) -> usize {
-    let mut newlines = memchr::memchr_iter(b'\n', &bytes[start..]).map(|i| start + i);
-    let mut skipped = 0;
-    loop {
-        match newlines.next() {
-            Some(at) if skipped == lines_down => return at,
-            Some(_) => skipped += 1,
-            None => return bytes.len(),
-        }
-    }
 }
 
 /// Line numbers of byte positions, counting LFs from 1; positions are asked in

@@ -42,6 +42,16 @@ impl Record for SongRecord {
         .into_iter()
         .filter_map(|(field, text)| Some((field, text.as_deref()?)))
     }
+
+    fn doubles(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        [
+            ("artist_latitude", self.artist_latitude),
+            ("artist_longitude", self.artist_longitude),
+            ("duration", self.duration),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| Some((field, value?)))
+    }
 }
 
 #[cfg(test)]

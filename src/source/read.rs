@@ -13,7 +13,7 @@ use super::local::LocalSource;
 use super::{is_object_key, Entry, Source};
 use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
-use crate::parse::{decode_object_within, Decoded, ObjectDecoder, Record};
+use crate::parse::{decode_object_within, Bounds, Decoded, ObjectDecoder, Record};
 
 /// What reading every object of a tree listed: the objects, for the manifest, and the
 /// keys that are not objects, set aside.
@@ -59,7 +59,7 @@ pub struct Piece<T> {
 fn local_reads<'a, R, T, F>(
     local: &'a LocalSource,
     ranked: impl futures::Stream<Item = (u32, Result<String, Error>)> + Send + 'a,
-    text_limit: Option<usize>,
+    bounds: Bounds,
     apply: F,
 ) -> BoxStream<'a, Result<Read<T>, Error>>
 where
@@ -80,7 +80,7 @@ where
                             return Ok(Read::Stream(index, key));
                         };
                         let label = local.path_of(&key).display().to_string();
-                        let decoded = decode_object_within::<R>(&label, &bytes, text_limit);
+                        let decoded = decode_object_within::<R>(&label, &bytes, bounds);
                         Ok(Read::Decoded(Piece {
                             bytes: bytes.len() as u64,
                             value: apply(index, &label, decoded),
@@ -113,14 +113,14 @@ impl Source {
     /// `apply` with the object's rank in key order and its name. Up to `concurrency`
     /// objects stream at once, chunk by chunk, each chunk decoded in the CPU pool; small
     /// local objects are read and decoded in batches there instead. Pieces of different
-    /// objects interleave; memory holds chunks, not whole objects. A record whose text is
-    /// longer than `text_limit` bytes is bad.
+    /// objects interleave; memory holds chunks, not whole objects. A record with a value beyond
+    /// `bounds` is bad.
     pub fn pieces<'a, R, T, F>(
         &'a self,
         selection: Selection<'a>,
         bar: &'a ProgressBar,
         concurrency: usize,
-        text_limit: Option<usize>,
+        bounds: Bounds,
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
@@ -158,7 +158,7 @@ impl Source {
             // A trip to the CPU pool per object costs more than reading and decoding a
             // small local file: small ones go in batches, read and decoded on both cores;
             // a large one is left to stream chunk by chunk.
-            Source::Local(local) => local_reads(local, ranked, text_limit, apply.clone()),
+            Source::Local(local) => local_reads(local, ranked, bounds, apply.clone()),
             Source::S3(_) => ranked
                 .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
                 .boxed(),
@@ -170,7 +170,7 @@ impl Source {
                     futures::stream::once(futures::future::ready(Ok(piece))).boxed()
                 }
                 Ok(Read::Stream(index, key)) => {
-                    self.object_pieces(bar, index, key, text_limit, apply.clone())
+                    self.object_pieces(bar, index, key, bounds, apply.clone())
                 }
                 Err(err) => futures::stream::once(futures::future::ready(Err(err))).boxed(),
             })
@@ -184,7 +184,7 @@ impl Source {
         bar: &'a ProgressBar,
         index: u32,
         key: String,
-        text_limit: Option<usize>,
+        bounds: Bounds,
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
@@ -193,7 +193,7 @@ impl Source {
         F: Apply<R, T>,
     {
         let label = self.describe(&key);
-        let decoder = ObjectDecoder::<R>::new(&label).with_text_limit(text_limit);
+        let decoder = ObjectDecoder::<R>::new(&label).within(bounds);
         let chunks = self.chunks(&key).map_err(Error::from).boxed();
         // Each step decodes one chunk, knowing whether it is the last (the next one is
         // fetched first), so that a one-chunk object takes one trip to the CPU pool.

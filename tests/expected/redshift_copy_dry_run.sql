@@ -1,6 +1,13 @@
 -- sparkify-load --mode copy on Redshift: a dry run, nothing was run.
 -- target dwhuser@dwhcluster.abc123.us-west-2.redshift.amazonaws.com:5439/dwh, schema dwh
 
+-- 0. every session the load opens, first
+-- Every session the tool opens, first: times in UTC. The star schema's timestamps are UTC
+-- without a time zone, and GETDATE() is the session's time zone (AWS, "GETDATE"), which a
+-- user's default (ALTER USER … SET timezone) may make another, so recent plays would be
+-- "in the future" (docs/REDSHIFT.md rule 30).
+SET timezone TO 'UTC';
+
 -- 1. drop what killed loads left
 -- What loads into the schema killed before their end left behind: the private tables
 -- (sparkify_load_run_<run>_<table>) of loads begun more than a day ago, as no load runs that
@@ -23,9 +30,12 @@ CREATE TABLE IF NOT EXISTS "dwh".sparkify_load_lock (held BOOLEAN);
 -- The star schema for Redshift. Every text column is VARCHAR(65535), Redshift's widest: its
 -- lengths count bytes and the contract bounds no text, so a record whose text does not fit
 -- is a bad record on Redshift, in both modes (docs/SPEC-DECISIONS.md). Keys are declared
--- (Redshift does not enforce them); distribution and sort keys are table attributes:
--- songplays is left to Redshift (most plays match no song, so song_id would skew it), songs
--- are distributed on song_id, the small dimensions are copied to every node.
+-- (Redshift does not enforce them); distribution and sort keys are table attributes, chosen
+-- by AWS's table-design guidance (docs/REDSHIFT.md rule 13): the fact table and its largest
+-- dimension, time, are distributed on their common column, start_time (millisecond times
+-- spread evenly; most plays match no song, so song_id would put them on one slice) and
+-- sorted on it (recent plays are asked for most); songs are distributed on their unique
+-- song_id; users and artists, small and joined from both sides, are copied to every node.
 -- A load builds them in the target schema under its private names, then moves their rows
 -- into the five tables (staging/move_in.sql).
 CREATE TABLE "dwh".sparkify_load_run_r1_songplays (
@@ -39,7 +49,7 @@ CREATE TABLE "dwh".sparkify_load_run_r1_songplays (
     location    VARCHAR(65535),
     user_agent  VARCHAR(65535),
     PRIMARY KEY (songplay_id)
-) DISTSTYLE AUTO SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);
 CREATE TABLE "dwh".sparkify_load_run_r1_users (
     user_id    INTEGER NOT NULL,
     first_name VARCHAR(65535),
@@ -73,7 +83,7 @@ CREATE TABLE "dwh".sparkify_load_run_r1_time (
     year       INTEGER,
     weekday    INTEGER,
     PRIMARY KEY (start_time)
-) DISTSTYLE ALL SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);
 -- The objects a run read, one row each, for the manifest: a rebuild moves them into it
 -- (move_in.sql), an incremental run merges them (merge/merge.sql). `"dwh".sparkify_load_run_r1_` is the run's
 -- schema and private prefix; `VARCHAR(65535)` the dialect's text type.
@@ -180,7 +190,7 @@ WHERE ts IS NULL OR page IS NULL;
 -- new tables with: the NextSong events with a user that COPY loaded and the contract keeps,
 -- and their distinct users.
 SELECT COUNT(*), COUNT(DISTINCT user_id) FROM "dwh".sparkify_load_run_r1_staging_events
-WHERE page = 'NextSong' AND user_id IS NOT NULL;
+WHERE page || CHR(1) = 'NextSong' || CHR(1) AND user_id IS NOT NULL;
 
 -- 12. transform in SQL
 -- Copy mode on Redshift, step 2: the star-schema rules of SPEC section 2 over the staged
@@ -237,7 +247,7 @@ FROM "dwh".sparkify_load_run_r1_staging_events e
 LEFT JOIN "dwh".sparkify_load_run_r1_song_matches m
        ON m.title || CHR(1) = e.song || CHR(1) AND m.artist_name || CHR(1) = e.artist || CHR(1)
       AND m.duration = e.length
-WHERE e.page = 'NextSong' AND e.user_id IS NOT NULL;
+WHERE e.page || CHR(1) = 'NextSong' || CHR(1) AND e.user_id IS NOT NULL;
 
 -- The latest NextSong event per user: (ts, sessionId, itemInSession) descending, a NULL lowest.
 INSERT INTO "dwh".sparkify_load_run_r1_users (user_id, first_name, last_name, gender, level)
@@ -247,7 +257,7 @@ FROM (
         PARTITION BY user_id
         ORDER BY ts DESC, session_id DESC NULLS LAST, item_in_session DESC NULLS LAST) AS rank
     FROM "dwh".sparkify_load_run_r1_staging_events e
-    WHERE page = 'NextSong' AND user_id IS NOT NULL
+    WHERE page || CHR(1) = 'NextSong' || CHR(1) AND user_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
 
@@ -281,9 +291,12 @@ SELECT
 -- The star schema for Redshift. Every text column is VARCHAR(65535), Redshift's widest: its
 -- lengths count bytes and the contract bounds no text, so a record whose text does not fit
 -- is a bad record on Redshift, in both modes (docs/SPEC-DECISIONS.md). Keys are declared
--- (Redshift does not enforce them); distribution and sort keys are table attributes:
--- songplays is left to Redshift (most plays match no song, so song_id would skew it), songs
--- are distributed on song_id, the small dimensions are copied to every node.
+-- (Redshift does not enforce them); distribution and sort keys are table attributes, chosen
+-- by AWS's table-design guidance (docs/REDSHIFT.md rule 13): the fact table and its largest
+-- dimension, time, are distributed on their common column, start_time (millisecond times
+-- spread evenly; most plays match no song, so song_id would put them on one slice) and
+-- sorted on it (recent plays are asked for most); songs are distributed on their unique
+-- song_id; users and artists, small and joined from both sides, are copied to every node.
 -- A load builds them in the target schema under its private names, then moves their rows
 -- into the five tables (staging/move_in.sql).
 CREATE TABLE IF NOT EXISTS "dwh".songplays (
@@ -297,7 +310,7 @@ CREATE TABLE IF NOT EXISTS "dwh".songplays (
     location    VARCHAR(65535),
     user_agent  VARCHAR(65535),
     PRIMARY KEY (songplay_id)
-) DISTSTYLE AUTO SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);
 CREATE TABLE IF NOT EXISTS "dwh".users (
     user_id    INTEGER NOT NULL,
     first_name VARCHAR(65535),
@@ -331,7 +344,7 @@ CREATE TABLE IF NOT EXISTS "dwh".time (
     year       INTEGER,
     weekday    INTEGER,
     PRIMARY KEY (start_time)
-) DISTSTYLE ALL SORTKEY (start_time);
+) DISTKEY (start_time) SORTKEY (start_time);
 
 -- 16. note which of the five tables hold rows
 -- Whether each of the five tables holds a row (1) or none (0), in the order songplays,

@@ -3,14 +3,29 @@
 CREATE TABLE {staging}raw_songs (object text, object_rank integer, line integer, record text);
 CREATE TABLE {staging}raw_events (object text, object_rank integer, line integer, record text);
 
--- Why a record cannot be loaded at all, or NULL. jsonb refuses \u0000 and unpaired
--- surrogates anywhere in the text (only a record with a \u escape can hold them); a number
--- too large for jsonb is no fault of the record.
+-- Why a record cannot be loaded at all, or NULL. A record that is not JSON is bad, never a
+-- failure of the load: the splitter has already refused what it finds, but this check is
+-- PostgreSQL's own. Only a record with a raw control character can hold one where JSON
+-- refuses it (in a string), so only those pay for the exception block. jsonb refuses \u0000
+-- and unpaired surrogates anywhere in the text (only a record with a \u escape can hold
+-- them); a number too large for jsonb is no fault of the record.
 CREATE FUNCTION {staging}record_problem(record text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
-    j json := record::json;
+    j json;
+    detail text;
 BEGIN
+    IF record ~ '[\x01-\x1f]' THEN
+        BEGIN
+            j := record::json;
+        EXCEPTION
+            WHEN invalid_text_representation THEN
+                GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+                RETURN 'invalid JSON: ' || coalesce(detail, SQLERRM);
+        END;
+    ELSE
+        j := record::json;
+    END IF;
     IF strpos(record, '\u') > 0 THEN
         BEGIN
             PERFORM record::jsonb;

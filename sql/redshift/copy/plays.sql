@@ -2,4 +2,4 @@
 -- new tables with: the NextSong events with a user that COPY loaded and the contract keeps,
 -- and their distinct users.
 SELECT COUNT(*), COUNT(DISTINCT user_id) FROM {schema}.{new}staging_events
-WHERE page = 'NextSong' AND user_id IS NOT NULL;
+WHERE page || CHR(1) = 'NextSong' || CHR(1) AND user_id IS NOT NULL;

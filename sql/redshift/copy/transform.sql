@@ -52,7 +52,7 @@ FROM {schema}.{new}staging_events e
 LEFT JOIN {schema}.{new}song_matches m
        ON m.title || CHR(1) = e.song || CHR(1) AND m.artist_name || CHR(1) = e.artist || CHR(1)
       AND m.duration = e.length
-WHERE e.page = 'NextSong' AND e.user_id IS NOT NULL;
+WHERE e.page || CHR(1) = 'NextSong' || CHR(1) AND e.user_id IS NOT NULL;
 
 -- The latest NextSong event per user: (ts, sessionId, itemInSession) descending, a NULL lowest.
 INSERT INTO {schema}.{new}users (user_id, first_name, last_name, gender, level)
@@ -62,7 +62,7 @@ FROM (
         PARTITION BY user_id
         ORDER BY ts DESC, session_id DESC NULLS LAST, item_in_session DESC NULLS LAST) AS rank
     FROM {schema}.{new}staging_events e
-    WHERE page = 'NextSong' AND user_id IS NOT NULL
+    WHERE page || CHR(1) = 'NextSong' || CHR(1) AND user_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
 

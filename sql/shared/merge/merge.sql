@@ -73,9 +73,10 @@ SELECT * FROM (
 WHERE rank = 1;
 
 -- Plays loaded before whose match a new record now wins: exactly those are re-matched.
-UPDATE {schema}.songplays AS sp SET song_id = m.song_id, artist_id = m.artist_id
+-- (The target of an UPDATE takes no alias on Redshift: AWS, "UPDATE".)
+UPDATE {schema}.songplays SET song_id = m.song_id, artist_id = m.artist_id
 FROM {state}plays p, {work}match_winners m
-WHERE sp.songplay_id = p.songplay_id AND m.is_new = 1
+WHERE {schema}.songplays.songplay_id = p.songplay_id AND m.is_new = 1
   AND p.song{eq} = m.title{eq} AND p.artist{eq} = m.artist_name{eq} AND p.length = m.duration;
 
 -- The new plays, numbered after every id given so far, in (object key, line) order.
@@ -113,7 +114,7 @@ SELECT * FROM (
         SELECT p.user_id, p.start_time, p.session_id, p.item_in_session, o.key, p.line,
                p.first_name, p.last_name, p.gender, p.level, 1
         FROM {work}new_plays p
-        JOIN {work}new_objects o ON o.tree = 'log' AND o.object_rank = p.object_rank
+        JOIN {work}new_objects o ON o.tree{eq} = 'log'{eq} AND o.object_rank = p.object_rank
     ) c
 ) ranked
 WHERE rank = 1 AND is_new = 1;

@@ -1,3 +1,4 @@
--- A worker starts its shard afresh: the registry row an earlier attempt of the same shard
--- left goes (its tables follow, drop_shard.sql with IF EXISTS).
-DELETE FROM {shards}finished WHERE run_id = {run_id} AND shard = {shard};
+-- A shard's registry row goes: before a worker starts its shard afresh (an earlier attempt's
+-- row), and in the short transaction that records the shard as finished (finish.sql). Never
+-- inside a worker's long transaction: every worker shares this table.
+DELETE FROM {shards}finished WHERE run_id{eq} = {run_id}{eq} AND shard = {shard};

@@ -13,5 +13,5 @@ SELECT g.object_rank, p.line, p.start_time, p.user_id, p.first_name, p.last_name
        p.level, p.song, p.artist, p.length, p.session_id, p.item_in_session, p.location,
        p.user_agent
 FROM {shard_work}new_plays p
-JOIN {shard_work}new_objects s ON s.tree = 'log' AND s.object_rank = p.object_rank
-JOIN {work}new_objects g ON g.tree = 'log' AND g.key{eq} = s.key{eq};
+JOIN {shard_work}new_objects s ON s.tree{eq} = 'log'{eq} AND s.object_rank = p.object_rank
+JOIN {work}new_objects g ON g.tree{eq} = 'log'{eq} AND g.key{eq} = s.key{eq};
