@@ -16,14 +16,14 @@ pub mod db;
 pub mod embedded;
 pub mod error;
 mod load;
-pub mod model;
 pub mod parity;
-pub mod parse;
 pub mod report;
 mod secret;
 pub mod sink;
 pub mod source;
 pub mod transform;
+
+pub use sparkify_records::{model, parse};
 
 pub use config::{
     CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, MergeConfig,

@@ -1,5 +1,5 @@
 //! Fuzzes the decoder: for any bytes, the fast path and serde_json alone judge every record
-//! alike, and an object decodes the same whole and in chunks (src/parse/equivalence.rs runs
+//! alike, and an object decodes the same whole and in chunks (crates/records/src/parse/equivalence.rs runs
 //! the same property on generated records in every `cargo test`).
 
 #![no_main]

@@ -2,7 +2,7 @@
 
 use foldhash::HashSet;
 
-use crate::model::{TimeRow, Timestamp};
+use crate::model::Timestamp;
 
 /// The distinct start times seen so far, so that each one's `time` row can be sent as soon
 /// as its first play is seen rather than after the last event.
@@ -16,16 +16,6 @@ impl TimeSet {
     pub fn first_seen(&mut self, mut times: Vec<Timestamp>) -> Vec<Timestamp> {
         times.retain(|&time| self.seen.insert(time));
         times
-    }
-}
-
-impl TimeRow {
-    /// The `time` row of a start time.
-    pub fn at(start_time: Timestamp) -> TimeRow {
-        TimeRow {
-            start_time,
-            parts: start_time.parts(),
-        }
     }
 }
 

@@ -279,6 +279,16 @@ pub struct TimeRow {
     pub parts: TimeParts,
 }
 
+impl TimeRow {
+    /// The `time` row of a start time.
+    pub fn at(start_time: Timestamp) -> TimeRow {
+        TimeRow {
+            start_time,
+            parts: start_time.parts(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
