@@ -46,7 +46,8 @@ pub struct DialectSql {
     /// The current time in UTC, as a timestamp without time zone: the session's local
     /// time, which `session` sets to UTC.
     pub utc_now: &'static str,
-    /// What makes the session print a double exactly (parity reads doubles as text).
+    /// What makes the session print a double exactly, where `session` does not (parity
+    /// reads doubles as text); empty where it does.
     pub exact_floats: &'static str,
     /// Whether the CREATE TABLE script declares the keys itself (else the add-keys scripts
     /// add them once the rows are in).
@@ -87,8 +88,8 @@ pub static POSTGRES: DialectSql = DialectSql {
     now: "now()",
     session: sql_file!("postgres/session.sql"),
     utc_now: "LOCALTIMESTAMP",
-    // From PostgreSQL 12, any value above 0 prints the shortest text that reads back exactly.
-    exact_floats: "SET extra_float_digits TO 3",
+    // postgres/session.sql sets it in every session.
+    exact_floats: "",
     keys_in_create_tables: false,
     overriding_identity: "OVERRIDING SYSTEM VALUE",
     sync_identity: sql_file!("postgres/sync_identity.sql"),

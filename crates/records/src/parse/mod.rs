@@ -118,6 +118,16 @@ pub struct Decoded<R> {
     pub bad: Vec<BadRecord>,
 }
 
+// Not derived: a derived Default would ask `R: Default`, which records need not be.
+impl<R> Default for Decoded<R> {
+    fn default() -> Self {
+        Decoded {
+            records: Vec::new(),
+            bad: Vec::new(),
+        }
+    }
+}
+
 /// Decodes every record of one object held whole.
 pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
     decode_object_within(key, bytes, Bounds::default())
@@ -126,14 +136,11 @@ pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
 /// Decodes every record of one object held whole, for a target that holds values within
 /// `bounds`: a record with a value beyond them is bad.
 pub fn decode_object_within<R: Record>(key: &str, bytes: &[u8], bounds: Bounds) -> Decoded<R> {
-    let mut decoded = Decoded {
-        records: Vec::new(),
-        bad: Vec::new(),
-    };
+    let mut decoded = Decoded::default();
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let reading = Reading {
         bounds,
-        fast_path: true,
+        ..Reading::default()
     };
     decode_records(key, bytes, 1, true, reading, &mut decoded);
     decoded
@@ -163,6 +170,16 @@ struct Reading {
     fast_path: bool,
 }
 
+impl Default for Reading {
+    /// Unbounded, with the fast path.
+    fn default() -> Self {
+        Reading {
+            bounds: Bounds::default(),
+            fast_path: true,
+        }
+    }
+}
+
 impl<R: Record> ObjectDecoder<R> {
     pub fn new(key: &str) -> Self {
         ObjectDecoder {
@@ -170,14 +187,8 @@ impl<R: Record> ObjectDecoder<R> {
             pending: Vec::new(),
             first_line: 1,
             started: false,
-            reading: Reading {
-                bounds: Bounds::default(),
-                fast_path: true,
-            },
-            decoded: Decoded {
-                records: Vec::new(),
-                bad: Vec::new(),
-            },
+            reading: Reading::default(),
+            decoded: Decoded::default(),
         }
     }
 
@@ -223,10 +234,7 @@ impl<R: Record> ObjectDecoder<R> {
 
     /// Takes the records (good and bad) decoded so far.
     pub fn take(&mut self) -> Decoded<R> {
-        Decoded {
-            records: std::mem::take(&mut self.decoded.records),
-            bad: std::mem::take(&mut self.decoded.bad),
-        }
+        std::mem::take(&mut self.decoded)
     }
 
     /// Decodes what is left: the object has ended.
@@ -239,10 +247,7 @@ impl<R: Record> ObjectDecoder<R> {
     /// taking the records after each: what [`decode_object`] gives, which the equivalence
     /// tests and the fuzz target hold it to.
     pub fn decode_in_chunks(mut self, bytes: &[u8], chunk: usize) -> Decoded<R> {
-        let mut decoded = Decoded {
-            records: Vec::new(),
-            bad: Vec::new(),
-        };
+        let mut decoded = Decoded::default();
         let mut gather = |taken: Decoded<R>| {
             decoded.records.extend(taken.records);
             decoded.bad.extend(taken.bad);
