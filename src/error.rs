@@ -59,6 +59,22 @@ pub enum Error {
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
 
+    /// What a command was asked about is not there (`next` of an unknown song or user).
+    #[error("{0}")]
+    NotFound(String),
+
+    /// A command that reads the star schema found it lacking in the schema named.
+    #[error(
+        "schema {schema} of {target} holds no star schema (missing: {}): load into it first, \
+         or name the schema the load used with --schema",
+        .missing.join(", ")
+    )]
+    NotLoaded {
+        schema: String,
+        target: String,
+        missing: Vec<String>,
+    },
+
     /// `--sink s3-copy` could not write a part or manifest to the staging prefix.
     #[error("cannot write {uri} to the COPY staging prefix: {reason}")]
     Staging {
@@ -176,10 +192,12 @@ fn summarize(err: &tokio_postgres::Error) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum EmbeddedError {
     #[error(
-        "embedded PostgreSQL: no PostgreSQL server binaries found (initdb, postgres); install \
-         them (apt-get install postgresql), set SPARKIFY_LOAD_PG_BIN, or give --target"
+        "embedded PostgreSQL: the PostgreSQL server programs (initdb, postgres, pg_ctl, \
+         pg_isready, psql) are not in {searched}; install them with scripts/install-postgres \
+         (or apt-get install postgresql), set SPARKIFY_LOAD_PG_BIN to the directory that holds \
+         them, or give --target"
     )]
-    NoBinaries,
+    NoBinaries { searched: String },
 
     #[error(
         "embedded PostgreSQL: running as root needs the unprivileged user {user:?} to run \

@@ -160,8 +160,8 @@ impl fmt::Display for Report {
             }) => writeln!(
                 f,
                 "shard {shard} of {count} (numbered from 0) of run {run_id} written to {} \
-                 (schema {}) in {:.2} s; once all {count} have finished, \
-                 `sparkify-load merge --run-id {run_id}` loads them",
+                 (schema {}) in {:.2} s; once all {count} have finished, a merge of the run \
+                 loads them",
                 self.target, self.schema, self.seconds
             )?,
             Some(Shards { run_id, count, .. }) => writeln!(

@@ -420,11 +420,9 @@ async fn a_load_whose_gate_fails_keeps_the_old_tables() {
     );
     let path = |p: std::path::PathBuf| p.to_str().unwrap().to_string();
     let load_args = |schema: &str, mode: &str, scope: &str, tree: &Path, checks: Option<&str>| {
-        let mut args: Vec<String> = [
-            "load", "-q", "--target", &url, "--schema", schema, "--mode", mode,
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut args: Vec<String> = ["load", "--target", &url, "--schema", schema, "--mode", mode]
+            .map(String::from)
+            .to_vec();
         args.extend(["--song-data".into(), path(tree.join("song_data"))]);
         args.extend(["--log-data".into(), path(tree.join("log_data"))]);
         if !scope.is_empty() {

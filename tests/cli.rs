@@ -41,11 +41,7 @@ impl Drop for EmbeddedHome {
 async fn the_embedded_default_loads_keeps_its_data_and_stops() {
     let home = EmbeddedHome(tempfile::tempdir().unwrap());
     let home_path = home.0.path().join("home");
-    let mut args = vec![
-        "--mode".to_string(),
-        "client".to_string(),
-        "--quiet".to_string(),
-    ];
+    let mut args = vec!["--mode".to_string(), "client".to_string()];
     args.extend(tree_args(&tiny()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = sparkify_load(&args, &home_path);
@@ -61,7 +57,7 @@ async fn the_embedded_default_loads_keeps_its_data_and_stops() {
     );
     assert!(url.starts_with(&prefix), "{url}");
     assert!(
-        stdout.contains(&format!("query it:  psql '{url}'")),
+        stdout.contains(&format!("query it:   psql '{url}'")),
         "{stdout}"
     );
     assert_eq!(dump_all(&url, "public").await, expected_tiny_all());

@@ -367,6 +367,73 @@ async fn a_run_with_nothing_new_changes_nothing() {
     assert_eq!(manifest_rows(&url, "public").await, manifest);
 }
 
+/// A local file whose modification time moved but whose bytes did not (touch, a plain
+/// re-copy) is already loaded, as an S3 object re-uploaded with the same bytes keeps its
+/// ETag; one of the same size whose bytes changed is changed.
+#[tokio::test]
+async fn touched_and_recopied_files_are_judged_by_content() {
+    let url = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_tree(&fixtures().join("sample"), root);
+    run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
+    let (tables, manifest) = (
+        dump_all(&url, "public").await,
+        manifest_rows(&url, "public").await,
+    );
+    let objects = log_objects(root);
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    let touched = std::fs::File::options()
+        .append(true)
+        .open(&objects[1])
+        .unwrap();
+    touched.set_modified(later).unwrap();
+    let bytes = std::fs::read(&objects[3]).unwrap();
+    std::fs::remove_file(&objects[3]).unwrap();
+    std::fs::write(&objects[3], &bytes).unwrap(); // a plain re-copy: a new file, new time
+    for mode in [Mode::Client, Mode::Copy] {
+        let again = run(root, &url, "public", mode, LoadScope::Incremental).await;
+        let counts = again.logs.manifest.unwrap();
+        assert_eq!(
+            (counts.new, counts.already_loaded, counts.changed),
+            (0, objects.len() as u64, 0)
+        );
+        assert_eq!(dump_all(&url, "public").await, tables);
+        assert_eq!(manifest_rows(&url, "public").await, manifest);
+    }
+    // The same size, one byte other: changed, though only its content says so.
+    let mut edited = std::fs::read(&objects[1]).unwrap();
+    let at = edited.iter().position(|b| b.is_ascii_digit()).unwrap();
+    edited[at] = if edited[at] == b'9' {
+        b'8'
+    } else {
+        edited[at] + 1
+    };
+    std::fs::write(&objects[1], &edited).unwrap();
+    let file = std::fs::File::options()
+        .append(true)
+        .open(&objects[1])
+        .unwrap();
+    file.set_modified(later + std::time::Duration::from_secs(60))
+        .unwrap();
+    let err = load(&request(
+        root,
+        &url,
+        "public",
+        Mode::Client,
+        LoadScope::Incremental,
+    ))
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "1 log object(s) changed since they were loaded (other size or content): {}",
+            objects[1].display()
+        )),
+        "{err}"
+    );
+}
+
 /// An object changed or gone since it was loaded fails the run with a message naming it
 /// and `--full`, and nothing is written; `--full` then rebuilds from what is there.
 #[tokio::test]
@@ -396,7 +463,7 @@ async fn changed_and_vanished_objects_fail_the_run_and_change_nothing() {
         assert!(matches!(err, Error::Manifest(_)), "{message}");
         assert!(
             message.contains(&format!(
-                "1 log object(s) changed since they were loaded (other size or modification time): {}",
+                "1 log object(s) changed since they were loaded (other size or content): {}",
                 changed.display()
             )),
             "{message}"

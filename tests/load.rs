@@ -411,7 +411,7 @@ fn the_shipped_sample_is_what_the_generator_makes() {
             let ours = std::fs::read(entry.path()).unwrap();
             let theirs = std::fs::read(shipped.join(relative))
                 .unwrap_or_else(|_| panic!("fixtures/sample lacks {}", relative.display()));
-            assert!(ours == theirs, "fixtures/sample/{} differs: regenerate with `sparkify-load gen-fixtures fixtures/sample --songs 200 --events 5000 --seed 1`", relative.display());
+            assert!(ours == theirs, "fixtures/sample/{} differs: regenerate with `sparkify-load gen-fixtures fixtures/sample --songs 200 --events 5000 --seed 1 --force`", relative.display());
             compared += 1;
         }
     }

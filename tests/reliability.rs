@@ -13,7 +13,7 @@ use sparkify_load::embedded::AttachedServer;
 
 fn spawn_load(tree: &Path, url: &str) -> Child {
     cli_command(None)
-        .args(["--quiet", "--target", url])
+        .args(["--target", url])
         .arg("--song-data")
         .arg(tree.join("song_data"))
         .arg("--log-data")

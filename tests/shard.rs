@@ -329,7 +329,7 @@ async fn shard_auto_reads_the_job_runners_index() {
             .env_remove("JOB_COMPLETION_INDEX")
             .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
             .env(variable, index)
-            .args(["load", "-q", "--target", &url, "--schema", "target"])
+            .args(["load", "--target", &url, "--schema", "target"])
             .args(["--shard", "auto/2", "--run-id", "auto"])
             .arg("--song-data")
             .arg(sample.join("song_data"))

@@ -74,9 +74,6 @@ impl Warehouse {
         let home = tempfile::tempdir().unwrap();
         let mut all = args.to_vec();
         all.extend(["--target", &self.loader]);
-        if args[0] == "load" {
-            all.push("-q");
-        }
         if !args.iter().any(|a| a.starts_with("--schema")) {
             all.extend(["--schema", "wh"]);
         }

@@ -57,7 +57,13 @@ pub fn of_answer(answer: &Answer) -> Option<String> {
                     });
                 }
             }
-            bar_chart(&answer.title, "level", "plays", &bars)
+            // Ratios, not counts: the axis says so.
+            bar_chart(
+                &answer.title,
+                "level",
+                "ratio: plays per user, per session",
+                &bars,
+            )
         }
         _ => return None,
     };

@@ -10,7 +10,7 @@ use std::fmt;
 use tokio_postgres::Client;
 
 use crate::db::{render, sql, Database, DialectSql, SchemaName};
-use crate::error::TargetError;
+use crate::error::{Error, TargetError};
 use crate::sink::literal::Literals;
 
 /// One documented query of `sql/analytics/`.
@@ -67,6 +67,11 @@ pub const SUGGEST_FOR_USER: Query = query!(
     "Suggestions for a listener",
     SUGGEST_FOR_USER
 );
+
+/// Whether a song is in the catalogue; takes the song id as `$1`.
+const KNOWN_SONG: Query = query!("known_song", "Is the song known", KNOWN_SONG);
+/// Whether a user is in the users table; takes the user id as `$1`.
+const KNOWN_USER: Query = query!("known_user", "Is the user known", KNOWN_USER);
 
 /// The queries that take no parameter, in the report's order.
 pub const REPORT_QUERIES: [Query; 10] = [
@@ -194,6 +199,37 @@ impl Answer {
     }
 }
 
+impl Answer {
+    /// The answer for scripts: its title and its rows as objects keyed by column, every
+    /// value text (as the database gave it) or null.
+    pub fn to_json(&self) -> serde_json::Value {
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                self.columns
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().map(|value| value.clone().into()))
+                    .collect()
+            })
+            .collect();
+        serde_json::json!({ "name": self.query.name, "title": self.title, "rows": rows })
+    }
+}
+
+/// A value as a terminal shows it: control characters (a tab, a line break) escaped, so
+/// that they cannot break the table's lines or columns.
+fn shown(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
 /// For the terminal: the title and the rows as a Markdown-style table, NULL shown as `∅`.
 impl fmt::Display for Answer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -202,7 +238,7 @@ impl fmt::Display for Answer {
             .load_preset(comfy_table::presets::ASCII_MARKDOWN)
             .set_header(&self.columns);
         for row in &self.rows {
-            table.add_row(row.iter().map(|v| v.as_deref().unwrap_or("∅")));
+            table.add_row(row.iter().map(|v| v.as_deref().map_or("∅".into(), shown)));
         }
         writeln!(f, "{}", self.title)?;
         if self.rows.is_empty() {
@@ -221,9 +257,64 @@ pub struct Report {
     pub answers: Vec<Answer>,
 }
 
-/// Runs every query of the report against `schema`.
-pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, TargetError> {
+impl Report {
+    /// Every answer, for scripts.
+    pub fn to_json(&self) -> serde_json::Value {
+        let answers: Vec<serde_json::Value> = self.answers.iter().map(Answer::to_json).collect();
+        serde_json::json!({ "source": self.source, "answers": answers })
+    }
+}
+
+/// What `next` asks about.
+#[derive(Debug, Clone, Copy)]
+pub enum NextOf<'a> {
+    /// The songs played right after this song.
+    Song(&'a str),
+    /// Suggestions for this user.
+    User(i32),
+}
+
+/// What next after a song, or suggestions for a user; an id the tables do not hold is
+/// [`Error::NotFound`], not an empty answer.
+pub async fn next(
+    database: &Database,
+    schema: &SchemaName,
+    of: NextOf<'_>,
+) -> Result<Answer, Error> {
     let client = database.connect().await?;
+    database.require_star_schema(&client, schema).await?;
+    let (known, query, param, title, unknown) = match of {
+        NextOf::Song(song) => (
+            KNOWN_SONG,
+            NEXT_AFTER_SONG,
+            Param::Text(song),
+            format!("What next, after song {song}"),
+            format!("song {song:?} is not in the songs"),
+        ),
+        NextOf::User(user) => (
+            KNOWN_USER,
+            SUGGEST_FOR_USER,
+            Param::Int(user),
+            format!("Suggestions for user {user}"),
+            format!("user {user} is not in the users"),
+        ),
+    };
+    let found = known.run(database, &client, schema, Some(param)).await?;
+    if found.number(0, "known") == 0.0 {
+        return Err(Error::NotFound(format!(
+            "{unknown} of schema {schema} ({}): check the id, or --schema",
+            database.label()
+        )));
+    }
+    let mut answer = query.run(database, &client, schema, Some(param)).await?;
+    answer.title = title;
+    Ok(answer)
+}
+
+/// Runs every query of the report against `schema`.
+pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, Error> {
+    let client = database.connect().await?;
+    database.require_star_schema(&client, schema).await?;
     let mut answers = Vec::new();
     for query in REPORT_QUERIES {
         answers.push(query.run(database, &client, schema, None).await?);
@@ -260,4 +351,32 @@ pub async fn report(database: &Database, schema: &SchemaName) -> Result<Report, 
         source: format!("{} schema {schema}", database.label()),
         answers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_table_shows_control_characters_escaped_and_json_keeps_them() {
+        let answer = Answer {
+            query: TOP_SONGS,
+            title: "Most played songs".into(),
+            columns: vec!["title".into(), "plays".into()],
+            rows: vec![vec![Some("Tab\there\nand more".into()), None]],
+        };
+        let shown = answer.to_string();
+        assert!(
+            shown.contains("| Tab\\there\\nand more | ∅     |"),
+            "{shown}"
+        );
+        assert_eq!(
+            answer.to_json(),
+            serde_json::json!({
+                "name": "top_songs",
+                "title": "Most played songs",
+                "rows": [{"title": "Tab\there\nand more", "plays": null}]
+            })
+        );
+    }
 }

@@ -1,8 +1,9 @@
 //! The command line: every subcommand and flag, as clap derives them.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// Load the Sparkify song and event JSON into a star-schema warehouse.
 ///
@@ -22,6 +23,66 @@ pub(crate) struct Cli {
     pub load: LoadArgs,
     #[command(flatten)]
     pub global: GlobalArgs,
+}
+
+impl Cli {
+    /// The global options, wherever on the command line they were given.
+    pub(crate) fn global(&self) -> &GlobalArgs {
+        match &self.command {
+            Some(
+                Command::Load { global, .. }
+                | Command::CreateTables { global, .. }
+                | Command::Parity { global, .. }
+                | Command::Report { global, .. }
+                | Command::Merge { global, .. }
+                | Command::Check { global, .. }
+                | Command::Next { global, .. }
+                | Command::Db { global, .. },
+            ) => global,
+            _ => &self.global,
+        }
+    }
+}
+
+/// The options that may come before a subcommand's name as well as after it, as git's
+/// and the aws CLI's global options do; those taking a value.
+const HOISTED_WITH_VALUE: [&str; 5] = ["--home", "--target", "--schema", "--config", "--dialect"];
+const HOISTED_FLAGS: [&str; 4] = ["--verbose", "--quiet", "-q", "-v"];
+
+/// The command line with the global options given before a subcommand's name moved after
+/// it (`sparkify-load --home H db status` is `sparkify-load db --home H status`), where the
+/// subcommand reads them. A load without a subcommand is left as it is.
+pub(crate) fn hoist_global_options(args: Vec<OsString>) -> Vec<OsString> {
+    let subcommands: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_string())
+        .collect();
+    let mut at = 1;
+    while let Some(arg) = args.get(at).and_then(|a| a.to_str()) {
+        let takes_value = HOISTED_WITH_VALUE.contains(&arg);
+        let is_global = takes_value
+            || HOISTED_FLAGS.contains(&arg)
+            || HOISTED_WITH_VALUE
+                .iter()
+                .any(|name| arg.starts_with(&format!("{name}=")))
+            || (arg.len() > 1
+                && arg.starts_with('-')
+                && arg[1..].bytes().all(|b| b == b'v' || b == b'q'));
+        if !is_global {
+            break;
+        }
+        at += if takes_value { 2 } else { 1 };
+    }
+    let named = args.get(at).and_then(|a| a.to_str());
+    if at == 1 || at >= args.len() || !named.is_some_and(|n| subcommands.iter().any(|s| s == n)) {
+        return args;
+    }
+    let mut hoisted = Vec::with_capacity(args.len());
+    hoisted.push(args[0].clone());
+    hoisted.push(args[at].clone());
+    hoisted.extend(args[1..at].iter().cloned());
+    hoisted.extend(args[at + 1..].iter().cloned());
+    hoisted
 }
 
 #[derive(Subcommand)]
@@ -56,14 +117,20 @@ pub(crate) enum Command {
     Bench(BenchArgs),
     /// Generate song and log trees with realistic shapes and every awkward case.
     GenFixtures {
-        /// The directory to write song_data/ and log_data/ into.
+        /// The directory to write song_data/ and log_data/ into: new or empty, unless --force.
         out: PathBuf,
+        /// Song records to generate (one object each, some objects holding several).
         #[arg(long, default_value_t = 100)]
         songs: usize,
+        /// Log events to generate, spread over one object per day.
         #[arg(long, default_value_t = 2_000)]
         events: usize,
+        /// The random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Replace the set already in OUT whole (its song_data/ and log_data/).
+        #[arg(long)]
+        force: bool,
     },
     /// Answer the business questions over a loaded warehouse: tables in the terminal, and
     /// in --out an HTML page with charts plus every answer as CSV.
@@ -73,6 +140,9 @@ pub(crate) enum Command {
         /// Where report.html and the CSV files are written.
         #[arg(long, value_name = "DIR", default_value = "sparkify-report")]
         out: PathBuf,
+        /// Print the answers as one JSON document instead of tables.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         global: GlobalArgs,
     },
@@ -125,6 +195,9 @@ pub(crate) enum Command {
         target: TargetArgs,
         #[command(flatten)]
         of: NextOf,
+        /// Print the answer as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         global: GlobalArgs,
     },
@@ -162,21 +235,35 @@ pub(crate) enum DbAction {
 
 #[derive(Args, Clone)]
 pub(crate) struct GlobalArgs {
-    /// Home of the embedded default PostgreSQL.
-    #[arg(long, env = "SPARKIFY_LOAD_HOME", global = true, value_name = "DIR")]
+    /// Home of the embedded default PostgreSQL [default: ~/.local/share/sparkify-load, or
+    /// /var/lib/sparkify-load as root].
+    #[arg(
+        long,
+        env = "SPARKIFY_LOAD_HOME",
+        hide_env_values = true,
+        global = true,
+        value_name = "DIR"
+    )]
     pub home: Option<PathBuf>,
-    /// More log output (-v info, -vv debug); secrets are never logged.
+    /// More output: causes of an error, and log lines (-v info, -vv debug); secrets are
+    /// never shown.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Print nothing on success, only errors; no progress display.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 #[derive(Args, Clone)]
 pub(crate) struct TargetArgs {
-    /// The classic dwh.cfg: [CLUSTER] is the target (TLS required), [S3] the sources;
-    /// flags and environment variables override it.
+    /// The classic dwh.cfg: [CLUSTER] is the target (TLS: its SSLMODE, else PGSSLMODE, else
+    /// required), [S3] the sources, [AWS] KEY and SECRET static S3 keys; flags and
+    /// environment variables override it.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// PostgreSQL or Redshift URL; default: the cluster of --config, else the embedded PostgreSQL.
+    /// PostgreSQL or Redshift URL (or key=value pairs), completed from PGPASSWORD, ~/.pgpass,
+    /// PGUSER, PGSSLMODE and the other PG* variables as psql does [default: the cluster of
+    /// --config, else the server of PGHOST or PGSERVICE, else the embedded PostgreSQL].
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     pub target: Option<String>,
     /// The schema the tables live in.
@@ -226,11 +313,10 @@ pub(crate) struct LoadArgs {
     /// quarter of this.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
-    /// No progress bars.
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Names this load's private tables on Redshift (sparkify_load_<RUN_ID>_<table>): 1 to 16
-    /// lower-case letters and digits [default: 8 random hex digits].
+    /// Names this load: its private tables (sparkify_load_run_<RUN_ID>_<table>), and for a
+    /// sharded load (--shard) the run its workers share and `merge --run-id` merges: 1 to 16
+    /// letters and digits, folded to lower case as Redshift folds names [default: 8 random
+    /// hex digits].
     #[arg(long, value_name = "RUN_ID")]
     pub run_id: Option<String>,
     /// Client mode's INSERTs: arrays (one binary array per column, unnested; PostgreSQL
@@ -293,8 +379,10 @@ pub(crate) struct ParityArgs {
     /// The database of B, when it is another.
     #[arg(long, value_name = "URL")]
     pub target_b: Option<String>,
+    /// Schema A: loaded in client mode when trees are given.
     #[arg(long, value_name = "NAME", default_value = "parity_client")]
     pub schema_a: String,
+    /// Schema B: loaded in copy mode when trees are given.
     #[arg(long, value_name = "NAME", default_value = "parity_copy")]
     pub schema_b: String,
     /// The song tree to load in both modes first.
@@ -357,10 +445,13 @@ pub(crate) enum DialectArg {
 
 #[derive(Args, Clone)]
 pub(crate) struct BenchArgs {
+    /// Song records of the generated data set.
     #[arg(long, default_value_t = 100_000)]
     pub songs: usize,
+    /// Log events of the generated data set.
     #[arg(long, default_value_t = 1_000_000)]
     pub events: usize,
+    /// The data set's random seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Events the row-by-row baseline runs before extrapolating.
@@ -383,4 +474,70 @@ pub(crate) struct BenchArgs {
     /// Append the results to this Markdown file.
     #[arg(long, value_name = "PATH")]
     pub doc: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn os(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn every_option_of_every_command_is_described() {
+        fn walk(command: &clap::Command, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if arg.get_help().is_none() && !["help", "version"].contains(&id) {
+                    missing.push(format!("{} --{id}", command.get_name()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), &mut missing);
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+        Cli::command().debug_assert();
+        let help = Cli::command()
+            .find_subcommand_mut("report")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("[env: SPARKIFY_LOAD_HOME]"), "{help}");
+        assert!(
+            !help.contains("SPARKIFY_LOAD_HOME="),
+            "no value shown: {help}"
+        );
+    }
+
+    #[test]
+    fn global_options_before_a_subcommand_move_after_it() {
+        assert_eq!(
+            hoist_global_options(os(&["sl", "--home", "/h", "-v", "db", "status"])),
+            os(&["sl", "db", "--home", "/h", "-v", "status"])
+        );
+        assert_eq!(
+            hoist_global_options(os(&["sl", "--schema=s", "--target", "u", "report", "-q"])),
+            os(&["sl", "report", "--schema=s", "--target", "u", "-q"])
+        );
+        // A load without a subcommand, and a value that happens to be a command's name.
+        for unchanged in [
+            os(&["sl", "--home", "/h", "--song-data", "d", "--log-data", "l"]),
+            os(&["sl", "--schema", "db", "--song-data", "d"]),
+            os(&["sl", "db", "url"]),
+        ] {
+            assert_eq!(hoist_global_options(unchanged.clone()), unchanged);
+        }
+        let parsed = Cli::parse_from(hoist_global_options(os(&[
+            "sl", "--home", "/h", "-q", "next", "--song", "S1",
+        ])));
+        assert_eq!(
+            parsed.global().home.as_deref(),
+            Some(std::path::Path::new("/h"))
+        );
+        assert!(parsed.global().quiet);
+    }
 }

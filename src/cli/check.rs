@@ -27,6 +27,7 @@ pub(super) async fn run(
     let all = check::all(database.sql(), &tables, Scope::Whole, None, &file);
     let (one, two) =
         tokio::try_join!(database.connect(), database.connect()).map_err(Error::Target)?;
+    database.require_star_schema(&one, &schema).await?;
     let outcomes = check::run(&database, &[&one, &two], &all)
         .await
         .map_err(Error::Target)?;
@@ -43,9 +44,9 @@ pub(super) async fn run(
         );
     } else {
         for outcome in &outcomes.checks {
-            println!("{outcome}");
+            say!("{outcome}");
         }
-        println!(
+        say!(
             "{} checks on schema {schema}: {} passed, {} failed (errors), {} warnings",
             outcomes.checks.len(),
             outcomes.checks.iter().filter(|c| c.passed).count(),

@@ -4,24 +4,42 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use sparkify_load::embedded::Server;
+use sparkify_load::Error;
 
 use super::args::DbAction;
 use super::exit;
 
-pub(super) fn run(action: DbAction, home: &Path) -> anyhow::Result<ExitCode> {
+/// `start` and `url` print the URL alone on standard output, for `psql "$(sparkify-load db
+/// url)"`; `url` of a stopped server prints nothing there, says so on standard error and
+/// exits 1, so that no other text is taken for a URL.
+pub(super) fn run(action: DbAction, home: &Path, home_flag: &str) -> anyhow::Result<ExitCode> {
     match action {
-        DbAction::Start => println!("{}", Server::ensure_running(home)?.url()),
-        DbAction::Url | DbAction::Status => match Server::running(home)? {
+        DbAction::Start => println!(
+            "{}",
+            Server::ensure_running(home).map_err(Error::from)?.url()
+        ),
+        DbAction::Url | DbAction::Status => match Server::running(home).map_err(Error::from)? {
             Some(server) if matches!(action, DbAction::Url) => println!("{}", server.url()),
-            Some(server) => println!("running: {} (data in {})", server.url(), home.display()),
+            Some(server) => say!("running: {} (data in {})", server.url(), home.display()),
             None => {
-                println!("not running (data in {})", home.display());
+                let how = format!("sparkify-load db start{home_flag}");
+                match action {
+                    DbAction::Url => eprintln!(
+                        "error: the embedded PostgreSQL of {} is not running; start it with \
+                         `{how}`",
+                        home.display()
+                    ),
+                    _ => say!(
+                        "not running (data in {}; `{how}` starts it)",
+                        home.display()
+                    ),
+                }
                 return Ok(ExitCode::from(exit::FAILURE));
             }
         },
-        DbAction::Stop => match Server::stop(home)? {
-            true => println!("stopped"),
-            false => println!("was not running"),
+        DbAction::Stop => match Server::stop(home).map_err(Error::from)? {
+            true => say!("stopped"),
+            false => say!("was not running"),
         },
     }
     Ok(ExitCode::SUCCESS)

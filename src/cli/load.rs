@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
-use sparkify_load::report;
+use sparkify_load::report::{self, Report, Shards};
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
     CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, S3CopyRequest,
@@ -16,7 +16,7 @@ use sparkify_load::{
 
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
 use super::dwh::DwhConfig;
-use super::target::resolve;
+use super::target::{resolve, Reach};
 use super::{write_run_record, Runtime};
 
 /// Resolves and runs a load. Its `--report` is written here, outside the load's own
@@ -26,7 +26,7 @@ pub(super) fn run(
     global: &GlobalArgs,
     runtime: &Runtime,
 ) -> anyhow::Result<ExitCode> {
-    let config = resolve_load(&args, global)?;
+    let (config, reach) = resolve_load(&args, global)?;
     if config.dry_run() {
         return runtime.block_on(dry_run(&config));
     }
@@ -36,19 +36,43 @@ pub(super) fn run(
         write_run_record(path, config.run_id(), started_at, &loaded)?;
     }
     let report = loaded?;
-    println!("{report}");
-    if let Target::Embedded(home) = config.target() {
-        if let Some(server) = Server::running(home)? {
-            println!("query it:  psql '{}'", server.url());
-            println!("answers:   sparkify-load report");
-            println!("stop it:   sparkify-load db stop");
-        }
-    }
+    say!("{report}");
+    print_hints(&config, &report, &reach)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The load the flags ask for, with `dwh.cfg`'s [S3] and [IAM_ROLE] as fallbacks.
-fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConfig> {
+/// The commands to run next, each reaching the tables this load wrote, as printed.
+fn print_hints(config: &LoadConfig, report: &Report, reach: &Reach) -> anyhow::Result<()> {
+    let tables = reach.tables();
+    match &report.shards {
+        Some(Shards {
+            run_id,
+            shard: Some(_),
+            ..
+        }) => say!("merge them: sparkify-load merge --run-id {run_id}{tables}"),
+        _ => say!("answers:    sparkify-load report{tables}"),
+    }
+    if config.s3().credentials.is_some() {
+        say!(
+            "note:       S3 was read with the static keys of dwh.cfg's [AWS] section; an IAM \
+             role or an AWS profile (AWS_PROFILE) keeps keys out of files (docs/SECURITY.md)"
+        );
+    }
+    if reach.password_left_out {
+        say!("            (the target's password is not printed: give it in PGPASSWORD or ~/.pgpass)");
+    }
+    if let Target::Embedded(home) = config.target() {
+        if let Some(server) = Server::running(home).map_err(Error::from)? {
+            say!("query it:   psql '{}'", server.url());
+            say!("stop it:    sparkify-load db stop{}", reach.home());
+        }
+    }
+    Ok(())
+}
+
+/// The load the flags ask for, with `dwh.cfg`'s [S3] and [IAM_ROLE] as fallbacks, and the
+/// flags that reach its tables again.
+fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadConfig, Reach)> {
     let resolved = resolve(&args.target, global)?;
     let dwh = resolved.dwh.as_ref();
     let from_dwh = |pick: fn(&DwhConfig) -> Option<&String>| dwh.and_then(pick).cloned();
@@ -77,6 +101,17 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
         ModeArg::Copy => Mode::Copy,
     };
     request.s3 = s3_options(&args.s3);
+    // The classic notebook's static keys, unless the environment names credentials (it
+    // overrides dwh.cfg, as flags do) or the buckets are read unsigned.
+    let environment_credentials = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    let reads_s3 = [&request.song_data, &request.log_data]
+        .iter()
+        .any(|uri| matches!(uri, SourceUri::S3 { .. }));
+    if reads_s3 && !args.s3.no_sign_request && !environment_credentials {
+        request.s3.credentials = dwh.and_then(|cfg| cfg.aws_keys.clone());
+    }
     request.copy = CopyOptions {
         iam_role_arn: args
             .iam_role
@@ -126,8 +161,8 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<LoadConf
     };
     request.insert_connections = args.insert_connections;
     request.statements_in_flight = args.statements_in_flight;
-    request.progress = !args.quiet && std::io::stderr().is_terminal();
-    Ok(request.resolve()?)
+    request.progress = !global.quiet && std::io::stderr().is_terminal();
+    Ok((request.resolve()?, resolved.reach))
 }
 
 /// The environment variables `--shard auto/N` reads its index from, in the order tried.

@@ -30,27 +30,26 @@ pub(super) fn run(
     runtime: &Runtime,
 ) -> anyhow::Result<ExitCode> {
     let resolved = resolve(&target, global)?;
-    let run_id = args.run_id;
     let config = MergeConfig::resolve(MergeRequest {
         target: resolved.target,
         dialect: resolved.dialect,
         schema: resolved.schema,
-        run_id: run_id.clone(),
+        run_id: args.run_id,
         checks: args.checks,
         no_checks: args.no_checks,
         allow_empty: args.allow_empty,
     })?;
     if args.discard {
         let discarded = runtime.block_on(async { Ok(sparkify_load::discard(&config).await?) })?;
-        println!("{discarded}");
+        say!("{discarded}");
         return Ok(ExitCode::SUCCESS);
     }
     let started_at = report::now();
     let merged = runtime.block_on(async { Ok(sparkify_load::merge(&config).await?) });
     if let Some(path) = &args.report {
-        write_run_record(path, &run_id, started_at, &merged)?;
+        write_run_record(path, config.run_id(), started_at, &merged)?;
     }
     let report = merged?;
-    println!("{report}");
+    say!("{report}");
     Ok(ExitCode::SUCCESS)
 }

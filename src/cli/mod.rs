@@ -1,6 +1,17 @@
 //! The commands behind the arguments: each resolves its flags (with `dwh.cfg` and the
 //! environment) into the library's settings, runs it, and prints what a user reads.
 
+/// `println!` for what a person reads (summaries, hints, tables): nothing under `-q`.
+/// What a command exists to print for scripts (a URL, `--json`, `--print`) uses
+/// `println!` itself.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if !$crate::cli::quiet() {
+            println!($($arg)*);
+        }
+    };
+}
+
 pub(crate) mod args;
 mod bench;
 mod check;
@@ -42,9 +53,17 @@ pub(crate) mod exit {
     }
 }
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q` asked for nothing but errors.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs the command the arguments name; SIGINT or SIGTERM stops it cleanly
 /// ([`interruptible`]).
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    QUIET.store(cli.global().quiet, std::sync::atomic::Ordering::Relaxed);
     let runtime = Runtime(
         tokio::runtime::Runtime::new()
             .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?,
@@ -62,13 +81,18 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             songs,
             events,
             seed,
-        }) => gen_fixtures(&out, songs, events, seed),
-        Some(Command::Db { action, global }) => db::run(action, &home(&global)),
+            force,
+        }) => gen_fixtures(&out, (songs, events, seed), force),
+        Some(Command::Db { action, global }) => {
+            let home = home(&global);
+            db::run(action, &home, &target::Reach::of_home(&home).home())
+        }
         Some(Command::Report {
             target,
             out,
+            json,
             global,
-        }) => runtime.block_on(report::report(target, out, &global)),
+        }) => runtime.block_on(report::report(target, out, json, &global)),
         Some(Command::Check {
             target,
             checks,
@@ -97,9 +121,12 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &global,
             &runtime,
         ),
-        Some(Command::Next { target, of, global }) => {
-            runtime.block_on(report::next(target, of, &global))
-        }
+        Some(Command::Next {
+            target,
+            of,
+            json,
+            global,
+        }) => runtime.block_on(report::next(target, of, json, &global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity::run(args, &global)),
         Some(Command::Bench(args)) => runtime.block_on(bench::run(args)),
     }
@@ -193,7 +220,63 @@ fn write_run_record(
     write_file(path, RunRecord::new(run_id, started_at, outcome).to_json())
 }
 
-fn gen_fixtures(out: &Path, songs: usize, events: usize, seed: u64) -> anyhow::Result<ExitCode> {
+/// The trees `gen-fixtures` writes into OUT, which `--force` replaces.
+const FIXTURE_TREES: [&str; 2] = ["song_data", "log_data"];
+
+/// Writes a generated set into `out`: refused when `out` holds anything, unless `force`,
+/// which replaces a set written earlier whole (and still refuses a directory that holds
+/// anything else: a mistyped OUT must not cost a home directory).
+fn gen_fixtures(
+    out: &Path,
+    (songs, events, seed): (usize, usize, u64),
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let held: Vec<String> = match std::fs::read_dir(out) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let others: Vec<&String> = held
+        .iter()
+        .filter(|name| !FIXTURE_TREES.contains(&name.as_str()))
+        .collect();
+    if !held.is_empty() && (!force || !others.is_empty()) {
+        let mut listed: Vec<&String> = held.iter().take(5).collect();
+        listed.sort();
+        let what =
+            if force {
+                format!(
+                    "{} holds more than a generated set ({}); --force replaces only song_data/ \
+                 and log_data/ — choose an empty or new directory",
+                    out.display(),
+                    others
+                        .iter()
+                        .take(5)
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            } else {
+                format!(
+                "{} is not empty ({}); writing into it would mix two sets — choose an empty or \
+                 new directory, or give --force to replace the set there whole",
+                out.display(),
+                listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
+            };
+        return Err(Error::Refused(what).into());
+    }
+    for tree in FIXTURE_TREES {
+        let path = out.join(tree);
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|source| Error::Output {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
     let summary = generate(
         out,
         &FixtureSpec {
@@ -202,7 +285,7 @@ fn gen_fixtures(out: &Path, songs: usize, events: usize, seed: u64) -> anyhow::R
             seed,
         },
     )?;
-    println!(
+    say!(
         "wrote {} song objects ({} records) and {} log objects ({} events) to {}, plus {} files to ignore",
         summary.song_objects,
         summary.song_records,

@@ -44,7 +44,7 @@ pub(super) async fn run(args: ParityArgs, global: &GlobalArgs) -> anyhow::Result
             request.max_errors = args.max_errors;
             request.s3 = s3_options(&args.s3);
             let report = sparkify_load::load(&request.resolve()?).await?;
-            println!("{report}\n");
+            say!("{report}\n");
         }
     }
     let (a, b) = (
@@ -53,7 +53,7 @@ pub(super) async fn run(args: ParityArgs, global: &GlobalArgs) -> anyhow::Result
     );
     let side = |database, schema| Side { database, schema };
     let comparison = parity(&side(&a, &schema_a), &side(&b, &schema_b)).await?;
-    println!("{comparison}");
+    say!("{comparison}");
     if let Some(path) = &args.report {
         let json =
             serde_json::to_string_pretty(&comparison).expect("a comparison always serializes");

@@ -7,18 +7,24 @@ use sparkify_load::{analytics, Error};
 
 use super::args::{GlobalArgs, NextOf, TargetArgs};
 use super::target::warehouse;
-use super::write_file;
+use super::{quiet, write_file};
 
-/// Every answer as a table, and in `out` the HTML page, the CSV files and the charts.
+/// Every answer as a table (or, with `--json`, as one JSON document), and in `out` the
+/// HTML page, the CSV files and the charts.
 pub(super) async fn report(
     args: TargetArgs,
     out: PathBuf,
+    json: bool,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
     let (database, schema) = warehouse(&args, global)?;
     let report = analytics::report(&database, &schema).await?;
-    for answer in &report.answers {
-        println!("{answer}");
+    if json {
+        println!("{:#}", report.to_json());
+    } else {
+        for answer in &report.answers {
+            say!("{answer}");
+        }
     }
     std::fs::create_dir_all(&out).map_err(|source| Error::Output {
         path: out.clone(),
@@ -36,52 +42,35 @@ pub(super) async fn report(
         }
     }
     write_file(&out.join("report.html"), analytics::html::page(&report))?;
-    println!(
-        "wrote {}, {} CSV files and {charts} SVG charts to {}",
-        out.join("report.html").display(),
-        report.answers.len(),
-        out.display()
-    );
+    if !json {
+        say!(
+            "wrote {}, {} CSV files and {charts} SVG charts to {}",
+            out.join("report.html").display(),
+            report.answers.len(),
+            out.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-/// What next after a song, or suggestions for a user.
+/// What next after a song, or suggestions for a user, as a table or (`--json`) JSON.
 pub(super) async fn next(
     args: TargetArgs,
     of: NextOf,
+    json: bool,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
     let (database, schema) = warehouse(&args, global)?;
-    let client = database.connect().await?;
-    let answer = match (of.song, of.user) {
-        (Some(song), _) => {
-            let mut answer = analytics::NEXT_AFTER_SONG
-                .run(
-                    &database,
-                    &client,
-                    &schema,
-                    Some(analytics::Param::Text(&song)),
-                )
-                .await?;
-            answer.title = format!("What next, after song {song}");
-            answer
-        }
-        (None, Some(user)) => {
-            let mut answer = analytics::SUGGEST_FOR_USER
-                .run(
-                    &database,
-                    &client,
-                    &schema,
-                    Some(analytics::Param::Int(user)),
-                )
-                .await?;
-            answer.title = format!("Suggestions for user {user}");
-            answer
-        }
-        (None, None) => {
-            return Err(Error::Config("next needs --song or --user".into()).into());
-        }
+    let asked = match (&of.song, of.user) {
+        (Some(song), _) => analytics::NextOf::Song(song),
+        (None, Some(user)) => analytics::NextOf::User(user),
+        (None, None) => unreachable!("clap requires --song or --user"),
     };
-    print!("{answer}");
+    let answer = analytics::next(&database, &schema, asked).await?;
+    if json {
+        println!("{:#}", answer.to_json());
+    } else if !quiet() {
+        print!("{answer}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -304,6 +304,11 @@ impl LoadConfig {
     pub fn dry_run(&self) -> bool {
         self.request.copy.dry_run
     }
+
+    /// How S3 sources are reached.
+    pub fn s3(&self) -> &crate::source::S3Options {
+        &self.request.s3
+    }
 }
 
 /// The embedded default is PostgreSQL: a Redshift dialect needs a Redshift target.
@@ -318,17 +323,15 @@ fn refuse_embedded_redshift(target: &Target, dialect: Dialect) -> Result<(), Err
     Ok(())
 }
 
-/// A run id as given, if it is one: 1 to 16 lower-case letters and digits.
-fn checked_run_id(run_id: &str) -> Result<String, Error> {
-    if (1..=16).contains(&run_id.len())
-        && run_id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        Ok(run_id.to_string())
+/// A run id, if it is one: 1 to 16 ASCII letters and digits, folded to lower case as
+/// Redshift folds the names it becomes part of (`RUN7` and `run7` are one run).
+pub(crate) fn checked_run_id(run_id: &str) -> Result<String, Error> {
+    if (1..=16).contains(&run_id.len()) && run_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(run_id.to_ascii_lowercase())
     } else {
         Err(Error::Config(format!(
-            "run id {run_id:?} is not allowed: use 1 to 16 lower-case letters and digits"
+            "run id {run_id:?} is not allowed: use 1 to 16 letters and digits (folded to \
+             lower case)"
         )))
     }
 }

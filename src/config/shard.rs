@@ -61,10 +61,15 @@ pub struct MergeConfig {
 }
 
 impl MergeConfig {
-    pub fn resolve(request: MergeRequest) -> Result<MergeConfig, Error> {
+    pub fn resolve(mut request: MergeRequest) -> Result<MergeConfig, Error> {
         refuse_embedded_redshift(&request.target, request.dialect)?;
-        checked_run_id(&request.run_id)?;
+        request.run_id = checked_run_id(&request.run_id)?;
         let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
         Ok(MergeConfig { request, gate })
+    }
+
+    /// The run merged, as the tables name it (folded to lower case).
+    pub fn run_id(&self) -> &str {
+        &self.request.run_id
     }
 }

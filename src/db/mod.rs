@@ -3,13 +3,12 @@
 //! `report` and `bench` all go through it.
 
 pub mod cancel;
+pub mod conninfo;
 pub mod merge;
 mod schema;
 pub mod shard;
 pub mod sql;
 pub mod tls;
-
-use std::str::FromStr;
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -34,6 +33,14 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The dialect as `--dialect` names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Redshift => "redshift",
+        }
+    }
+
     /// What the target holds: on Redshift at most 65,535 bytes of text (its widest
     /// VARCHAR, which counts bytes; the DDL gives every text column that width) and no
     /// subnormal double; PostgreSQL's text is unbounded and its double precision takes
@@ -59,13 +66,15 @@ pub struct Database {
 }
 
 impl Database {
+    /// The target `url` names (a URL or key=value pairs, what it leaves out taken from
+    /// the environment as libpq takes it: [`conninfo`]).
     pub fn new(url: &Secret<String>, dialect: Dialect) -> Result<Database, Error> {
-        let (conninfo, verification) = tls::split_verification(url.expose());
+        let conninfo::Conninfo {
+            config,
+            verification,
+        } = conninfo::resolve(url.expose(), &|name| std::env::var(name).ok())?;
         let tls = tls::connector(&verification)?;
-        // The parser's messages name options, never their values, so they are safe to show.
-        let config = tokio_postgres::Config::from_str(&conninfo)
-            .map_err(|e| Error::Config(format!("invalid target URL: {e}")))?;
-        let label = describe(&config);
+        let label = conninfo::describe(&config);
         Ok(Database {
             config,
             tls,
@@ -218,6 +227,33 @@ impl Database {
         Ok((columns, rows))
     }
 
+    /// Fails with [`Error::NotLoaded`] unless `schema` holds the five star tables: what
+    /// `report`, `next` and `check` read.
+    pub async fn require_star_schema(
+        &self,
+        client: &Client,
+        schema: &SchemaName,
+    ) -> Result<(), Error> {
+        let literal = crate::sink::literal::Literals::REDSHIFT.quote(schema.as_str());
+        let sql = render(sql::STAR_TABLES, &[("schema_name", &literal)]);
+        let found = self
+            .first_column(client, "find the star tables", &sql)
+            .await?;
+        let missing: Vec<String> = ["songplays", "users", "songs", "artists", "time"]
+            .into_iter()
+            .filter(|table| !found.iter().any(|f| f == table))
+            .map(str::to_string)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::NotLoaded {
+            schema: schema.to_string(),
+            target: self.label.clone(),
+            missing,
+        })
+    }
+
     /// Rows in each of the five tables of `schema`.
     pub async fn count_rows(
         &self,
@@ -250,18 +286,6 @@ impl Database {
 /// one.
 pub fn number_at(rows: &[Vec<Option<String>>], column: usize) -> Option<u64> {
     rows.first()?.get(column)?.as_deref()?.parse().ok()
-}
-
-fn describe(config: &tokio_postgres::Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
-        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string(),
-        None => "localhost".to_string(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or("(default user)");
-    let dbname = config.get_dbname().unwrap_or(user);
-    format!("{user}@{host}:{port}/{dbname}")
 }
 
 /// Creates the five empty tables in `schema` (replacing any there), as the classic

@@ -230,6 +230,9 @@ pub mod checks {
 /// Rows in each table of a star schema, in either dialect.
 pub const COUNTS: &str = sql_file!("shared/counts.sql");
 
+/// Which of the five star tables a schema holds.
+pub const STAR_TABLES: &str = sql_file!("shared/star_tables.sql");
+
 /// Copy mode on PostgreSQL: raw records streamed in, then checks and rules in SQL.
 pub mod postgres_copy {
     pub const PREPARE: &str = sql_file!("postgres/copy/prepare.sql");
@@ -277,6 +280,8 @@ pub mod analytics {
     pub const LEVEL_CHANGES: &str = sql_file!("analytics/level_changes.sql");
     pub const NEXT_AFTER_SONG: &str = sql_file!("analytics/next_after_song.sql");
     pub const SUGGEST_FOR_USER: &str = sql_file!("analytics/suggest_for_user.sql");
+    pub const KNOWN_SONG: &str = sql_file!("analytics/known_song.sql");
+    pub const KNOWN_USER: &str = sql_file!("analytics/known_user.sql");
 }
 
 /// `sparkify-load bench`'s routes that are not the loader: the sink limit and the
@@ -467,6 +472,8 @@ mod tests {
             analytics::LEVEL_CHANGES,
             analytics::NEXT_AFTER_SONG,
             analytics::SUGGEST_FOR_USER,
+            analytics::KNOWN_SONG,
+            analytics::KNOWN_USER,
         ];
         for template in PARITY.iter().map(|(_, sql)| *sql) {
             render(template, &[name("schema")]);
@@ -478,5 +485,6 @@ mod tests {
             );
         }
         render(COUNTS, &[name("tables")]);
+        render(STAR_TABLES, &[name("schema_name")]);
     }
 }

@@ -297,10 +297,22 @@ fn user_ids(name: &str) -> Result<(u32, u32)> {
     }
 }
 
-/// `SPARKIFY_LOAD_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`, else `PATH`.
+/// The programs the embedded PostgreSQL runs; a directory is the binaries' only if it
+/// holds them all.
+const PROGRAMS: [&str; 5] = ["initdb", "postgres", "pg_ctl", "pg_isready", "psql"];
+
+/// `SPARKIFY_LOAD_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`, else `PATH`; the
+/// error names every place looked in.
 fn find_bin_dir() -> Result<PathBuf> {
+    let holds_all = |dir: &Path| PROGRAMS.iter().all(|p| dir.join(p).is_file());
     if let Some(dir) = std::env::var_os("SPARKIFY_LOAD_PG_BIN") {
-        return Ok(PathBuf::from(dir));
+        let dir = PathBuf::from(dir);
+        if holds_all(&dir) {
+            return Ok(dir);
+        }
+        return Err(EmbeddedError::NoBinaries {
+            searched: format!("SPARKIFY_LOAD_PG_BIN={}", dir.display()),
+        });
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -309,7 +321,7 @@ fn find_bin_dir() -> Result<PathBuf> {
         .filter_map(|entry| {
             let version = entry.file_name().to_str()?.parse().ok()?;
             let bin = entry.path().join("bin");
-            bin.join("initdb").exists().then_some((version, bin))
+            holds_all(&bin).then_some((version, bin))
         })
         .collect();
     versions.sort();
@@ -317,8 +329,10 @@ fn find_bin_dir() -> Result<PathBuf> {
         return Ok(bin);
     }
     std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).find(|dir| dir.join("initdb").exists()))
-        .ok_or(EmbeddedError::NoBinaries)
+        .and_then(|path| std::env::split_paths(&path).find(|dir| holds_all(dir)))
+        .ok_or(EmbeddedError::NoBinaries {
+            searched: "/usr/lib/postgresql/*/bin and every directory of PATH".into(),
+        })
 }
 
 pub(super) fn free_port() -> Result<u16> {
@@ -330,6 +344,21 @@ pub(super) fn free_port() -> Result<u16> {
             path: PathBuf::from("127.0.0.1"),
             source,
         })
+}
+
+/// Whether a live process holds `port` in `socket_dir`: PostgreSQL's lock file there
+/// names the process that owns the socket (a stale one, of a dead process, does not count).
+pub(super) fn port_held(socket_dir: &Path, port: u16) -> bool {
+    let lock = socket_dir.join(format!(".s.PGSQL.{port}.lock"));
+    let Ok(text) = std::fs::read_to_string(lock) else {
+        return false;
+    };
+    let pid = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok());
+    // Signal 0 checks that the process exists without touching it.
+    pid.is_some_and(|pid| kill(Pid::from_raw(pid), None).is_ok())
 }
 
 /// SIGINT is PostgreSQL's fast shutdown: sessions end, data is kept consistent.

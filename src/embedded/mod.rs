@@ -76,7 +76,7 @@ impl Server {
             cluster.owned_dir(home)?;
             cluster.init()?;
         }
-        let port = free_port()?;
+        let port = home_port(home, &cluster.socket_dir())?;
         cluster.start_detached(port, &home.join("postgres.log"))?;
         cluster.create_database(port)?;
         tracing::info!(home = %home.display(), "embedded PostgreSQL started");
@@ -110,6 +110,45 @@ impl Server {
         cluster.stop()?;
         Ok(true)
     }
+}
+
+/// The file in a home that keeps its server's port, so that its URL stays the same from
+/// one start to the next.
+const PORT_FILE: &str = "port";
+
+/// The port the server of `home` listens on: the one chosen when the home was made,
+/// unless another process holds it now (then a new one, kept from now on, and a warning:
+/// the URL changed).
+fn home_port(home: &Path, socket_dir: &Path) -> Result<u16> {
+    let file = home.join(PORT_FILE);
+    let kept: Option<u16> = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| text.trim().parse().ok());
+    match kept {
+        Some(port) if !cluster::port_held(socket_dir, port) => Ok(port),
+        Some(port) => {
+            let new = free_port()?;
+            tracing::warn!(
+                "the embedded PostgreSQL's port {port} is held by another process; it now \
+                 listens on port {new}, so its URL changed (sparkify-load db url)"
+            );
+            write_port(&file, new)?;
+            Ok(new)
+        }
+        None => {
+            let port = free_port()?;
+            write_port(&file, port)?;
+            Ok(port)
+        }
+    }
+}
+
+fn write_port(file: &Path, port: u16) -> Result<()> {
+    std::fs::write(file, format!("{port}\n")).map_err(|source| EmbeddedError::Io {
+        what: "write",
+        path: file.to_path_buf(),
+        source,
+    })
 }
 
 /// Percent-encodes what a URL's query value may not hold as it is.

@@ -8,7 +8,7 @@
 use tokio::sync::mpsc;
 
 use super::client::{read_events, read_songs};
-use super::manifest::{object_rows, TreeObjects};
+use super::manifest::{fingerprinted, object_rows, TreeObjects};
 use super::move_in;
 use super::progress::Progress;
 use super::rejects::Rejects;
@@ -97,8 +97,10 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
             plan.push(inserts(sql, &tables, &time, literals));
         }
     }
-    let objects: Vec<ObjectRow> = object_rows("song", &songs.listed)
-        .chain(object_rows("log", &logs.listed))
+    let song_objects = fingerprinted(&songs_source, &songs.listed).await?;
+    let log_objects = fingerprinted(&logs_source, &logs.listed).await?;
+    let objects: Vec<ObjectRow> = object_rows("song", &song_objects)
+        .chain(object_rows("log", &log_objects))
         .collect();
     plan.push(inserts(sql, &tables, &objects, literals));
     let gate = config.gate().map(|file| {

@@ -8,7 +8,8 @@ use std::time::Instant;
 use tokio_postgres::Client;
 
 use super::manifest::{
-    list, read_manifest, refuse_changes, refuse_empty_listing, Manifest, TreePlan,
+    fingerprinted, list, object_rows, read_manifest, refuse_changes, refuse_empty_listing,
+    Manifest, TreePlan,
 };
 use super::move_in::{after_change, before_change, refuse_rebuilt_empty};
 use super::rejects::Rejects;
@@ -108,6 +109,8 @@ async fn run(
     let (song_again, log_again) = (keep(&song_listing), keep(&log_listing));
     let mut song_plan = TreePlan::of("song", song_listing, &manifest);
     let mut log_plan = TreePlan::of("log", log_listing, &manifest);
+    song_plan.settle_touched(songs).await?;
+    log_plan.settle_touched(logs).await?;
     refuse_changes(&[(&song_plan, songs), (&log_plan, logs)])?;
     if let (Some(song_listing), Some(log_listing)) = (song_again, log_again) {
         if song_plan.new.is_empty() && log_plan.new.is_empty() {
@@ -145,7 +148,7 @@ async fn run(
     let (mut song_summary, mut log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    record_objects(staging, shape, &song_plan, &log_plan).await?;
+    record_objects(staging, shape, (&song_plan, songs), (&log_plan, logs)).await?;
     database
         .run(
             staging.client,
@@ -325,11 +328,15 @@ pub(super) struct MergePlan {
 pub(super) async fn record_objects(
     staging: &Staging<'_>,
     shape: InsertShape,
-    songs: &TreePlan,
-    logs: &TreePlan,
+    (songs, song_source): (&TreePlan, &Source),
+    (logs, log_source): (&TreePlan, &Source),
 ) -> Result<()> {
+    let song_objects = fingerprinted(song_source, &songs.new).await?;
+    let log_objects = fingerprinted(log_source, &logs.new).await?;
     let mut inserter = client::work_inserter(staging, shape);
-    inserter.push(songs.rows().chain(logs.rows())).await?;
+    inserter
+        .push(object_rows("song", &song_objects).chain(object_rows("log", &log_objects)))
+        .await?;
     inserter.finish().await?;
     Ok(())
 }

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use tokio_postgres::Client;
 
 use crate::config::Shard;
+use crate::cpu::on_rayon;
 use crate::db::merge::MergeSql;
 use crate::db::Database;
 use crate::error::{Error, Result};
@@ -52,6 +54,10 @@ pub(super) struct TreePlan {
     pub(super) new: Vec<Entry>,
     already_loaded: u64,
     changed: Vec<String>,
+    /// Local files of the same size whose modification time moved since they were loaded,
+    /// each with the fingerprint of the content loaded: changed only if their content did
+    /// ([`TreePlan::settle_touched`]).
+    touched: Vec<(String, String)>,
     vanished: Vec<String>,
     ignored: Vec<String>,
 }
@@ -66,6 +72,7 @@ impl TreePlan {
             new: Vec::new(),
             already_loaded: 0,
             changed: Vec::new(),
+            touched: Vec::new(),
             vanished: Vec::new(),
             ignored: others.into_iter().map(|entry| entry.key).collect(),
         };
@@ -74,9 +81,13 @@ impl TreePlan {
             listed.insert(entry.key.clone());
             match manifest.get(&(tree.to_string(), entry.key.clone())) {
                 None => plan.new.push(entry),
-                Some((size, version)) if *size == entry.size && *version == entry.version => {
+                Some((size, kept)) if *size == entry.size && listed_as(kept) == entry.version => {
                     plan.already_loaded += 1;
                 }
+                Some((size, kept)) if *size == entry.size => match fingerprint_of(kept) {
+                    Some(loaded) => plan.touched.push((entry.key, loaded.to_string())),
+                    None => plan.changed.push(entry.key),
+                },
                 Some(_) => plan.changed.push(entry.key),
             }
         }
@@ -87,6 +98,35 @@ impl TreePlan {
             .collect();
         plan.vanished.sort();
         plan
+    }
+
+    /// Decides the touched files by content: one whose bytes are those loaded is already
+    /// loaded (touch, a plain re-copy), as an S3 object re-uploaded with the same bytes
+    /// keeps its ETag; any other has changed.
+    pub(super) async fn settle_touched(&mut self, source: &Source) -> Result<()> {
+        let Source::Local(local) = source else {
+            return Ok(());
+        };
+        let touched = std::mem::take(&mut self.touched);
+        let local = local.clone();
+        let now = on_rayon(move || {
+            touched
+                .into_par_iter()
+                .map(|(key, loaded)| {
+                    let same = local.fingerprint(&key)? == loaded;
+                    Ok((key, same))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .await??;
+        for (key, same) in now {
+            match same {
+                true => self.already_loaded += 1,
+                false => self.changed.push(key),
+            }
+        }
+        self.changed.sort();
+        Ok(())
     }
 
     /// Keeps only the new objects shard `shard` reads.
@@ -109,11 +149,40 @@ impl TreePlan {
             changed: self.changed.len() as u64,
         }
     }
+}
 
-    /// The manifest rows of the new objects; ranks follow key order, as when read.
-    pub(super) fn rows(&self) -> impl Iterator<Item = ObjectRow> + '_ {
-        object_rows(self.tree, &self.new)
-    }
+/// How a manifest keeps a local file's version: its modification time as listed, then the
+/// fingerprint of the content loaded (`<mtime> sha256:<hex>`).
+const FINGERPRINT_MARK: &str = " sha256:";
+
+/// The version as a listing gives it (for a local file, the time without the fingerprint).
+fn listed_as(kept: &str) -> &str {
+    kept.find(FINGERPRINT_MARK).map_or(kept, |at| &kept[..at])
+}
+
+/// The content fingerprint a manifest version keeps, if it keeps one (local files).
+fn fingerprint_of(kept: &str) -> Option<&str> {
+    kept.find(FINGERPRINT_MARK).map(|at| &kept[at + 1..])
+}
+
+/// `entries` as the manifest keeps them: a local file's version gains its content's
+/// fingerprint (read on the CPU pool, both cores); an S3 object's ETag is its own.
+pub(super) async fn fingerprinted(source: &Source, entries: &[Entry]) -> Result<Vec<Entry>> {
+    let Source::Local(local) = source else {
+        return Ok(entries.to_vec());
+    };
+    let (local, entries) = (local.clone(), entries.to_vec());
+    on_rayon(move || {
+        entries
+            .into_par_iter()
+            .map(|mut entry| {
+                let fingerprint = local.fingerprint(&entry.key)?;
+                entry.version = format!("{} {fingerprint}", entry.version);
+                Ok(entry)
+            })
+            .collect()
+    })
+    .await?
 }
 
 /// The manifest rows of objects of `tree`, ranked in the order given (the order read).
@@ -199,7 +268,7 @@ pub(super) fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
                 plan.changed.len(),
                 plan.tree,
                 match source {
-                    Source::Local(_) => "modification time",
+                    Source::Local(_) => "content",
                     Source::S3(_) => "ETag (last-modified time where none is listed)",
                 },
                 named(&plan.changed)

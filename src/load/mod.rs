@@ -152,8 +152,10 @@ async fn build(
         move_in::refuse_empty_trees(&loaded)?;
     }
     let shape = client::insert_shape(config, database, staging.client).await?;
-    let rows = manifest::object_rows("song", &loaded.songs.listed)
-        .chain(manifest::object_rows("log", &loaded.logs.listed));
+    let song_objects = manifest::fingerprinted(sources.0, &loaded.songs.listed).await?;
+    let log_objects = manifest::fingerprinted(sources.1, &loaded.logs.listed).await?;
+    let rows = manifest::object_rows("song", &song_objects)
+        .chain(manifest::object_rows("log", &log_objects));
     let mut inserter = client::work_inserter(staging, shape);
     inserter.push(rows).await?;
     inserter.finish().await?;

@@ -133,7 +133,7 @@ async fn write_shard(
     let (song_summary, log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    incremental::record_objects(&staging, shape, &song_plan, &log_plan).await?;
+    incremental::record_objects(&staging, shape, (&song_plan, &songs), (&log_plan, &logs)).await?;
 
     let record = ShardRecord {
         song_uri: request.song_data.to_string(),

@@ -58,6 +58,7 @@ where
         tree.bounds,
         make,
     );
+    let started = std::time::Instant::now();
     while let Some(piece) = pieces.try_next().await? {
         // A signal stops reading at once: the load's failure path then rolls back.
         if let Some(signal) = interrupted_by() {
@@ -67,6 +68,13 @@ where
         summary.bytes += piece.bytes;
         summary.objects += u64::from(piece.last);
         summary.records += records as u64;
+        if !bar.is_hidden() {
+            bar.set_message(super::progress::throughput(
+                summary.records,
+                summary.bytes,
+                started.elapsed(),
+            ));
+        }
         rejects.add(bad)?;
         if !take(value).await? {
             break;

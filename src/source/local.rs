@@ -35,6 +35,12 @@ impl LocalSource {
     pub fn keys(&self) -> BoxStream<'_, Result<Vec<Entry>, SourceError>> {
         stream::once(async move {
             let root = self.root.clone();
+            if root.is_file() {
+                return Err(self.unreadable(
+                    "it is a file, and a tree is a directory: give the directory that holds \
+                     the .json objects",
+                ));
+            }
             if !root.is_dir() {
                 return Err(self.unreadable("no such directory"));
             }
@@ -56,6 +62,26 @@ impl LocalSource {
             reason: e.to_string(),
             source: Some(Box::new(e)),
         }
+    }
+
+    /// The SHA-256 of a file's bytes, as `sha256:<hex>`: what decides, when a file's
+    /// modification time moved (touch, a plain copy), whether its content did.
+    pub fn fingerprint(&self, key: &str) -> Result<String, SourceError> {
+        use sha2::Digest;
+        use std::io::Read;
+        let mut file = std::fs::File::open(self.path_of(key)).map_err(self.object_error(key))?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buffer = vec![0; CHUNK_BYTES.min(1 << 16)];
+        loop {
+            let read = file.read(&mut buffer).map_err(self.object_error(key))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        Ok(format!("sha256:{hex}"))
     }
 
     pub fn path_of(&self, key: &str) -> PathBuf {

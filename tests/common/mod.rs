@@ -231,11 +231,31 @@ pub async fn load(request: &LoadRequest) -> Result<Report, Error> {
     sparkify_load::load(&request.clone().resolve()?).await
 }
 
-/// The `sparkify-load` binary as a user runs it: no DATABASE_URL from the test's own
+/// The environment variables that name or complete a target (libpq's), which a test's
+/// own environment must not lend the binary.
+pub const TARGET_VARIABLES: [&str; 13] = [
+    "DATABASE_URL",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSYSCONFDIR",
+];
+
+/// The `sparkify-load` binary as a user runs it: no target from the test's own
 /// environment, and the embedded default's home in `home` when given.
 pub fn cli_command(home: Option<&Path>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sparkify-load"));
-    command.env_remove("DATABASE_URL");
+    for name in TARGET_VARIABLES {
+        command.env_remove(name);
+    }
     if let Some(home) = home {
         command.env("SPARKIFY_LOAD_HOME", home);
     }
