@@ -29,6 +29,9 @@ pub struct SourceSummary {
     /// A rebuild's objects as listed, in the order read, for the manifest.
     #[serde(skip)]
     pub listed: Vec<crate::source::Entry>,
+    /// The content fingerprints of the local objects read, by their rank in the order read.
+    #[serde(skip)]
+    pub fingerprints: Vec<(u32, String)>,
     /// Incremental runs: the tree's objects against the manifest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifest: Option<ObjectCounts>,

@@ -401,6 +401,20 @@ async fn touched_and_recopied_files_are_judged_by_content() {
         assert_eq!(dump_all(&url, "public").await, tables);
         assert_eq!(manifest_rows(&url, "public").await, manifest);
     }
+    // A rebuild in copy mode keeps the content's fingerprints too (its own read path).
+    run(root, &url, "public", Mode::Copy, LoadScope::Rebuild).await;
+    let file = std::fs::File::options()
+        .append(true)
+        .open(&objects[5])
+        .unwrap();
+    file.set_modified(later + std::time::Duration::from_secs(30))
+        .unwrap();
+    let again = run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
+    assert_eq!(again.logs.manifest.unwrap().changed, 0);
+    assert!(manifest_rows(&url, "public")
+        .await
+        .iter()
+        .all(|row| row.contains(" xxh3:")));
     // The same size, one byte other: changed, though only its content says so.
     let mut edited = std::fs::read(&objects[1]).unwrap();
     let at = edited.iter().position(|b| b.is_ascii_digit()).unwrap();

@@ -97,8 +97,8 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
             plan.push(inserts(sql, &tables, &time, literals));
         }
     }
-    let song_objects = fingerprinted(&songs_source, &songs.listed).await?;
-    let log_objects = fingerprinted(&logs_source, &logs.listed).await?;
+    let song_objects = fingerprinted(&songs.listed, &songs);
+    let log_objects = fingerprinted(&logs.listed, &logs);
     let objects: Vec<ObjectRow> = object_rows("song", &song_objects)
         .chain(object_rows("log", &log_objects))
         .collect();

@@ -148,7 +148,13 @@ async fn run(
     let (mut song_summary, mut log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    record_objects(staging, shape, (&song_plan, songs), (&log_plan, logs)).await?;
+    record_objects(
+        staging,
+        shape,
+        (&song_plan, &song_summary),
+        (&log_plan, &log_summary),
+    )
+    .await?;
     database
         .run(
             staging.client,
@@ -328,11 +334,11 @@ pub(super) struct MergePlan {
 pub(super) async fn record_objects(
     staging: &Staging<'_>,
     shape: InsertShape,
-    (songs, song_source): (&TreePlan, &Source),
-    (logs, log_source): (&TreePlan, &Source),
+    (songs, songs_read): (&TreePlan, &SourceSummary),
+    (logs, logs_read): (&TreePlan, &SourceSummary),
 ) -> Result<()> {
-    let song_objects = fingerprinted(song_source, &songs.new).await?;
-    let log_objects = fingerprinted(log_source, &logs.new).await?;
+    let song_objects = fingerprinted(&songs.new, songs_read);
+    let log_objects = fingerprinted(&logs.new, logs_read);
     let mut inserter = client::work_inserter(staging, shape);
     inserter
         .push(object_rows("song", &song_objects).chain(object_rows("log", &log_objects)))

@@ -13,7 +13,7 @@ use crate::db::merge::MergeSql;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::ObjectRow;
-use crate::report::ObjectCounts;
+use crate::report::{ObjectCounts, SourceSummary};
 use crate::source::{is_object_key, Entry, Listed, Selection, Source, SourceUri};
 
 /// Which objects of one tree a load reads.
@@ -152,8 +152,8 @@ impl TreePlan {
 }
 
 /// How a manifest keeps a local file's version: its modification time as listed, then the
-/// fingerprint of the content loaded (`<mtime> sha256:<hex>`).
-const FINGERPRINT_MARK: &str = " sha256:";
+/// fingerprint of the content loaded (`<mtime> xxh3:<hex>`).
+const FINGERPRINT_MARK: &str = " xxh3:";
 
 /// The version as a listing gives it (for a local file, the time without the fingerprint).
 fn listed_as(kept: &str) -> &str {
@@ -165,24 +165,17 @@ fn fingerprint_of(kept: &str) -> Option<&str> {
     kept.find(FINGERPRINT_MARK).map(|at| &kept[at + 1..])
 }
 
-/// `entries` as the manifest keeps them: a local file's version gains its content's
-/// fingerprint (read on the CPU pool, both cores); an S3 object's ETag is its own.
-pub(super) async fn fingerprinted(source: &Source, entries: &[Entry]) -> Result<Vec<Entry>> {
-    let Source::Local(local) = source else {
-        return Ok(entries.to_vec());
-    };
-    let (local, entries) = (local.clone(), entries.to_vec());
-    on_rayon(move || {
-        entries
-            .into_par_iter()
-            .map(|mut entry| {
-                let fingerprint = local.fingerprint(&entry.key)?;
-                entry.version = format!("{} {fingerprint}", entry.version);
-                Ok(entry)
-            })
-            .collect()
-    })
-    .await?
+/// `entries` (in the order read) as the manifest keeps them: a local file's version gains
+/// the fingerprint of the content read ([`SourceSummary::fingerprints`], by rank); an S3
+/// object's ETag is its own.
+pub(super) fn fingerprinted(entries: &[Entry], read: &SourceSummary) -> Vec<Entry> {
+    let mut entries = entries.to_vec();
+    for (rank, fingerprint) in &read.fingerprints {
+        if let Some(entry) = entries.get_mut(*rank as usize) {
+            entry.version = format!("{} {fingerprint}", entry.version);
+        }
+    }
+    entries
 }
 
 /// The manifest rows of objects of `tree`, ranked in the order given (the order read).

@@ -146,19 +146,21 @@ async fn build(
     // The rejects are written whether or not the fill failed, and before anything is
     // moved in: a load whose reject file cannot be written changes nothing.
     let written = rejects.write(request.reject_file.as_deref());
-    let loaded = filled?;
+    let mut loaded = filled?;
     written?;
     if !request.allow_empty {
         move_in::refuse_empty_trees(&loaded)?;
     }
+    let started = Instant::now();
     let shape = client::insert_shape(config, database, staging.client).await?;
-    let song_objects = manifest::fingerprinted(sources.0, &loaded.songs.listed).await?;
-    let log_objects = manifest::fingerprinted(sources.1, &loaded.logs.listed).await?;
+    let song_objects = manifest::fingerprinted(&loaded.songs.listed, &loaded.songs);
+    let log_objects = manifest::fingerprinted(&loaded.logs.listed, &loaded.logs);
     let rows = manifest::object_rows("song", &song_objects)
         .chain(manifest::object_rows("log", &log_objects));
     let mut inserter = client::work_inserter(staging, shape);
     inserter.push(rows).await?;
     inserter.finish().await?;
+    loaded.stages.push(stage("manifest", started.elapsed()));
     Ok(loaded)
 }
 

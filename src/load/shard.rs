@@ -133,7 +133,13 @@ async fn write_shard(
     let (song_summary, log_summary, fill_stages) = filled?;
     written?;
     stages.extend(fill_stages);
-    incremental::record_objects(&staging, shape, (&song_plan, &songs), (&log_plan, &logs)).await?;
+    incremental::record_objects(
+        &staging,
+        shape,
+        (&song_plan, &song_summary),
+        (&log_plan, &log_summary),
+    )
+    .await?;
 
     let record = ShardRecord {
         song_uri: request.song_data.to_string(),

@@ -68,6 +68,7 @@ where
         summary.bytes += piece.bytes;
         summary.objects += u64::from(piece.last);
         summary.records += records as u64;
+        summary.fingerprints.extend(piece.fingerprint);
         if !bar.is_hidden() {
             bar.set_message(super::progress::throughput(
                 summary.records,

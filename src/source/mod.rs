@@ -93,7 +93,7 @@ pub struct Entry {
     pub size: u64,
     /// The S3 ETag as S3 lists it (quotes included; an S3-compatible server that lists
     /// none gives its last-modified time), or a local file's modification time in
-    /// nanoseconds since the epoch (to which a manifest adds its content's SHA-256).
+    /// nanoseconds since the epoch (to which a manifest adds its content's XXH3 hash).
     pub version: String,
 }
 

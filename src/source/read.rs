@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use indicatif::ProgressBar;
 use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
-use super::local::LocalSource;
+use super::local::{Fingerprint, LocalSource};
 use super::{is_object_key, Entry, Source};
 use crate::cpu::on_rayon;
 use crate::error::{Error, SourceError};
@@ -47,11 +47,13 @@ impl<R, T, F> Apply<R, T> for F where
 }
 
 /// A decoded chunk of one object: its size, what `apply` made of its records, and
-/// whether it ends the object.
+/// whether it ends the object; the last piece of a local object also carries the object's
+/// rank and its content's fingerprint, taken from the very bytes decoded.
 pub struct Piece<T> {
     pub bytes: u64,
     pub value: T,
     pub last: bool,
+    pub fingerprint: Option<(u32, String)>,
 }
 
 /// Small local objects read and decoded in batches on the CPU pool (both cores); a large
@@ -85,6 +87,7 @@ where
                             bytes: bytes.len() as u64,
                             value: apply(index, &label, decoded),
                             last: true,
+                            fingerprint: Some((index, Fingerprint::of(&bytes))),
                         }))
                     })
                     .collect::<Vec<_>>()
@@ -197,11 +200,12 @@ impl Source {
         let chunks = self.chunks(&key).map_err(Error::from).boxed();
         // Each step decodes one chunk, knowing whether it is the last (the next one is
         // fetched first), so that a one-chunk object takes one trip to the CPU pool.
-        let start = Some((decoder, chunks, None::<Bytes>, true));
+        let fingerprint = matches!(self, Source::Local(_)).then(Fingerprint::default);
+        let start = Some((decoder, chunks, None::<Bytes>, true, fingerprint));
         futures::stream::try_unfold(start, move |state| {
             let (apply, label) = (apply.clone(), label.clone());
             async move {
-                let Some((mut decoder, mut chunks, held, first)) = state else {
+                let Some((mut decoder, mut chunks, held, first, mut fingerprint)) = state else {
                     return Ok(None);
                 };
                 let current = if first {
@@ -217,27 +221,42 @@ impl Source {
                 let last = next.is_none();
                 let work = move || {
                     if let Some(chunk) = current {
+                        if let Some(fingerprint) = fingerprint.as_mut() {
+                            fingerprint.update(&chunk);
+                        }
                         decoder.feed(&chunk);
                     }
                     if last {
-                        (None, apply(index, &label, decoder.finish()))
+                        (None, apply(index, &label, decoder.finish()), fingerprint)
                     } else {
                         let decoded = decoder.take();
-                        (Some(decoder), apply(index, &label, decoded))
+                        (Some(decoder), apply(index, &label, decoded), fingerprint)
                     }
                 };
                 // A small object (a song) decodes in microseconds, less than a trip to the
                 // CPU pool and back costs.
-                let (decoder, value) = if last && bytes <= INLINE_DECODE_BYTES {
+                let (decoder, value, fingerprint) = if last && bytes <= INLINE_DECODE_BYTES {
                     work()
                 } else {
                     on_rayon(work).await?
                 };
-                if last {
-                    bar.inc(1);
+                let piece = |fingerprint| Piece {
+                    bytes,
+                    value,
+                    last,
+                    fingerprint,
+                };
+                match decoder {
+                    Some(decoder) => Ok(Some((
+                        piece(None),
+                        Some((decoder, chunks, next, false, fingerprint)),
+                    ))),
+                    None => {
+                        bar.inc(1);
+                        let done = fingerprint.map(|f| (index, f.finish()));
+                        Ok(Some((piece(done), None)))
+                    }
                 }
-                let state = decoder.map(|decoder| (decoder, chunks, next, false));
-                Ok(Some((Piece { bytes, value, last }, state)))
             }
         })
         .boxed()
