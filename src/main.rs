@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use sparkify_load::error::Error;
 
-use cli::args::{hoist_global_options, Cli};
+use cli::args::Cli;
 use cli::exit;
+use cli::hoist::hoist_global_options;
 
 // Records are many small strings; mimalloc allocates and frees them about twice as fast as
 // glibc's malloc (docs/BENCHMARKS.md).

@@ -293,7 +293,12 @@ fn quiet_prints_nothing_on_success_and_the_error_on_failure() {
     let mut args = vec!["-q", "--home", &home_arg];
     let trees = tree_args(&tiny());
     args.extend(trees.iter().map(String::as_str));
-    let loaded = cli(&args);
+    // A shell that asks for TLS everywhere still reaches the embedded default's socket.
+    let loaded = cli_command(None)
+        .env("PGSSLMODE", "require")
+        .args(&args)
+        .output()
+        .unwrap();
     assert!(loaded.status.success(), "{loaded:?}");
     assert_eq!(text(&loaded), (String::new(), String::new()));
     let report = cli(&["-q", "report", "--home", &home_arg, "--out", "/dev/null/x"]);

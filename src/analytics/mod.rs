@@ -176,6 +176,23 @@ impl Answer {
             .unwrap_or(0.0)
     }
 
+    /// The answer for scripts: its title and its rows as objects keyed by column, every
+    /// value text (as the database gave it) or null.
+    pub fn to_json(&self) -> serde_json::Value {
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                self.columns
+                    .iter()
+                    .cloned()
+                    .zip(row.iter().map(|value| value.clone().into()))
+                    .collect()
+            })
+            .collect();
+        serde_json::json!({ "name": self.query.name, "title": self.title, "rows": rows })
+    }
+
     /// The answer as CSV with a header line; NULL is an empty field.
     pub fn to_csv(&self) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
@@ -196,25 +213,6 @@ impl Answer {
         }
         String::from_utf8(writer.into_inner().expect("an in-memory writer"))
             .expect("CSV of UTF-8 text is UTF-8")
-    }
-}
-
-impl Answer {
-    /// The answer for scripts: its title and its rows as objects keyed by column, every
-    /// value text (as the database gave it) or null.
-    pub fn to_json(&self) -> serde_json::Value {
-        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
-            .rows
-            .iter()
-            .map(|row| {
-                self.columns
-                    .iter()
-                    .cloned()
-                    .zip(row.iter().map(|value| value.clone().into()))
-                    .collect()
-            })
-            .collect();
-        serde_json::json!({ "name": self.query.name, "title": self.title, "rows": rows })
     }
 }
 

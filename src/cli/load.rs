@@ -11,7 +11,7 @@ use sparkify_load::report::{self, Report, Shards};
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
     CopyOptions, Error, InsertMethod, LoadConfig, LoadRequest, LoadScope, Mode, S3CopyRequest,
-    Shard, Target,
+    Secret, Shard, Target,
 };
 
 use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
@@ -59,7 +59,10 @@ fn print_hints(config: &LoadConfig, report: &Report, reach: &Reach) -> anyhow::R
         );
     }
     if reach.password_left_out {
-        say!("            (the target's password is not printed: give it in PGPASSWORD or ~/.pgpass)");
+        say!(
+            "            (the target's password is not printed: give it in PGPASSWORD or \
+             ~/.pgpass)"
+        );
     }
     if let Target::Embedded(home) = config.target() {
         if let Some(server) = Server::running(home).map_err(Error::from)? {
@@ -101,17 +104,7 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
         ModeArg::Copy => Mode::Copy,
     };
     request.s3 = s3_options(&args.s3);
-    // The classic notebook's static keys, unless the environment names credentials (it
-    // overrides dwh.cfg, as flags do) or the buckets are read unsigned.
-    let environment_credentials = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    let reads_s3 = [&request.song_data, &request.log_data]
-        .iter()
-        .any(|uri| matches!(uri, SourceUri::S3 { .. }));
-    if reads_s3 && !args.s3.no_sign_request && !environment_credentials {
-        request.s3.credentials = dwh.and_then(|cfg| cfg.aws_keys.clone());
-    }
+    request.s3.credentials = dwh_keys(dwh, &request, args.s3.no_sign_request);
     request.copy = CopyOptions {
         iam_role_arn: args
             .iam_role
@@ -163,6 +156,35 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
     request.statements_in_flight = args.statements_in_flight;
     request.progress = !global.quiet && std::io::stderr().is_terminal();
     Ok((request.resolve()?, resolved.reach))
+}
+
+/// The environment variables that name AWS credentials (keys, a profile, a web identity
+/// as on EKS, a container's role as on ECS): any of them overrides dwh.cfg's keys.
+const AWS_CREDENTIAL_VARIABLES: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+/// The classic notebook's static keys (`[AWS] KEY`, `SECRET`), for a load that reads S3
+/// signed and whose environment names no credentials.
+fn dwh_keys(
+    dwh: Option<&DwhConfig>,
+    request: &LoadRequest,
+    no_sign_request: bool,
+) -> Option<(String, Secret<String>)> {
+    let environment = AWS_CREDENTIAL_VARIABLES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    let reads_s3 = [&request.song_data, &request.log_data]
+        .iter()
+        .any(|uri| matches!(uri, SourceUri::S3 { .. }));
+    if !reads_s3 || no_sign_request || environment {
+        return None;
+    }
+    dwh.and_then(|cfg| cfg.aws_keys.clone())
 }
 
 /// The environment variables `--shard auto/N` reads its index from, in the order tried.

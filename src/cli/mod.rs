@@ -17,6 +17,7 @@ mod bench;
 mod check;
 mod db;
 mod dwh;
+pub(crate) mod hoist;
 mod load;
 mod merge;
 mod parity;
@@ -223,6 +224,48 @@ fn write_run_record(
 /// The trees `gen-fixtures` writes into OUT, which `--force` replaces.
 const FIXTURE_TREES: [&str; 2] = ["song_data", "log_data"];
 
+/// Refuses an OUT that is not empty, unless `force` and it holds only a generated set.
+fn refuse_used_directory(out: &Path, force: bool) -> Result<(), Error> {
+    let mut held: Vec<String> = match std::fs::read_dir(out) {
+        Ok(entries) => entries
+            .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()
+            .map_err(|source| Error::Output {
+                path: out.to_path_buf(),
+                source,
+            })?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(source) => {
+            return Err(Error::Output {
+                path: out.to_path_buf(),
+                source,
+            })
+        }
+    };
+    held.sort();
+    let others: Vec<&str> = held
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !FIXTURE_TREES.contains(name))
+        .collect();
+    let named = |names: &[&str]| names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+    let all: Vec<&str> = held.iter().map(String::as_str).collect();
+    let out = out.display();
+    match (held.is_empty(), force, others.is_empty()) {
+        (true, ..) | (false, true, true) => Ok(()),
+        (false, false, _) => Err(Error::Refused(format!(
+            "{out} is not empty ({}); writing into it would mix two sets: choose an empty or \
+             new directory, or give --force to replace the set there whole",
+            named(&all)
+        ))),
+        (false, true, false) => Err(Error::Refused(format!(
+            "{out} holds more than a generated set ({}); --force replaces only song_data/ and \
+             log_data/: choose an empty or new directory",
+            named(&others)
+        ))),
+    }
+}
+
 /// Writes a generated set into `out`: refused when `out` holds anything, unless `force`,
 /// which replaces a set written earlier whole (and still refuses a directory that holds
 /// anything else: a mistyped OUT must not cost a home directory).
@@ -231,43 +274,7 @@ fn gen_fixtures(
     (songs, events, seed): (usize, usize, u64),
     force: bool,
 ) -> anyhow::Result<ExitCode> {
-    let held: Vec<String> = match std::fs::read_dir(out) {
-        Ok(entries) => entries
-            .flatten()
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let others: Vec<&String> = held
-        .iter()
-        .filter(|name| !FIXTURE_TREES.contains(&name.as_str()))
-        .collect();
-    if !held.is_empty() && (!force || !others.is_empty()) {
-        let mut listed: Vec<&String> = held.iter().take(5).collect();
-        listed.sort();
-        let what =
-            if force {
-                format!(
-                    "{} holds more than a generated set ({}); --force replaces only song_data/ \
-                 and log_data/ — choose an empty or new directory",
-                    out.display(),
-                    others
-                        .iter()
-                        .take(5)
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            } else {
-                format!(
-                "{} is not empty ({}); writing into it would mix two sets — choose an empty or \
-                 new directory, or give --force to replace the set there whole",
-                out.display(),
-                listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            )
-            };
-        return Err(Error::Refused(what).into());
-    }
+    refuse_used_directory(out, force)?;
     for tree in FIXTURE_TREES {
         let path = out.join(tree);
         if path.exists() {

@@ -325,7 +325,7 @@ fn refuse_embedded_redshift(target: &Target, dialect: Dialect) -> Result<(), Err
 
 /// A run id, if it is one: 1 to 16 ASCII letters and digits, folded to lower case as
 /// Redshift folds the names it becomes part of (`RUN7` and `run7` are one run).
-pub(crate) fn checked_run_id(run_id: &str) -> Result<String, Error> {
+fn checked_run_id(run_id: &str) -> Result<String, Error> {
     if (1..=16).contains(&run_id.len()) && run_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(run_id.to_ascii_lowercase())
     } else {

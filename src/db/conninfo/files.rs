@@ -8,6 +8,10 @@ use tokio_postgres::config::Host;
 
 use crate::error::Error;
 
+/// The socket directories Debian's and upstream's libpq connect to by default.
+pub(super) const DEFAULT_SOCKET_DIRS: [&str; 3] =
+    ["/var/run/postgresql", "/run/postgresql", "/tmp"];
+
 /// Where libpq's system-wide service file is when `PGSYSCONFDIR` does not say (Debian's
 /// and Ubuntu's libpq are built with this directory).
 const SYSTEM_CONF_DIR: &str = "/etc/postgresql-common";
@@ -83,11 +87,15 @@ pub(super) fn password(path: &Path, config: &tokio_postgres::Config) -> Option<S
         return None;
     }
     if metadata.permissions().mode() & 0o077 != 0 {
-        tracing::warn!(
-            "the password file {} is not used: others may read it (chmod 0600 it, as psql \
-             asks)",
-            path.display()
-        );
+        // Said once: a command reads its target more than once.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "the password file {} is not used: others may read it (chmod 0600 it, as psql \
+                 asks)",
+                path.display()
+            )
+        });
         return None;
     }
     let text = std::fs::read_to_string(path).ok()?;
@@ -109,7 +117,11 @@ pub(super) fn password(path: &Path, config: &tokio_postgres::Config) -> Option<S
 fn wanted_fields(config: &tokio_postgres::Config) -> Option<[Vec<String>; 4]> {
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(host)) => vec![host.clone()],
-        Some(Host::Unix(path)) => vec![path.display().to_string(), "localhost".into()],
+        // libpq matches the default socket directory's connections as `localhost` too.
+        Some(Host::Unix(path)) if DEFAULT_SOCKET_DIRS.iter().any(|d| path == Path::new(d)) => {
+            vec![path.display().to_string(), "localhost".into()]
+        }
+        Some(Host::Unix(path)) => vec![path.display().to_string()],
         None => vec![config.get_hostaddrs().first()?.to_string()],
     };
     let port = config

@@ -225,3 +225,62 @@ fn a_printed_target_leaves_its_password_out() {
         )
     );
 }
+
+#[test]
+fn the_last_value_wins_and_hostaddr_goes_with_a_host() {
+    let info = read("postgresql://u@h:5432/d?port=6000&hostaddr=10.0.0.5", &[]).unwrap();
+    assert_eq!(info.config.get_ports(), &[6000]);
+    assert_eq!(info.config.get_hosts(), &[Host::Tcp("h".into())]);
+    assert_eq!(
+        info.config.get_hostaddrs(),
+        &["10.0.0.5".parse::<std::net::IpAddr>().unwrap()]
+    );
+    let twice = read("host=h user=u dbname=a dbname=b", &[]).unwrap();
+    assert_eq!(twice.config.get_dbname(), Some("b"));
+    let no_timeout = read("host=h user=u", &[("PGCONNECT_TIMEOUT", "0")]).unwrap();
+    assert_eq!(
+        no_timeout.config.get_connect_timeout(),
+        None,
+        "0 waits for ever"
+    );
+}
+
+#[test]
+fn a_unix_socket_takes_no_tls_and_require_with_a_root_verifies_the_chain() {
+    let socket = read(
+        "postgresql://sparkify@/sparkify?host=/home/me/socket&port=5",
+        &[("PGSSLMODE", "require")],
+    )
+    .unwrap();
+    assert_eq!(
+        (socket.config.get_ssl_mode(), socket.verification),
+        (SslMode::Disable, Verification::None)
+    );
+    let rooted = read("host=h user=u sslmode=require sslrootcert=/ca.pem", &[]).unwrap();
+    assert_eq!(
+        rooted.verification,
+        Verification::Roots {
+            root_cert: Some("/ca.pem".into()),
+            host_name: false
+        }
+    );
+}
+
+#[test]
+fn no_message_repeats_a_piece_of_the_targets_password() {
+    // A password with an unencoded '/': its first half lands where the port belongs.
+    let cut = read("postgresql://u:pa/ss@h/db", &[]).unwrap_err();
+    assert!(cut.contains("port in the target is not a port"), "{cut}");
+    assert!(!cut.contains("\"pa\""), "{cut}");
+    let unquoted = read("host=h password=first second", &[]).unwrap_err();
+    assert!(unquoted.contains("not key=value"), "{unquoted}");
+    assert!(!unquoted.contains("second"), "{unquoted}");
+    assert_eq!(
+        without_password("application_name=a://b password=s host=h"),
+        ("application_name=a://b host=h".to_string(), true)
+    );
+    assert_eq!(
+        without_password("postgresql://u@h/d?%70assword=s&sslmode=disable"),
+        ("postgresql://u@h/d?sslmode=disable".to_string(), true)
+    );
+}
