@@ -284,6 +284,32 @@ fn db_url_keeps_one_port_and_prints_only_a_url() {
     assert_eq!(url(false).0, "");
     assert!(cli(&["db", "start", "--home", &home_arg]).status.success());
     assert_eq!(url(true).0, first, "the same URL after a restart");
+
+    // Another live process (this test) holds the port's lock: a new port, said, and kept.
+    assert!(cli(&["db", "stop", "--home", &home_arg]).status.success());
+    let port: u16 = first
+        .trim()
+        .rsplit("port=")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lock = home.path().join(format!("socket/.s.PGSQL.{port}.lock"));
+    std::fs::write(&lock, format!("{}\n", std::process::id())).unwrap();
+    let moved = cli(&["db", "start", "--home", &home_arg]);
+    let (moved_url, said) = text(&moved);
+    assert!(moved.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "warning: the embedded PostgreSQL's port {port} is held by another process"
+        )),
+        "{said}"
+    );
+    assert_ne!(moved_url, first);
+    std::fs::remove_file(&lock).unwrap();
+    assert!(cli(&["db", "stop", "--home", &home_arg]).status.success());
+    assert!(cli(&["db", "start", "--home", &home_arg]).status.success());
+    assert_eq!(url(true).0, moved_url, "the new port is kept");
 }
 
 #[test]
