@@ -2,7 +2,9 @@
 //! 20 ms of injected latency per request, side by side in one run; prints objects/s.
 //! `cargo bench --bench s3_fetch` runs 15,000 objects; under `cargo test` a 300-object smoke run.
 
-#[path = "../tests/common/mod.rs"]
+// The tests' helpers, for their S3 server; the rest of them this bench does not use.
+#[allow(dead_code)]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -4,13 +4,11 @@
 //! `--shard auto/N` reads the index Kubernetes and AWS Batch give; `merge --discard` drops
 //! a run's shards.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 
 /// A worker of run `run_id` as its own process.

@@ -4,13 +4,11 @@
 //! part count is a multiple of the slices; and the CLI refuses the sink where it cannot run.
 //! Redshift's own reading of the parts is checked only by the live suite.
 
-mod common;
-
 use std::io::Read as _;
 
-use common::hostile::hostile_strings;
-use common::run_cli;
-use common::s3::{Faults, S3Server};
+use crate::common::hostile::hostile_strings;
+use crate::common::run_cli;
+use crate::common::s3::{Faults, S3Server};
 use futures::TryStreamExt;
 use sparkify_load::model::{SongRow, SongplayRow, Timestamp};
 use sparkify_load::sink::s3_copy::{S3Stage, TableParts};

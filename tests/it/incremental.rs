@@ -3,13 +3,11 @@
 //! songs re-match plays already loaded; changed and vanished objects fail the run and
 //! change nothing; killed and concurrent runs leave the old state or the new one, exactly.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::s3::{Faults, S3Server};
-use common::*;
+use crate::common::s3::{Faults, S3Server};
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::{Dialect, Error, LoadRequest, LoadScope, Mode, Report, Secret};
 

@@ -4,13 +4,11 @@
 //! `-q`; `gen-fixtures` into a used directory; `next` of an unknown id; the README's
 //! examples as written.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 fn text(output: &Output) -> (String, String) {
     (

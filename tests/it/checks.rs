@@ -2,12 +2,12 @@
 //! hand and on nothing else; none fails on the classic, generated or hostile data; user
 //! checks of each kind pass and fail; a load whose gate fails keeps the old tables.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use sparkify_load::check::{self, CheckFile, RunCounts};
 use sparkify_load::db::{Database, Dialect};
 use sparkify_load::sink::TableSet;

@@ -3,10 +3,8 @@
 //! rule, not for Redshift): every value comes back byte for byte, and a literal load
 //! equals a bind load, table for table.
 
-mod common;
-
-use common::hostile::hostile_tree;
-use common::*;
+use crate::common::hostile::hostile_tree;
+use crate::common::*;
 use proptest::prelude::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::db::Database;

@@ -3,11 +3,10 @@
 //! back, by that parser, as the value it stands for. A stand-in for Redshift's own parser,
 //! not Redshift.
 
-mod common;
-#[path = "redshift_sql/trailing_blanks.rs"]
+use crate::common;
 mod trailing_blanks;
 
-use common::hostile::hostile_strings;
+use crate::common::hostile::hostile_strings;
 use sparkify_load::db::DialectSql;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::InsertRow;

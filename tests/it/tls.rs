@@ -1,11 +1,9 @@
 //! TLS to the target: a PostgreSQL the test starts with a self-signed certificate it makes,
 //! reached with sslmode=require and verify-full, and refused where the server has no TLS.
 
-mod common;
-
 use std::os::unix::fs::{chown, PermissionsExt};
 
-use common::*;
+use crate::common::*;
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::Error;
 

@@ -1,10 +1,8 @@
 //! Hostile text and secrets: strings load verbatim or are refused per SPEC in both modes,
 //! never executed; secrets appear in no output, report or reject file.
 
-mod common;
-
-use common::hostile::hostile_tree;
-use common::*;
+use crate::common::hostile::hostile_tree;
+use crate::common::*;
 use sparkify_load::Mode;
 
 #[tokio::test]

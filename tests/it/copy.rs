@@ -1,9 +1,7 @@
 //! Copy mode (raw records COPY'd in, checks and transforms in SQL) against known answers,
 //! and parity with client mode: two independent routes to the same tables.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::db::Database;
 use sparkify_load::parity::{parity, Side};

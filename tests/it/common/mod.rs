@@ -1,7 +1,6 @@
-//! Shared test helpers: one real PostgreSQL per test binary (initdb into a temp dir, a
-//! free loopback port, stopped when the binary exits), a fresh database per test, and
-//! table dumps to compare against known answers.
-#![allow(dead_code)]
+//! Shared test helpers: one real PostgreSQL per flavour for the whole test run (initdb into
+//! a temp dir, a free loopback port, stopped when the run ends), a fresh database per test,
+//! and table dumps to compare against known answers.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,11 +91,6 @@ pub fn port_of(flavour: Flavour) -> u16 {
 /// The port of this binary's standard server.
 pub fn port() -> u16 {
     port_of(Flavour::Standard)
-}
-
-/// The URL of the standard server's default database (for admin work).
-pub fn admin_url() -> String {
-    sparkify_load::embedded::url(port())
 }
 
 /// A new, empty database on the standard server; its URL.

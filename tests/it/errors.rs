@@ -2,13 +2,11 @@
 //! causes beneath it only at -v, the documented exit code, and no colour codes when
 //! standard error is not a terminal.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::s3::{Faults, S3Server};
-use common::*;
+use crate::common::s3::{Faults, S3Server};
+use crate::common::*;
 
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -2,12 +2,10 @@
 //! whose answers were worked out by hand, through `sparkify-load report` and `next`, and
 //! the HTML report as headless Chromium renders it.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 use sparkify_load::analytics::{self, Param, Query};
 use sparkify_load::db::Database;
 use sparkify_load::{Dialect, Mode, SchemaName, Secret};

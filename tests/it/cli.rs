@@ -1,12 +1,12 @@
 //! The `sparkify-load` command as a user runs it: the usage the design names, the
 //! embedded default, exit codes, and secrets kept out of every output.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 
 fn sparkify_load(args: &[&str], home: &Path) -> Output {
     run_cli(args, Some(home))

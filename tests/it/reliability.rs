@@ -1,13 +1,11 @@
 //! Faults that must never lose data or leave a half-written warehouse: the loader killed
 //! at any moment, the database restarted mid-load, and two loads into one schema at once.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::embedded::AttachedServer;
 

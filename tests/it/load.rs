@@ -1,9 +1,7 @@
 //! Client-mode loads into a real PostgreSQL: exact tables for known inputs, atomicity,
 //! idempotence and bad input.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::Error;
 

@@ -1,12 +1,12 @@
 //! Loads from a real S3-protocol server on loopback: the same tables as from local files,
 //! under latency and injected faults, and clear errors for what cannot be read.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::s3::{Faults, S3Server};
-use common::*;
+use crate::common::s3::{Faults, S3Server};
+use crate::common::*;
 use sparkify_load::source::{Source, SourceUri};
 use sparkify_load::Error;
 

@@ -9,9 +9,7 @@
 //! - for `--sink s3-copy`, also `SPARKIFY_REDSHIFT_STAGING` (an `s3://bucket/prefix/` this
 //!   machine's credentials may write and the role may read).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sparkify_load::db::Database;
 use sparkify_load::parity::{parity, Side};
 use sparkify_load::report::TableCounts;

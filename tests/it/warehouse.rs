@@ -4,14 +4,12 @@
 //! readers see only whole loads; no wrong path wipes a table; SIGINT and SIGTERM leave
 //! nothing running on the server. A superuser only creates the roles and the schemas.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 
 /// Rows of songplays, users, songs, artists and time in the tiny fixture and in the

@@ -1,0 +1,24 @@
+//! The integration tests, one binary: a module per area, one PostgreSQL (and one S3 server)
+//! per run shared by all of them, each test in a database of its own (`common`). One binary
+//! links the library once, where a binary per area linked it eighteen times.
+
+mod common;
+
+mod analytics;
+mod checks;
+mod cli;
+mod copy;
+mod errors;
+mod first_hour;
+mod hostile;
+mod incremental;
+mod literal;
+mod load;
+mod redshift_live;
+mod redshift_sql;
+mod reliability;
+mod s3;
+mod s3_copy;
+mod shard;
+mod tls;
+mod warehouse;
