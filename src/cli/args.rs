@@ -70,9 +70,6 @@ pub(crate) enum Command {
         #[command(flatten)]
         global: GlobalArgs,
     },
-    /// Time client mode, copy mode, a row-by-row baseline and the COPY BINARY sink limit in one
-    /// run on one generated data set and one private PostgreSQL.
-    Bench(BenchArgs),
     /// Generate song and log trees with realistic shapes and every awkward case.
     GenFixtures {
         /// The directory to write song_data/ and log_data/ into: new or empty, unless --force.
@@ -399,39 +396,6 @@ pub(crate) enum DialectArg {
     Auto,
     Postgres,
     Redshift,
-}
-
-#[derive(Args, Clone)]
-pub(crate) struct BenchArgs {
-    /// Song records of the generated data set.
-    #[arg(long, default_value_t = 100_000)]
-    pub songs: usize,
-    /// Log events of the generated data set.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub events: usize,
-    /// The data set's random seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Events the row-by-row baseline runs before extrapolating.
-    #[arg(long, default_value_t = 5_000)]
-    pub baseline_events: usize,
-    /// Where the data and the server go [default: /dev/shm, else the temp directory].
-    #[arg(long, value_name = "DIR")]
-    pub work_dir: Option<PathBuf>,
-    /// Measure client mode alone (peak RSS at scale).
-    #[arg(long)]
-    pub client_only: bool,
-    /// Rounds of client mode, the sink limit and the classic route, taken in turn; each
-    /// route's figure is its median (the machines are noisy).
-    #[arg(long, default_value_t = 3)]
-    pub rounds: usize,
-    /// Also load in client mode with each INSERT form (arrays, bind), 1, 2 and 4
-    /// connections, and 1 or 4 statements in flight, and print that matrix.
-    #[arg(long)]
-    pub insert_matrix: bool,
-    /// Append the results to this Markdown file.
-    #[arg(long, value_name = "PATH")]
-    pub doc: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ macro_rules! say {
 }
 
 pub(crate) mod args;
-mod bench;
 mod check;
 mod db;
 mod dwh;
@@ -129,7 +128,6 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             global,
         }) => runtime.block_on(report::next(target, of, json, &global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity::run(args, &global)),
-        Some(Command::Bench(args)) => runtime.block_on(bench::run(args)),
     }
 }
 

@@ -284,24 +284,6 @@ pub mod analytics {
     pub const KNOWN_USER: &str = sql_file!("analytics/known_user.sql");
 }
 
-/// `sparkify-load bench`'s routes that are not the loader: the sink limit and the
-/// row-by-row baseline.
-pub mod bench {
-    pub const FRESH_SCHEMA: &str = sql_file!("postgres/bench/fresh_schema.sql");
-    pub const COPY_OUT: &str = sql_file!("postgres/bench/copy_out.sql");
-    pub const COPY_IN: &str = sql_file!("postgres/bench/copy_in.sql");
-    pub const INSERT_SONG: &str = sql_file!("postgres/bench/insert_song.sql");
-    pub const INSERT_ARTIST: &str = sql_file!("postgres/bench/insert_artist.sql");
-    pub const FIND_SONG: &str = sql_file!("postgres/bench/find_song.sql");
-    pub const INSERT_SONGPLAY: &str = sql_file!("postgres/bench/insert_songplay.sql");
-    pub const INSERT_USER: &str = sql_file!("postgres/bench/insert_user.sql");
-    pub const INSERT_TIME: &str = sql_file!("postgres/bench/insert_time.sql");
-    pub const TRUNCATE: &str = sql_file!("postgres/bench/truncate.sql");
-    pub const CLASSIC_PREPARE: &str = sql_file!("postgres/bench/classic_prepare.sql");
-    pub const CLASSIC_COPY: &str = sql_file!("postgres/bench/classic_copy.sql");
-    pub const CLASSIC_TRANSFORM: &str = sql_file!("postgres/bench/classic_transform.sql");
-}
-
 /// Fills a template's `{name}` placeholders (a name is lower-case letters and `_`) in one
 /// pass, so a value is never searched for placeholders itself; any other `{` is text.
 ///
@@ -441,24 +423,6 @@ mod tests {
         render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
         render(postgres_copy::WORK, &staging);
         render(postgres_copy::PLAYS, &staging);
-        for template in [bench::COPY_OUT, bench::COPY_IN] {
-            render(template, &[name("schema"), name("table"), name("columns")]);
-        }
-        for template in [
-            bench::INSERT_SONG,
-            bench::INSERT_ARTIST,
-            bench::FIND_SONG,
-            bench::INSERT_SONGPLAY,
-            bench::INSERT_USER,
-            bench::INSERT_TIME,
-            bench::TRUNCATE,
-            bench::CLASSIC_PREPARE,
-            bench::CLASSIC_TRANSFORM,
-        ] {
-            render(template, &schema);
-        }
-        render(bench::CLASSIC_COPY, &[name("schema"), name("table")]);
-        render(bench::FRESH_SCHEMA, &staging);
         let analytics = [
             analytics::SUMMARY,
             analytics::TOP_SONGS,

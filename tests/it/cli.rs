@@ -482,7 +482,6 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let args = [
-        "bench",
         "--songs",
         "60",
         "--events",
@@ -495,7 +494,11 @@ async fn bench_measures_every_route_on_the_data_it_generates() {
         "--work-dir",
         work.path().to_str().unwrap(),
     ];
-    let out = sparkify_load(&args, home.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_sparkify-bench"))
+        .args(args)
+        .env("SPARKIFY_LOAD_HOME", home.path())
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(

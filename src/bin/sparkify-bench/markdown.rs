@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::BenchReport;
+use crate::measure::BenchReport;
 
 impl BenchReport {
     fn seconds(&self, name_start: &str) -> Option<f64> {
@@ -13,7 +13,7 @@ impl BenchReport {
     }
 
     /// The report as Markdown: the table of routes, the ratios against the targets.
-    pub(super) fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let mut md = String::new();
         let s = &self.spec;
         let _ = writeln!(md, "Data: `gen-fixtures --songs {} --events {} --seed {}`, {:.0} MB of JSON, {} final star-schema rows.", s.songs, s.events, s.seed, self.input_bytes as f64 / 1e6, self.final_rows);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures::{SinkExt, TryStreamExt};
-use sparkify_load::db::{render, sql, Database, DialectSql};
+use sparkify_load::db::{render, Database, DialectSql};
 use sparkify_load::model::{
     ArtistRow, EventRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
 };
@@ -20,11 +20,12 @@ use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
-use super::{json_files, Measured};
+use crate::bench_sql;
+use crate::measure::{json_files, Measured};
 
 /// The sink's limit: the finished rows of the client-mode load, COPY'd in binary into fresh
 /// tables of the same shape, keys added after, as the load does.
-pub(super) async fn copy_binary_limit(
+pub(crate) async fn copy_binary_limit(
     client: &Client,
     database: &Database,
 ) -> Result<(u64, Measured)> {
@@ -40,7 +41,7 @@ pub(super) async fn copy_binary_limit(
     let mut dumps: Vec<Vec<Bytes>> = Vec::new();
     for (table, columns) in tables {
         let out = render(
-            sql::bench::COPY_OUT,
+            bench_sql::COPY_OUT,
             &[
                 ("schema", &from.quoted()),
                 ("table", table),
@@ -58,10 +59,8 @@ pub(super) async fn copy_binary_limit(
                 .map_err(|e| database.error("copy out", e))?,
         );
     }
-    let schema_sql = render(
-        sparkify_load::db::sql::bench::FRESH_SCHEMA,
-        &[("staging", &into.quoted())],
-    ) + &sql.create_tables_in(&into, "");
+    let schema_sql = render(bench_sql::FRESH_SCHEMA, &[("staging", &into.quoted())])
+        + &sql.create_tables_in(&into, "");
     client
         .batch_execute(&schema_sql)
         .await
@@ -70,7 +69,7 @@ pub(super) async fn copy_binary_limit(
     let mut rows = 0;
     for ((table, columns), chunks) in tables.iter().zip(dumps) {
         let copy_in = render(
-            sql::bench::COPY_IN,
+            bench_sql::COPY_IN,
             &[
                 ("schema", &into.quoted()),
                 ("table", table),
@@ -110,7 +109,7 @@ pub(super) async fn copy_binary_limit(
 /// The classic tutorials' ETL: one autocommitted single-row INSERT per row and a song
 /// lookup query per event, timed on a slice of the events (after all songs) and
 /// extrapolated to every event.
-pub(super) async fn row_by_row(
+pub(crate) async fn row_by_row(
     client: &Client,
     database: &Database,
     data: &Path,
@@ -169,10 +168,8 @@ impl<'a> Baseline<'a> {
     async fn prepare(client: &'a Client, database: &'a Database) -> Result<Baseline<'a>> {
         let schema: SchemaName = "bench_baseline".parse()?;
         let sql = DialectSql::of(Dialect::Postgres);
-        let create = render(
-            sparkify_load::db::sql::bench::FRESH_SCHEMA,
-            &[("staging", &schema.quoted())],
-        ) + &sql.star_schema_script(&schema);
+        let create = render(bench_sql::FRESH_SCHEMA, &[("staging", &schema.quoted())])
+            + &sql.star_schema_script(&schema);
         client
             .batch_execute(&create)
             .await
@@ -189,12 +186,12 @@ impl<'a> Baseline<'a> {
         Ok(Baseline {
             client,
             database,
-            insert_song: prepare(sql::bench::INSERT_SONG).await?,
-            insert_artist: prepare(sql::bench::INSERT_ARTIST).await?,
-            find_song: prepare(sql::bench::FIND_SONG).await?,
-            insert_songplay: prepare(sql::bench::INSERT_SONGPLAY).await?,
-            insert_user: prepare(sql::bench::INSERT_USER).await?,
-            insert_time: prepare(sql::bench::INSERT_TIME).await?,
+            insert_song: prepare(bench_sql::INSERT_SONG).await?,
+            insert_artist: prepare(bench_sql::INSERT_ARTIST).await?,
+            find_song: prepare(bench_sql::FIND_SONG).await?,
+            insert_songplay: prepare(bench_sql::INSERT_SONGPLAY).await?,
+            insert_user: prepare(bench_sql::INSERT_USER).await?,
+            insert_time: prepare(bench_sql::INSERT_TIME).await?,
         })
     }
 

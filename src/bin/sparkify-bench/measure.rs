@@ -1,13 +1,9 @@
-//! `sparkify-load bench`: the end-to-end comparison, in one run on one generated data set and
-//! one private PostgreSQL — client mode, copy mode, a row-by-row baseline and the sink's
-//! limit (`COPY … FROM STDIN BINARY` of the finished rows) — with ratios and peak RSS.
-
-mod classic;
-mod markdown;
-mod routes;
+//! The end-to-end comparison, in one run on one generated data set and one private
+//! PostgreSQL — client mode, copy mode, the classic route, a row-by-row baseline and the
+//! sink's limit (`COPY … FROM STDIN BINARY` of the finished rows) — with ratios and peak RSS.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -19,46 +15,11 @@ use sparkify_load::model::{EventRecord, SongRecord};
 use sparkify_load::parse::decode_object;
 use sparkify_load::{Dialect, Secret};
 
-use super::args::BenchArgs;
-use super::write_file;
-
-/// `sparkify-load bench`: measures, prints the Markdown, and appends it to --doc.
-pub(super) async fn run(args: BenchArgs) -> Result<ExitCode> {
-    let work_dir = args.work_dir.unwrap_or_else(|| {
-        let shm = PathBuf::from("/dev/shm");
-        if shm.is_dir() {
-            shm
-        } else {
-            std::env::temp_dir()
-        }
-    });
-    let spec = BenchSpec {
-        songs: args.songs,
-        events: args.events,
-        seed: args.seed,
-        baseline_events: args.baseline_events,
-        work_dir,
-        client_only: args.client_only,
-        insert_matrix: args.insert_matrix,
-        rounds: args.rounds.max(1),
-    };
-    let report = measure(&spec).await?;
-    let markdown = report.markdown();
-    println!("{markdown}");
-    if let Some(path) = args.doc {
-        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-        text.push_str(&format!(
-            "\n### `sparkify-load bench --songs {} --events {}`\n\n{markdown}",
-            spec.songs, spec.events
-        ));
-        write_file(&path, text)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
+use crate::{classic, routes};
 
 /// What to measure.
 #[derive(Debug, Clone)]
-pub(super) struct BenchSpec {
+pub(crate) struct BenchSpec {
     pub songs: usize,
     pub events: usize,
     pub seed: u64,
@@ -73,11 +34,13 @@ pub(super) struct BenchSpec {
     /// Rounds of client mode, the sink limit and the classic route, taken in turn; each
     /// route's figure is its median.
     pub rounds: usize,
+    /// The `sparkify-load` program whose loads are timed.
+    pub loader: PathBuf,
 }
 
 /// One client-mode load of the insert matrix.
 #[derive(Debug, Clone)]
-pub(super) struct MatrixCell {
+pub(crate) struct MatrixCell {
     pub insert: &'static str,
     pub connections: usize,
     pub in_flight: usize,
@@ -88,7 +51,7 @@ pub(super) struct MatrixCell {
 
 /// One measured route.
 #[derive(Debug, Clone)]
-pub(super) struct Measured {
+pub(crate) struct Measured {
     pub name: &'static str,
     pub seconds: f64,
     pub extrapolated: bool,
@@ -97,7 +60,7 @@ pub(super) struct Measured {
 
 /// Everything one run measured.
 #[derive(Debug, Clone)]
-pub(super) struct BenchReport {
+pub(crate) struct BenchReport {
     pub spec: BenchSpec,
     pub machine: String,
     pub input_bytes: u64,
@@ -116,7 +79,7 @@ const SERVER_SETTINGS: &[(&str, &str)] = &[
 ];
 
 /// Runs the whole comparison.
-async fn measure(spec: &BenchSpec) -> Result<BenchReport> {
+pub(crate) async fn measure(spec: &BenchSpec) -> Result<BenchReport> {
     let dir = spec
         .work_dir
         .join(format!("sparkify-bench-{}", std::process::id()));
@@ -160,7 +123,8 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     for round in 1..=spec.rounds {
         eprintln!("round {round} of {}: client mode…", spec.rounds);
         settle().await?;
-        let (client_mode, _) = run_loader(&url, &data, "client", "bench_client", &[])?;
+        let (client_mode, _) =
+            run_loader(&spec.loader, &url, &data, "client", "bench_client", &[])?;
         eprintln!("round {round}: COPY BINARY of the finished rows…");
         settle().await?;
         let (rows, sink_limit) = routes::copy_binary_limit(&client, &database).await?;
@@ -176,7 +140,7 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     if !spec.client_only {
         eprintln!("copy mode…");
         settle().await?;
-        routes.push(run_loader(&url, &data, "copy", "bench_copy", &[])?.0);
+        routes.push(run_loader(&spec.loader, &url, &data, "copy", "bench_copy", &[])?.0);
         eprintln!("row-by-row baseline on {} events…", spec.baseline_events);
         settle().await?;
         routes.push(routes::row_by_row(&client, &database, &data, spec.baseline_events).await?);
@@ -185,7 +149,7 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     if spec.insert_matrix {
         for cell in MATRIX {
             settle().await?;
-            matrix.push(matrix_cell(&url, &data, cell)?);
+            matrix.push(matrix_cell(&spec.loader, &url, &data, cell)?);
         }
     }
     routes.push(sink_limit);
@@ -234,6 +198,7 @@ const MATRIX: [(&str, usize, usize); 12] = [
 
 /// One client-mode load of the insert matrix, into its own schema.
 fn matrix_cell(
+    loader: &Path,
     url: &Secret<String>,
     data: &Path,
     (insert, connections, in_flight): (&'static str, usize, usize),
@@ -241,6 +206,7 @@ fn matrix_cell(
     eprintln!("client mode, --insert {insert}, {connections} connections, {in_flight} in flight…");
     let (connections_arg, in_flight_arg) = (connections.to_string(), in_flight.to_string());
     let (measured, report) = run_loader(
+        loader,
         url,
         data,
         "client",
@@ -304,20 +270,20 @@ fn measure_parse(data: &Path) -> Result<(u64, f64)> {
     Ok((bytes, seconds))
 }
 
-/// Runs this binary's `load` as a child, with `extra` arguments, for its wall time, peak
-/// RSS and report. Without the quality gate, so that each route does the work the others
+/// Runs `loader`'s `load` as a child, with `extra` arguments, for its wall time, peak RSS
+/// and report. Without the quality gate, so that each route does the work the others
 /// do (docs/BENCHMARKS.md gives the gate's own cost).
 fn run_loader(
+    loader: &Path,
     url: &Secret<String>,
     data: &Path,
     mode: &str,
     schema: &str,
     extra: &[&str],
 ) -> Result<(Measured, serde_json::Value)> {
-    let exe = std::env::current_exe().with_context(|| "cannot find this program")?;
     let report_path = data.with_file_name(format!("{schema}-report.json"));
     let started = Instant::now();
-    let status = Command::new(exe)
+    let status = Command::new(loader)
         .args([
             "load",
             "--quiet",
@@ -362,7 +328,7 @@ fn run_loader(
 }
 
 /// The `.json` objects of a generated tree, in key order.
-pub(super) fn json_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(|e| e.ok())

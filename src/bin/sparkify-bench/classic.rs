@@ -9,24 +9,23 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures::SinkExt;
-use sparkify_load::db::{render, sql, Database, DialectSql};
+use sparkify_load::db::{render, Database, DialectSql};
 use sparkify_load::parse::{decode_object, RawJson};
 use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::Client;
 
-use super::{json_files, Measured};
+use crate::bench_sql;
+use crate::measure::{json_files, Measured};
 
 /// Bytes buffered before a COPY chunk is sent.
 const CHUNK_BYTES: usize = 1 << 20;
 
-pub(super) async fn classic(client: &Client, database: &Database, data: &Path) -> Result<Measured> {
+pub(crate) async fn classic(client: &Client, database: &Database, data: &Path) -> Result<Measured> {
     let schema: SchemaName = "bench_classic".parse()?;
     let sql = DialectSql::of(Dialect::Postgres);
-    let prepare = render(
-        sparkify_load::db::sql::bench::FRESH_SCHEMA,
-        &[("staging", &schema.quoted())],
-    ) + &sql.star_schema_script(&schema)
-        + &render(sql::bench::CLASSIC_PREPARE, &[("schema", &schema.quoted())]);
+    let prepare = render(bench_sql::FRESH_SCHEMA, &[("staging", &schema.quoted())])
+        + &sql.star_schema_script(&schema)
+        + &render(bench_sql::CLASSIC_PREPARE, &[("schema", &schema.quoted())]);
     client
         .batch_execute(&prepare)
         .await
@@ -39,7 +38,7 @@ pub(super) async fn classic(client: &Client, database: &Database, data: &Path) -
         copy_tree(client, database, &schema, table, &data.join(tree)).await?;
     }
     let transform = render(
-        sql::bench::CLASSIC_TRANSFORM,
+        bench_sql::CLASSIC_TRANSFORM,
         &[("schema", &schema.quoted())],
     );
     client
@@ -74,7 +73,7 @@ async fn copy_tree(
     tree: &Path,
 ) -> Result<()> {
     let copy = render(
-        sql::bench::CLASSIC_COPY,
+        bench_sql::CLASSIC_COPY,
         &[("schema", &schema.quoted()), ("table", table)],
     );
     let step = "the classic route's COPY";
