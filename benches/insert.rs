@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 mod bench_sql;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use sparkify_load::db::literal::Literals;
+use sparkify_load::db::TableSet;
 use sparkify_load::db::{render, Database, DialectSql};
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::{InsertShape, Inserter, RowEncoding};
-use sparkify_load::sink::literal::Literals;
-use sparkify_load::sink::TableSet;
 use sparkify_load::{Dialect, SchemaName, Secret};
 
 const ROWS: usize = 20_000;

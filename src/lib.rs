@@ -1,6 +1,8 @@
 //! sparkify-load: loads the Sparkify song and event JSON into a star-schema warehouse
-//! (PostgreSQL or Redshift) without COPY, by parsing and transforming client-side and
-//! inserting in multi-row batches.
+//! (PostgreSQL or Redshift). Client mode parses and transforms client-side and inserts in
+//! multi-row batches (or, into Redshift, stages the finished rows in S3 for one COPY a
+//! table: `--sink s3-copy`); copy mode is the classic COPY-and-SQL route, kept for
+//! comparison.
 //!
 //! The modules follow the data: [`source`] lists and fetches objects, [`parse`] turns
 //! bytes into typed records, [`transform`] applies the star-schema rules, [`sink`]
@@ -30,9 +32,10 @@ pub use config::{
     MergeRequest, Mode, S3CopyRequest, Shard, Target, DEFAULT_INSERT_CONNECTIONS,
     DEFAULT_STATEMENTS_IN_FLIGHT,
 };
-pub use db::{create_tables, SchemaName};
+pub use db::SchemaName;
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
 pub use load::{client_dry_run, discard, load, merge, redshift_copy_plan, Discarded};
 pub use report::Report;
 pub use secret::Secret;
+pub use sink::staging::create_tables;

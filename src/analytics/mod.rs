@@ -9,9 +9,9 @@ use std::fmt;
 
 use tokio_postgres::Client;
 
+use crate::db::literal::Literals;
 use crate::db::{render, sql, Database, DialectSql, SchemaName};
 use crate::error::{Error, TargetError};
-use crate::sink::literal::Literals;
 
 /// One documented query of `sql/analytics/`.
 #[derive(Debug, Clone, Copy)]

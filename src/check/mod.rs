@@ -11,9 +11,9 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::db::sql::checks;
+use crate::db::TableSet;
 use crate::db::{number_at, render, DialectSql};
 use crate::error::Error;
-use crate::sink::TableSet;
 
 pub use file::{CheckFile, UserCheck};
 pub use run::run;

@@ -3,10 +3,10 @@
 use tokio_postgres::Client;
 
 use super::{Check, Expectation, Outcome, Outcomes, EXAMPLES};
+use crate::db::literal::Literals;
 use crate::db::sql::checks;
 use crate::db::{render, Database, Dialect};
 use crate::error::TargetError;
-use crate::sink::literal::Literals;
 
 /// Runs the checks over the given connections (the checks are dealt out in turn, and
 /// each connection runs its share in order); the outcomes come back in the checks' order.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use sparkify_load::check::{self, CheckFile, Scope};
-use sparkify_load::sink::TableSet;
+use sparkify_load::db::TableSet;
 use sparkify_load::Error;
 
 use super::args::{GlobalArgs, TargetArgs};

@@ -1,5 +1,5 @@
 //! `sparkify-load [load]`: the flags, `dwh.cfg` and the environment resolved into one
-//! checked load, run or (copy mode into Redshift) printed as a dry run.
+//! checked load, run or (into Redshift, either mode) printed as a dry run.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

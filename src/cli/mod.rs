@@ -12,6 +12,7 @@ macro_rules! say {
     };
 }
 
+mod answers;
 pub(crate) mod args;
 mod check;
 mod db;
@@ -20,7 +21,6 @@ pub(crate) mod hoist;
 mod load;
 mod merge;
 mod parity;
-mod report;
 mod target;
 
 use std::future::Future;
@@ -92,7 +92,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             json,
             global,
-        }) => runtime.block_on(report::report(target, out, json, &global)),
+        }) => runtime.block_on(answers::report(target, out, json, &global)),
         Some(Command::Check {
             target,
             checks,
@@ -126,7 +126,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             of,
             json,
             global,
-        }) => runtime.block_on(report::next(target, of, json, &global)),
+        }) => runtime.block_on(answers::next(target, of, json, &global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity::run(args, &global)),
     }
 }

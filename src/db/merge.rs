@@ -3,8 +3,8 @@
 
 use super::sql::{merge, staging};
 use super::{render, DialectSql, SchemaName, STATE_PREFIX};
-use crate::sink::literal::Literals;
-use crate::sink::TableSet;
+use crate::db::literal::Literals;
+use crate::db::TableSet;
 
 /// SPEC's one total order of song records, with `{c}` where text compares byte by byte.
 const SONG_ORDER: &str = "song_id{c} NULLS LAST, artist_id{c} NULLS LAST, duration NULLS LAST, \

@@ -4,6 +4,7 @@
 
 pub mod cancel;
 pub mod conninfo;
+pub mod literal;
 pub mod merge;
 mod schema;
 pub mod shard;
@@ -14,8 +15,8 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use schema::{
-    run_prefix, shard_prefix, SchemaName, MAX_SCHEMA_LEN, RESERVED, SHARD_REGISTRY_PREFIX,
-    STATE_PREFIX,
+    run_prefix, shard_prefix, SchemaName, TableSet, MAX_SCHEMA_LEN, RESERVED,
+    SHARD_REGISTRY_PREFIX, STATE_PREFIX,
 };
 pub use sql::{render, DialectSql};
 
@@ -234,7 +235,7 @@ impl Database {
         client: &Client,
         schema: &SchemaName,
     ) -> Result<(), Error> {
-        let literal = crate::sink::literal::Literals::REDSHIFT.quote(schema.as_str());
+        let literal = literal::Literals::REDSHIFT.quote(schema.as_str());
         let sql = render(sql::STAR_TABLES, &[("schema_name", &literal)]);
         let found = self
             .first_column(client, "find the star tables", &sql)
@@ -286,19 +287,4 @@ impl Database {
 /// one.
 pub fn number_at(rows: &[Vec<Option<String>>], column: usize) -> Option<u64> {
     rows.first()?.get(column)?.as_deref()?.parse().ok()
-}
-
-/// Creates the five empty tables in `schema` (replacing any there), as the classic
-/// `create_tables` step does.
-pub async fn create_tables(
-    url: &Secret<String>,
-    dialect: Dialect,
-    schema: &SchemaName,
-) -> Result<(), Error> {
-    let database = Database::new(url, dialect)?;
-    let client = database.connect().await?;
-    crate::sink::staging::ensure_schema(&database, &client, schema).await?;
-    let script = database.sql().star_schema_script(schema);
-    database.run(&client, "create tables", &script).await?;
-    Ok(())
 }

@@ -4,8 +4,8 @@
 
 use super::sql::shard;
 use super::{render, shard_prefix, DialectSql, SchemaName, SHARD_REGISTRY_PREFIX};
-use crate::sink::literal::Literals;
-use crate::sink::TableSet;
+use crate::db::literal::Literals;
+use crate::db::TableSet;
 
 /// What one shard worker wrote, as the registry keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

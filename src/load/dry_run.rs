@@ -16,15 +16,15 @@ use super::s3_copy::copy_statement;
 use crate::check::{self, RunCounts, Scope};
 use crate::config::{LoadConfig, S3Copy};
 use crate::cpu::on_rayon;
+use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
+use crate::db::TableSet;
 use crate::db::{self, DialectSql};
 use crate::error::Result;
 use crate::model::{ObjectRow, TimeRow};
 use crate::sink::insert::{InsertRow, LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
-use crate::sink::literal::Literals;
 use crate::sink::s3_copy::{manifest_url, parts_url, run_prefix};
 use crate::sink::staging::{self, Contents};
-use crate::sink::TableSet;
 use crate::transform::NewRows;
 
 /// Rows of each table shown in full; the rest are counted.

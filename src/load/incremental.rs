@@ -17,12 +17,12 @@ use super::{client, copy, Loaded};
 use crate::check::{CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode};
 use crate::db::merge::MergeSql;
+use crate::db::TableSet;
 use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::report::{stage, SourceSummary, Stage, TableCounts};
 use crate::sink::insert::InsertShape;
 use crate::sink::staging::{Contents, Staging};
-use crate::sink::TableSet;
 use crate::source::{Source, SourceUri};
 
 /// Times a run starts again when another load changed the target while it read.

@@ -23,12 +23,12 @@ use std::time::Instant;
 use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode, Target};
 use crate::db::Database;
+use crate::db::TableSet;
 use crate::embedded;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, Stage, TableCounts};
 use crate::secret::Secret;
 use crate::sink::staging::{Contents, Staging};
-use crate::sink::TableSet;
 use crate::source::Source;
 use rejects::Rejects;
 

@@ -14,11 +14,11 @@ use super::Loaded;
 use crate::check::Scope;
 use crate::config::LoadConfig;
 use crate::db::merge::MergeSql;
+use crate::db::TableSet;
 use crate::db::{Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::staging::Staging;
-use crate::sink::TableSet;
 
 /// A tree that holds no object, or whose objects give no row of their own, is a wrong path
 /// (an empty directory, the two trees swapped): refused unless `--allow-empty`

@@ -11,15 +11,15 @@ use super::rejects::Rejects;
 use super::Loaded;
 use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, RedshiftCopySources};
+use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
 use crate::db::sql::{redshift_copy, REDSHIFT};
+use crate::db::TableSet;
 use crate::db::{number_at, render, run_prefix, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 use crate::report::{stage, SourceSummary, TableCounts};
-use crate::sink::literal::Literals;
 use crate::sink::staging::{self, Contents, Staging};
-use crate::sink::TableSet;
 use crate::source::SourceUri;
 
 /// The plan's queries: the records the COPY just run rejected, read into the report.

@@ -15,16 +15,16 @@ use super::Loaded;
 use crate::check::RunCounts;
 use crate::config::{LoadConfig, S3Copy};
 use crate::cpu::on_rayon;
+use crate::db::literal::Literals;
 use crate::db::sql::redshift;
+use crate::db::TableSet;
 use crate::db::{number_at, render, Database};
 use crate::error::{Error, Result};
 use crate::model::{ArtistRow, SongRow, SongplayRow, TimeRow, UserRow};
 use crate::report::{stage, TableCounts};
 use crate::sink::insert::InsertRow;
-use crate::sink::literal::Literals;
 use crate::sink::s3_copy::{S3Stage, Staged, TableParts};
 use crate::sink::staging::Staging;
-use crate::sink::TableSet;
 use crate::source::Source;
 use crate::transform::NewRows;
 

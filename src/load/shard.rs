@@ -17,12 +17,12 @@ use super::rejects::Rejects;
 use super::{client, target_url, Loaded};
 use crate::config::LoadConfig;
 use crate::config::{MergeConfig, MergeRequest, Shard};
+use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
 use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
-use crate::sink::literal::Literals;
 use crate::sink::staging::{ensure_schema, Contents, Staging};
 
 /// Times the registry's DDL is tried: workers starting together race to create it.

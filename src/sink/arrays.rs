@@ -10,7 +10,7 @@ use postgres_protocol::IsNull as ElementIsNull;
 use tokio_postgres::types::{to_sql_checked, IsNull, Kind, ToSql, Type};
 
 use super::insert::render_insert;
-use super::TableSet;
+use crate::db::TableSet;
 
 /// One column of a batch of rows: every `width`-th bind parameter from `column` on.
 #[derive(Debug)]

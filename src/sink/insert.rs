@@ -11,9 +11,9 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
 use super::arrays::{self, ColumnArray};
-use super::literal::Literals;
 use super::values::Values;
-use super::TableSet;
+use crate::db::literal::Literals;
+use crate::db::TableSet;
 use crate::db::{render, Database};
 use crate::error::TargetError;
 
@@ -330,8 +330,9 @@ impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
         let mut taken = 0;
         for record in self.rows.iter().take(self.rows_per_statement) {
             row.clear();
-            self.literals
-                .tuple(&mut row, |values| record.write_values(values));
+            super::literal::tuple(self.literals, &mut row, |values| {
+                record.write_values(values)
+            });
             // The row, its comma and the closing semicolon must fit.
             if taken > 0 && sql.len() + row.len() + 2 > MAX_STATEMENT_BYTES {
                 break;

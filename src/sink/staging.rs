@@ -9,13 +9,13 @@
 
 use tokio_postgres::Client;
 
-use super::literal::Literals;
-use super::TableSet;
 use crate::db::cancel::interrupted_by;
+use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
 use crate::db::sql::{redshift, staging as staging_sql};
-use crate::db::{render, run_prefix, Database, DialectSql, SchemaName};
-use crate::error::TargetError;
+use crate::db::{render, run_prefix, Database, Dialect, DialectSql, SchemaName, TableSet};
+use crate::error::{Error, TargetError};
+use crate::secret::Secret;
 
 /// What a load builds apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,5 +250,20 @@ pub async fn lock(
             .await
             .map_err(|e| database.error(step, e))?;
     }
+    Ok(())
+}
+
+/// Creates the five empty tables in `schema` (replacing any there), as the classic
+/// `create_tables` step does.
+pub async fn create_tables(
+    url: &Secret<String>,
+    dialect: Dialect,
+    schema: &SchemaName,
+) -> Result<(), Error> {
+    let database = Database::new(url, dialect)?;
+    let client = database.connect().await?;
+    ensure_schema(&database, &client, schema).await?;
+    let script = database.sql().star_schema_script(schema);
+    database.run(&client, "create tables", &script).await?;
     Ok(())
 }

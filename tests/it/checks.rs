@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::common::*;
 use sparkify_load::check::{self, CheckFile, RunCounts};
+use sparkify_load::db::TableSet;
 use sparkify_load::db::{Database, Dialect};
-use sparkify_load::sink::TableSet;
 use sparkify_load::{LoadScope, Mode, Secret};
 
 /// Every check's outcome on `schema`: (name, passed, examples).

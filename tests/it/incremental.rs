@@ -505,7 +505,7 @@ async fn tables_without_a_manifest_are_refused() {
     let root = fixtures().join("sample");
     run(&root, &url, "public", Mode::Client, LoadScope::Rebuild).await;
     let schema = "public".parse().unwrap();
-    sparkify_load::db::create_tables(&Secret::new(url.clone()), Dialect::Postgres, &schema)
+    sparkify_load::create_tables(&Secret::new(url.clone()), Dialect::Postgres, &schema)
         .await
         .unwrap();
     let err = load(&request(

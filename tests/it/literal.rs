@@ -7,9 +7,9 @@ use crate::common::hostile::hostile_tree;
 use crate::common::*;
 use proptest::prelude::*;
 use sparkify_fixtures::{generate, FixtureSpec};
+use sparkify_load::db::literal::Literals;
 use sparkify_load::db::Database;
 use sparkify_load::parity::{parity, Side};
-use sparkify_load::sink::literal::Literals;
 use sparkify_load::sink::values::Values;
 use sparkify_load::{Dialect, InsertMethod, SchemaName, Secret};
 
@@ -134,7 +134,7 @@ fn any_value_survives_a_literal_round_trip() {
         let timestamp = sparkify_load::model::Timestamp::from_epoch_millis(millis).unwrap();
         let literals = Literals { backslash_escapes: true };
         let mut sql = String::from("INSERT INTO round_trip VALUES ");
-        literals.tuple(&mut sql, |row| {
+        sparkify_load::sink::literal::tuple(literals, &mut sql, |row| {
             row.text(Some(&text)).double(Some(double)).timestamp(timestamp);
         });
         runtime.block_on(async {

@@ -31,7 +31,7 @@ const CLASSIC: TableCounts = TableCounts {
 #[tokio::test]
 async fn the_classic_data_loads_into_redshift_in_both_modes_alike() {
     let Some(url) = env("SPARKIFY_REDSHIFT_URL") else {
-        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/redshift_live.rs");
+        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/it/redshift_live.rs");
         return;
     };
     let Some(data) = real_data() else { return };
@@ -118,7 +118,7 @@ fn database_url() -> String {
 #[tokio::test]
 async fn a_least_privilege_loader_keeps_readers_grants_and_views_on_redshift() {
     let Some(url) = env("SPARKIFY_REDSHIFT_URL") else {
-        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/redshift_live.rs");
+        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/it/redshift_live.rs");
         return;
     };
     let Some(data) = real_data() else { return };
@@ -209,7 +209,7 @@ async fn rows(database: &Database, sql: &str) -> Vec<Vec<Option<String>>> {
 #[tokio::test]
 async fn the_second_reading_of_redshift_holds_on_the_cluster() {
     let Some(url) = env("SPARKIFY_REDSHIFT_URL") else {
-        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/redshift_live.rs");
+        skipped("no Redshift cluster: set SPARKIFY_REDSHIFT_URL to run tests/it/redshift_live.rs");
         return;
     };
     let Some(data) = real_data() else { return };

@@ -7,10 +7,10 @@ use crate::common;
 mod trailing_blanks;
 
 use crate::common::hostile::hostile_strings;
+use sparkify_load::db::literal::Literals;
 use sparkify_load::db::DialectSql;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::InsertRow;
-use sparkify_load::sink::literal::Literals;
 use sparkify_load::source::SourceUri;
 use sparkify_load::{Dialect, LoadRequest, Mode, Secret, Target};
 use sqlparser::ast::{Expr, SetExpr, Statement, UnaryOperator, Value};
@@ -161,7 +161,7 @@ fn literal_inserts_parse_and_read_back_as_their_values() {
             user_agent: Some(text.clone()),
         };
         let mut sql = String::from("INSERT INTO \"dwh\".songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent) VALUES ");
-        literals.tuple(&mut sql, |values| row.write_values(values));
+        sparkify_load::sink::literal::tuple(literals, &mut sql, |values| row.write_values(values));
         let values = inserted_strings(&sql);
         assert_eq!(
             values,
@@ -467,7 +467,7 @@ async fn two_redshift_move_ins_at_once_take_turns_on_a_postgresql_stand_in() {
 #[test]
 fn every_statement_of_an_incremental_run_into_redshift_parses() {
     use sparkify_load::db::merge::MergeSql;
-    use sparkify_load::sink::TableSet;
+    use sparkify_load::db::TableSet;
     let target: sparkify_load::db::SchemaName = "dwh".parse().unwrap();
     let work = TableSet {
         schema: target.clone(),
@@ -508,7 +508,7 @@ fn every_statement_of_an_incremental_run_into_redshift_parses() {
 #[test]
 fn every_quality_check_on_redshift_parses() {
     use sparkify_load::check::{self, RunCounts};
-    use sparkify_load::sink::TableSet;
+    use sparkify_load::db::TableSet;
     let tables = TableSet {
         schema: "dwh".parse().unwrap(),
         prefix: "sparkify_load_r1_".into(),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use bytes::Bytes;
 use futures::{SinkExt, TryStreamExt};
+use sparkify_load::db::TableSet;
 use sparkify_load::db::{render, Database, DialectSql};
 use sparkify_load::model::{
     ArtistRow, EventRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
@@ -14,7 +15,6 @@ use sparkify_load::model::{
 use sparkify_load::parse::decode_object;
 use sparkify_load::sink::insert::InsertRow;
 use sparkify_load::sink::staging;
-use sparkify_load::sink::TableSet;
 use sparkify_load::transform::songplays::NEXT_SONG;
 use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::types::ToSql;

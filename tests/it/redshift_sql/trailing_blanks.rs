@@ -14,10 +14,10 @@ use std::collections::{BTreeSet, HashSet};
 use std::ops::ControlFlow;
 
 use sparkify_load::analytics;
+use sparkify_load::db::literal::Literals;
 use sparkify_load::db::shard::{ShardRecord, ShardSql};
+use sparkify_load::db::TableSet;
 use sparkify_load::db::{merge::MergeSql, render, sql, DialectSql, SchemaName};
-use sparkify_load::sink::literal::Literals;
-use sparkify_load::sink::TableSet;
 use sparkify_load::Dialect;
 use sqlparser::ast::{
     BinaryOperator, DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
