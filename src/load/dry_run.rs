@@ -13,6 +13,7 @@ use super::move_in;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::s3_copy::copy_statement;
+use super::step::Step;
 use crate::check::{self, RunCounts, Scope};
 use crate::config::{LoadConfig, S3Copy};
 use crate::cpu::on_rayon;
@@ -110,7 +111,7 @@ pub async fn client_dry_run(config: &LoadConfig) -> Result<Vec<(String, String)>
         };
         let target = TableSet::plain(target.clone());
         let checks = check::all(sql, &target, Scope::Whole, Some(run), file);
-        ("check the moved rows", check::printed(&checks))
+        (Step::Checks, check::printed(&checks))
     });
     let merge = MergeSql::new(sql, target, &tables, &config.run_id);
     plan.extend(

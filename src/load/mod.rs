@@ -16,6 +16,7 @@ mod redshift;
 mod rejects;
 mod s3_copy;
 mod shard;
+mod step;
 mod tree;
 
 use std::time::Instant;

@@ -10,6 +10,7 @@ use std::time::Instant;
 use tokio_postgres::Client;
 
 use super::incremental::Found;
+use super::step::Step;
 use super::Loaded;
 use crate::check::Scope;
 use crate::config::LoadConfig;
@@ -197,16 +198,6 @@ pub(super) fn refuse_emptied(
     )))
 }
 
-/// The printed move-in's steps that are not plain statements: the looks for empty tables
-/// before and after the move, which the runner compares.
-pub(super) const LOOK_BEFORE: &str = "note which of the five tables hold rows";
-pub(super) const LOOK_AFTER: &str = "refuse to leave a table that held rows empty";
-/// The printed move-in's step that refuses a schema holding some of the five tables but
-/// not all (the `IF NOT EXISTS` that follows would fill in the rest).
-pub(super) const LOOK_AT_TABLES: &str = "look for the five tables: all of them, or none";
-/// The printed move-in's first step, which opens its transaction.
-pub(super) const BEGIN: &str = "begin the move-in";
-
 /// The move-in as statements run in turn, for a plan that is printed before it runs
 /// (copy mode on Redshift, the dry run): the five tables are created where the schema has
 /// none (`IF NOT EXISTS`: Redshift declares the keys in its DDL), and `gate` (the quality
@@ -214,22 +205,25 @@ pub(super) const BEGIN: &str = "begin the move-in";
 pub(super) fn printed(
     sql: &MergeSql,
     objects_known: bool,
-    gate: Option<(&'static str, String)>,
-) -> Vec<(&'static str, String)> {
+    gate: Option<(Step, String)>,
+) -> Vec<(Step, String)> {
     let mut steps = vec![
-        (BEGIN, format!("BEGIN;\n{}", sql.lock())),
-        (LOOK_AT_TABLES, sql.found()),
+        (Step::Begin, format!("BEGIN;\n{}", sql.lock())),
+        (Step::LookAtTables, sql.found()),
         (
-            "create the five tables where the schema has none",
+            Step::Run("create the five tables where the schema has none"),
             sql.create_star_tables()
                 .replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
         ),
-        (LOOK_BEFORE, sql.nonempty()),
-        ("move the new rows in", sql.move_in(objects_known)),
-        (LOOK_AFTER, sql.nonempty()),
+        (Step::LookBefore, sql.nonempty()),
+        (
+            Step::Run("move the new rows in"),
+            sql.move_in(objects_known),
+        ),
+        (Step::LookAfter, sql.nonempty()),
     ];
     steps.extend(gate);
-    steps.push(("commit the move-in", "COMMIT;".to_string()));
+    steps.push((Step::Run("commit the move-in"), "COMMIT;".to_string()));
     steps
 }
 

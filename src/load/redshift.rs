@@ -6,8 +6,9 @@
 use std::time::Instant;
 
 use super::incremental;
-use super::move_in::{self, LOOK_AFTER, LOOK_AT_TABLES, LOOK_BEFORE};
+use super::move_in;
 use super::rejects::Rejects;
+use super::step::Step;
 use super::Loaded;
 use crate::check::{self, CheckFile, RunCounts, Scope};
 use crate::config::{LoadConfig, RedshiftCopySources};
@@ -22,17 +23,6 @@ use crate::report::{stage, SourceSummary, TableCounts};
 use crate::sink::staging::{self, Contents, Staging};
 use crate::source::SourceUri;
 
-/// The plan's queries: the records the COPY just run rejected, read into the report.
-const READ_SONG_REJECTS: &str = "read the songs COPY rejected";
-const READ_EVENT_REJECTS: &str = "read the events COPY rejected";
-const READ_REFUSED: &str = "find the events COPY loaded but the contract refuses";
-const DROP_LEFTOVERS: &str = "drop what killed loads left";
-const COPY_SONGS: &str = "copy the songs";
-const COPY_EVENTS: &str = "copy the events";
-const COUNT_PLAYS: &str = "count the plays read";
-const CHECKS: &str = "check the moved rows";
-/// After the commit: the new rows are in, so a failure here is only warned about.
-const DROP_COPY_STAGING: &str = "drop the COPY staging tables";
 /// COPY's largest MAXERROR.
 const MAX_COPY_ERRORS: u64 = 100_000;
 
@@ -51,7 +41,12 @@ pub(super) struct RedshiftCopy<'a> {
 /// Copy mode into Redshift: every statement the cluster runs, in order, each with what it
 /// does; `None` for any other load.
 pub fn redshift_copy_plan(config: &LoadConfig) -> Option<Vec<(&'static str, String)>> {
-    RedshiftCopy::of(config).map(|copy| copy.plan())
+    let plan = RedshiftCopy::of(config)?.plan();
+    Some(
+        plan.into_iter()
+            .map(|(step, sql)| (step.label(), sql))
+            .collect(),
+    )
 }
 
 impl<'a> RedshiftCopy<'a> {
@@ -71,7 +66,7 @@ impl<'a> RedshiftCopy<'a> {
     }
 
     /// Every statement of the load, in order, each with what it does.
-    pub fn plan(&self) -> Vec<(&'static str, String)> {
+    fn plan(&self) -> Vec<(Step, String)> {
         let tables = &self.tables;
         let (schema, new) = (tables.schema.quoted(), tables.prefix.clone());
         // COPY fails once it meets MAXERROR errors or more, where --max-errors N skips up
@@ -105,36 +100,49 @@ impl<'a> RedshiftCopy<'a> {
             )
         };
         let leftovers = staging::leftovers(&REDSHIFT, self.target);
-        let mut plan = vec![(DROP_LEFTOVERS, leftovers)];
-        plan.extend(staging::creation(&REDSHIFT, tables, Contents::StarSchema));
+        let mut plan = vec![(Step::DropLeftovers, leftovers)];
+        plan.extend(
+            staging::creation(&REDSHIFT, tables, Contents::StarSchema)
+                .into_iter()
+                .map(|(label, sql)| (Step::Run(label), sql)),
+        );
         plan.extend([
             (
-                "create the COPY staging tables",
+                Step::Run("create the COPY staging tables"),
                 on_tables(redshift_copy::PREPARE),
             ),
-            (COPY_SONGS, on_tables(redshift_copy::COPY_SONGS)),
-            (READ_SONG_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
-            (COPY_EVENTS, on_tables(redshift_copy::COPY_EVENTS)),
-            (READ_EVENT_REJECTS, redshift_copy::LOAD_ERRORS.to_string()),
-            (READ_REFUSED, on_tables(redshift_copy::REFUSED)),
+            (Step::CopySongs, on_tables(redshift_copy::COPY_SONGS)),
             (
-                "leave the refused events out",
+                Step::ReadSongRejects,
+                redshift_copy::LOAD_ERRORS.to_string(),
+            ),
+            (Step::CopyEvents, on_tables(redshift_copy::COPY_EVENTS)),
+            (
+                Step::ReadEventRejects,
+                redshift_copy::LOAD_ERRORS.to_string(),
+            ),
+            (Step::ReadRefused, on_tables(redshift_copy::REFUSED)),
+            (
+                Step::Run("leave the refused events out"),
                 on_tables(redshift_copy::LEAVE_OUT_REFUSED),
             ),
-            (COUNT_PLAYS, on_tables(redshift_copy::PLAYS)),
-            ("transform in SQL", on_tables(redshift_copy::TRANSFORM)),
+            (Step::CountPlays, on_tables(redshift_copy::PLAYS)),
+            (
+                Step::Run("transform in SQL"),
+                on_tables(redshift_copy::TRANSFORM),
+            ),
         ]);
         let gate = self.gate.map(|file| {
             // As printed: the reconciling counts are known only once COPY has run.
             let target = TableSet::plain(self.target.clone());
             let checks = check::all(&REDSHIFT, &target, Scope::Whole, None, file);
-            (CHECKS, check::printed(&checks))
+            (Step::Checks, check::printed(&checks))
         });
         let merge = MergeSql::new(&REDSHIFT, self.target, tables, self.run_id);
         // COPY reads whole prefixes, so the objects it read are not known: the move-in
         // drops the manifest rather than write one that would mislead an incremental run.
         plan.extend(move_in::printed(&merge, false, gate));
-        plan.push((DROP_COPY_STAGING, staging::cleanup(&REDSHIFT, tables)));
+        plan.push((Step::DropCopyStaging, staging::cleanup(&REDSHIFT, tables)));
         plan
     }
 }
@@ -145,7 +153,9 @@ async fn count_plays(
     database: &Database,
     sql: &str,
 ) -> Result<RunCounts> {
-    let rows = database.text_rows(client, COUNT_PLAYS, sql).await?;
+    let rows = database
+        .text_rows(client, Step::CountPlays.label(), sql)
+        .await?;
     RunCounts::from_rows(&rows)
 }
 
@@ -165,32 +175,33 @@ pub(super) async fn load(
     let mut held_rows = Vec::new();
     for (step, sql) in &plan.plan() {
         let began = Instant::now();
+        let (kind, step) = (*step, step.label());
         tracing::info!(step, "running");
-        let done = match *step {
-            DROP_LEFTOVERS => {
+        let done = match kind {
+            Step::DropLeftovers => {
                 staging::drop_leftovers(database, &client, plan.target).await;
                 Ok(())
             }
-            READ_SONG_REJECTS | READ_EVENT_REJECTS | READ_REFUSED => {
+            Step::ReadSongRejects | Step::ReadEventRejects | Step::ReadRefused => {
                 read_bad_records(&client, database, step, sql, rejects).await
             }
-            COPY_SONGS | COPY_EVENTS => copy(&client, database, step, sql, rejects).await,
-            COUNT_PLAYS => count_plays(&client, database, sql).await.map(|counted| {
+            Step::CopySongs | Step::CopyEvents => copy(&client, database, step, sql, rejects).await,
+            Step::CountPlays => count_plays(&client, database, sql).await.map(|counted| {
                 run = Some(counted);
             }),
-            LOOK_AT_TABLES => match database.text_rows(&client, step, sql).await {
+            Step::LookAtTables => match database.text_rows(&client, step, sql).await {
                 Ok(rows) => match number_at(&rows, 0).unwrap_or(0) {
                     0 | 5 => Ok(()),
                     found => Err(incremental::partial_star_schema(plan.target, found)),
                 },
                 Err(err) => Err(err.into()),
             },
-            LOOK_BEFORE => database
+            Step::LookBefore => database
                 .text_rows(&client, step, sql)
                 .await
                 .map(|rows| held_rows = move_in::table_names(rows))
                 .map_err(Error::from),
-            LOOK_AFTER => match database.text_rows(&client, step, sql).await {
+            Step::LookAfter => match database.text_rows(&client, step, sql).await {
                 Ok(rows) => move_in::refuse_emptied(
                     (plan.target, request.allow_empty),
                     &held_rows,
@@ -198,7 +209,7 @@ pub(super) async fn load(
                 ),
                 Err(err) => Err(err.into()),
             },
-            CHECKS => {
+            Step::Checks => {
                 let tables = TableSet::plain(plan.target.clone());
                 super::gate(
                     config.gate(),
@@ -210,18 +221,18 @@ pub(super) async fn load(
                 .await
                 .map(drop)
             }
-            DROP_COPY_STAGING => {
+            Step::DropCopyStaging => {
                 if let Err(err) = database.run(&client, step, sql).await {
                     tracing::warn!("the load's COPY staging tables are left: {err}");
                 }
                 Ok(())
             }
             // Nothing is moved in unless the rejects are written.
-            move_in::BEGIN => match rejects.write(request.reject_file.as_deref()) {
+            Step::Begin => match rejects.write(request.reject_file.as_deref()) {
                 Ok(()) => database.run(&client, step, sql).await.map_err(Error::from),
                 Err(err) => Err(err),
             },
-            _ => database.run(&client, step, sql).await.map_err(Error::from),
+            Step::Run(_) => database.run(&client, step, sql).await.map_err(Error::from),
         };
         if let Err(err) = done {
             failure = Some(err);
