@@ -12,35 +12,10 @@ fn sparkify_load(args: &[&str], home: &Path) -> Output {
     run_cli(args, Some(home))
 }
 
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn tree_args(root: &Path) -> Vec<String> {
-    vec![
-        "--song-data".into(),
-        root.join("song_data").display().to_string(),
-        "--log-data".into(),
-        root.join("log_data").display().to_string(),
-    ]
-}
-
-/// Stops the embedded default of a test's home, however the test ends.
-struct EmbeddedHome(tempfile::TempDir);
-
-impl Drop for EmbeddedHome {
-    fn drop(&mut self) {
-        let _ = sparkify_load(&["db", "stop"], self.0.path());
-    }
-}
-
 #[tokio::test]
 async fn the_embedded_default_loads_keeps_its_data_and_stops() {
-    let home = EmbeddedHome(tempfile::tempdir().unwrap());
-    let home_path = home.0.path().join("home");
+    let home = EmbeddedHome::new();
+    let home_path = home.path();
     let mut args = vec!["--mode".to_string(), "client".to_string()];
     args.extend(tree_args(&tiny()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -5,26 +5,10 @@
 //! examples as written.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use crate::common::*;
-
-fn text(output: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn tree_args(root: &Path) -> Vec<String> {
-    vec![
-        "--song-data".into(),
-        root.join("song_data").display().to_string(),
-        "--log-data".into(),
-        root.join("log_data").display().to_string(),
-    ]
-}
 
 /// Runs `args`, with the embedded default in `home` given by flag, not by environment.
 fn cli(args: &[&str]) -> Output {
@@ -86,29 +70,9 @@ fn hints(stdout: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Stops the embedded default of a home however the test ends.
-struct Home(tempfile::TempDir);
-
-impl Home {
-    fn new() -> Home {
-        Home(tempfile::tempdir().unwrap())
-    }
-
-    fn path(&self) -> PathBuf {
-        self.0.path().join("home")
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let home = self.path().display().to_string();
-        let _ = cli(&["db", "stop", "--home", &home]);
-    }
-}
-
 #[test]
 fn every_hint_a_load_prints_runs_as_printed_on_the_same_tables() {
-    let home = Home::new();
+    let home = EmbeddedHome::new();
     let home_arg = home.path().display().to_string();
     let mut args = vec!["--home", &home_arg, "--schema", "first_hour"];
     let trees = tree_args(&tiny());
@@ -261,7 +225,7 @@ async fn psql_variables_and_the_password_file_complete_a_target() {
 
 #[test]
 fn db_url_keeps_one_port_and_prints_only_a_url() {
-    let home = Home::new();
+    let home = EmbeddedHome::new();
     let home_arg = home.path().display().to_string();
     let url = |expect_running: bool| {
         let out = cli(&["db", "url", "--home", &home_arg]);
@@ -312,7 +276,7 @@ fn db_url_keeps_one_port_and_prints_only_a_url() {
 
 #[test]
 fn quiet_prints_nothing_on_success_and_the_error_on_failure() {
-    let home = Home::new();
+    let home = EmbeddedHome::new();
     let home_arg = home.path().display().to_string();
     let mut args = vec!["-q", "--home", &home_arg];
     let trees = tree_args(&tiny());
@@ -367,7 +331,7 @@ fn gen_fixtures_refuses_a_used_directory_unless_forced() {
 
 #[test]
 fn next_of_an_unknown_id_says_so_and_a_missing_schema_is_one_sentence() {
-    let home = Home::new();
+    let home = EmbeddedHome::new();
     let home_arg = home.path().display().to_string();
     let mut args = vec!["--home", &home_arg, "-q"];
     let trees = tree_args(&tiny());
@@ -420,7 +384,7 @@ fn the_readmes_examples_answer_on_the_data_they_name() {
         .filter(|line| !line.is_empty())
         .collect();
     assert!(examples.len() >= 3, "{examples:?}");
-    let home = Home::new();
+    let home = EmbeddedHome::new();
     let home_arg = home.path().display().to_string();
     let sample = fixtures().join("sample");
     let mut load = vec!["-q", "--home", &home_arg];

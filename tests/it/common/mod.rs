@@ -264,6 +264,45 @@ pub fn run_cli(args: &[&str], home: Option<&Path>) -> Output {
         .expect("the binary runs")
 }
 
+/// A command's standard output and standard error, as text.
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `--song-data ROOT/song_data --log-data ROOT/log_data`.
+pub fn tree_args(root: &Path) -> Vec<String> {
+    vec![
+        "--song-data".into(),
+        root.join("song_data").display().to_string(),
+        "--log-data".into(),
+        root.join("log_data").display().to_string(),
+    ]
+}
+
+/// A home for the embedded default in a temporary directory, whose server is stopped
+/// however the test ends.
+pub struct EmbeddedHome(tempfile::TempDir);
+
+impl EmbeddedHome {
+    pub fn new() -> EmbeddedHome {
+        EmbeddedHome(tempfile::tempdir().unwrap())
+    }
+
+    /// The home itself: a directory the tool creates on first use.
+    pub fn path(&self) -> PathBuf {
+        self.0.path().join("home")
+    }
+}
+
+impl Drop for EmbeddedHome {
+    fn drop(&mut self) {
+        let _ = run_cli(&["db", "stop"], Some(&self.path()));
+    }
+}
+
 /// A load of `root/song_data` and `root/log_data` into `url`.
 pub fn config(root: &Path, url: &str) -> LoadRequest {
     LoadRequest::new(
