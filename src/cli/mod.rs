@@ -185,11 +185,16 @@ async fn interruptible<T>(command: impl Future<Output = anyhow::Result<T>>) -> a
 /// The embedded default's home: --home or SPARKIFY_LOAD_HOME, else the default; made
 /// absolute, as the server's socket directory and data directory must be.
 fn home(global: &GlobalArgs) -> PathBuf {
-    let home = global
-        .home
-        .clone()
-        .unwrap_or_else(sparkify_load::embedded::default_home);
-    std::path::absolute(&home).unwrap_or(home)
+    global.home.clone().map_or_else(default_home, absolute)
+}
+
+/// The default home, made absolute as [`home`] makes every home.
+fn default_home() -> PathBuf {
+    absolute(sparkify_load::embedded::default_home())
+}
+
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// Writes a file a command produces; the error names it and says why.

@@ -10,7 +10,7 @@ use sparkify_load::{Dialect, Error, SchemaName, Secret, Target};
 
 use super::args::{DialectArg, GlobalArgs, TargetArgs};
 use super::dwh::DwhConfig;
-use super::home;
+use super::{default_home, home};
 
 /// The warehouse a command's flags name.
 pub(super) struct Resolved {
@@ -38,10 +38,8 @@ pub(super) struct Reach {
 impl Reach {
     /// The flags that reach the embedded default of `home`.
     pub fn of_home(home: &std::path::Path) -> Reach {
-        let default = sparkify_load::embedded::default_home();
-        let default = std::path::absolute(&default).unwrap_or(default);
         Reach {
-            home: (home != default).then(|| home.display().to_string()),
+            home: (home != default_home()).then(|| home.display().to_string()),
             ..Reach::default()
         }
     }
@@ -119,19 +117,20 @@ pub(super) fn resolve(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<
         (None, None) if from_environment => Some(Secret::new(String::new())),
         (None, None) => None,
     };
-    let (target, dialect) = match url {
-        Some(url) => {
-            let dialect = dialect_of(args.dialect, Some(url.expose()));
-            (Target::Url(url), dialect)
-        }
+    let implied = implied_dialect(url.as_ref().map(|url| url.expose().as_str()));
+    let target = match url {
+        Some(url) => Target::Url(url),
         None => {
             reach.home = Reach::of_home(&home).home;
-            (Target::Embedded(home), dialect_of(args.dialect, None))
+            Target::Embedded(home)
         }
     };
-    if args.dialect != DialectArg::Auto
-        && dialect != dialect_of(DialectArg::Auto, target_text(&target))
-    {
+    let dialect = match args.dialect {
+        DialectArg::Auto => implied,
+        DialectArg::Postgres => Dialect::Postgres,
+        DialectArg::Redshift => Dialect::Redshift,
+    };
+    if dialect != implied {
         reach.target.push(format!("--dialect {}", dialect.name()));
     }
     if schema != SchemaName::default() {
@@ -146,36 +145,23 @@ pub(super) fn resolve(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<
     })
 }
 
-fn target_text(target: &Target) -> Option<&str> {
-    match target {
-        Target::Url(url) => Some(url.expose()),
-        Target::Embedded(_) => None,
-    }
-}
-
-/// The dialect asked for, or the one the URL implies (made whole from the environment):
-/// port 5439 or a host under `.redshift.amazonaws.com` is Redshift; the embedded default
-/// (no URL) is PostgreSQL.
-fn dialect_of(arg: DialectArg, url: Option<&str>) -> Dialect {
-    match arg {
-        DialectArg::Postgres => Dialect::Postgres,
-        DialectArg::Redshift => Dialect::Redshift,
-        DialectArg::Auto => {
-            let config = url
-                .and_then(|url| conninfo::resolve(url, &|name| std::env::var(name).ok()).ok())
-                .map(|made_whole| made_whole.config);
-            let redshift = config.is_some_and(|c| {
-                c.get_ports().contains(&5439)
-                    || c.get_hosts().iter().any(|h| {
-                        matches!(h, tokio_postgres::config::Host::Tcp(host) if host.ends_with(".redshift.amazonaws.com"))
-                    })
-            });
-            if redshift {
-                Dialect::Redshift
-            } else {
-                Dialect::Postgres
-            }
-        }
+/// The dialect a target's URL implies (made whole from the environment): port 5439 or a
+/// host under `.redshift.amazonaws.com` is Redshift; the embedded default (no URL) is
+/// PostgreSQL.
+fn implied_dialect(url: Option<&str>) -> Dialect {
+    let config = url
+        .and_then(|url| conninfo::resolve(url, &|name| std::env::var(name).ok()).ok())
+        .map(|made_whole| made_whole.config);
+    let redshift = config.is_some_and(|c| {
+        c.get_ports().contains(&5439)
+            || c.get_hosts().iter().any(|h| {
+                matches!(h, tokio_postgres::config::Host::Tcp(host) if host.ends_with(".redshift.amazonaws.com"))
+            })
+    });
+    if redshift {
+        Dialect::Redshift
+    } else {
+        Dialect::Postgres
     }
 }
 
