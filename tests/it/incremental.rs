@@ -365,20 +365,25 @@ async fn a_run_with_nothing_new_changes_nothing() {
     assert_eq!(manifest_rows(&url, "public").await, manifest);
 }
 
+/// A copy of the sample in `root`, loaded by one incremental run into `url`'s `public`: the
+/// tables and the manifest it left.
+async fn sample_loaded_incrementally(root: &Path, url: &str) -> (Vec<Vec<String>>, Vec<String>) {
+    copy_tree(&fixtures().join("sample"), root);
+    run(root, url, "public", Mode::Client, LoadScope::Incremental).await;
+    (
+        dump_all(url, "public").await,
+        manifest_rows(url, "public").await,
+    )
+}
+
 /// A local file whose modification time moved but whose bytes did not (touch, a plain
 /// re-copy) is already loaded, as an S3 object re-uploaded with the same bytes keeps its
 /// ETag; one of the same size whose bytes changed is changed.
 #[tokio::test]
 async fn touched_and_recopied_files_are_judged_by_content() {
-    let url = fresh_database().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (url, dir) = (fresh_database().await, tempfile::tempdir().unwrap());
     let root = dir.path();
-    copy_tree(&fixtures().join("sample"), root);
-    run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
-    let (tables, manifest) = (
-        dump_all(&url, "public").await,
-        manifest_rows(&url, "public").await,
-    );
+    let (tables, manifest) = sample_loaded_incrementally(root, &url).await;
     let objects = log_objects(root);
     let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     let touched = std::fs::File::options()
@@ -450,15 +455,9 @@ async fn touched_and_recopied_files_are_judged_by_content() {
 /// and `--full`, and nothing is written; `--full` then rebuilds from what is there.
 #[tokio::test]
 async fn changed_and_vanished_objects_fail_the_run_and_change_nothing() {
-    let url = fresh_database().await;
-    let dir = tempfile::tempdir().unwrap();
+    let (url, dir) = (fresh_database().await, tempfile::tempdir().unwrap());
     let root = dir.path();
-    copy_tree(&fixtures().join("sample"), root);
-    run(root, &url, "public", Mode::Client, LoadScope::Incremental).await;
-    let (tables, manifest) = (
-        dump_all(&url, "public").await,
-        manifest_rows(&url, "public").await,
-    );
+    let (tables, manifest) = sample_loaded_incrementally(root, &url).await;
     let objects = log_objects(root);
     let changed = &objects[2];
     let mut text = std::fs::read_to_string(changed).unwrap();
