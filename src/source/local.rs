@@ -67,17 +67,10 @@ impl LocalSource {
     /// The fingerprint of a file's bytes as they are now, read again: what decides, when
     /// a file's modification time moved (touch, a plain copy), whether its content did.
     pub fn fingerprint(&self, key: &str) -> Result<String, SourceError> {
-        use std::io::Read;
         let mut file = std::fs::File::open(self.path_of(key)).map_err(self.object_error(key))?;
         let mut fingerprint = Fingerprint::default();
-        let mut buffer = vec![0; 1 << 16];
-        loop {
-            let read = file.read(&mut buffer).map_err(self.object_error(key))?;
-            if read == 0 {
-                return Ok(fingerprint.finish());
-            }
-            fingerprint.update(&buffer[..read]);
-        }
+        std::io::copy(&mut file, &mut fingerprint).map_err(self.object_error(key))?;
+        Ok(fingerprint.finish())
     }
 
     pub fn path_of(&self, key: &str) -> PathBuf {
@@ -149,6 +142,18 @@ impl Fingerprint {
 
     pub fn finish(self) -> String {
         format!("xxh3:{:032x}", self.0.digest128())
+    }
+}
+
+/// Bytes copied in (`std::io::copy`) are fed to the fingerprint.
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
