@@ -17,6 +17,7 @@ use sparkify_load::db::{render, Database, DialectSql};
 use sparkify_load::embedded::AttachedServer;
 use sparkify_load::model::{SongplayRow, Timestamp};
 use sparkify_load::sink::insert::{InsertShape, Inserter, RowEncoding};
+use sparkify_load::sink::TableSink;
 use sparkify_load::{Dialect, SchemaName, Secret};
 
 const ROWS: usize = 20_000;
@@ -51,7 +52,7 @@ fn insert(c: &mut Criterion) {
     let schema: SchemaName = "bench_insert".parse().unwrap();
     let client = runtime.block_on(database.connect()).unwrap();
     let sql = DialectSql::of(Dialect::Postgres);
-    let create = render(bench_sql::FRESH_SCHEMA, &[("staging", &schema.quoted())])
+    let create = render(bench_sql::FRESH_SCHEMA, &[("schema", &schema.quoted())])
         + &sql.create_tables_in(&schema, "");
     runtime.block_on(client.batch_execute(&create)).unwrap();
     let truncate = render(bench_sql::TRUNCATE, &[("schema", &schema.quoted())]);

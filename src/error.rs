@@ -77,11 +77,23 @@ pub enum Error {
 
     /// `--sink s3-copy` could not write a part or manifest to the staging prefix.
     #[error("cannot write {uri} to the COPY staging prefix: {reason}")]
-    Staging {
+    StagingPrefix {
         uri: String,
         reason: String,
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// A `--sink s3-copy` COPY loaded other than every staged row.
+    #[error(
+        "the COPY of {table} loaded {loaded} rows of the {staged} staged in {manifest}; \
+         nothing was changed"
+    )]
+    CopyCount {
+        table: &'static str,
+        loaded: u64,
+        staged: u64,
+        manifest: String,
     },
 
     #[error("cannot write {path}: {source}")]

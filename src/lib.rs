@@ -28,14 +28,14 @@ pub mod transform;
 pub use sparkify_records::{model, parse};
 
 pub use config::{
-    CopyOptions, Dialect, InsertMethod, LoadConfig, LoadRequest, LoadScope, MergeConfig,
-    MergeRequest, Mode, S3CopyRequest, Shard, Target, DEFAULT_INSERT_CONNECTIONS,
+    CopyOptions, Dialect, Fill, InsertMethod, LoadConfig, LoadRequest, LoadScope, MergeConfig,
+    MergeRequest, Mode, Route, S3CopyRequest, Shard, Target, DEFAULT_INSERT_CONNECTIONS,
     DEFAULT_STATEMENTS_IN_FLIGHT,
 };
 pub use db::SchemaName;
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
-pub use load::{client_dry_run, discard, load, merge, redshift_copy_plan, Discarded};
+pub use load::{discard, dry_run, load, merge, Discarded};
 pub use report::Report;
 pub use secret::Secret;
-pub use sink::staging::create_tables;
+pub use sink::private::create_tables;

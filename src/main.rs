@@ -157,7 +157,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         ) => exit::USAGE,
         Some(Error::BadInput { .. }) => exit::BAD_INPUT,
         Some(Error::Source(_)) => exit::SOURCE,
-        Some(Error::Target(_) | Error::Embedded(_) | Error::Staging { .. }) => exit::TARGET,
+        Some(
+            Error::Target(_)
+            | Error::Embedded(_)
+            | Error::StagingPrefix { .. }
+            | Error::CopyCount { .. },
+        ) => exit::TARGET,
         Some(Error::Check(_)) => exit::CHECKS,
         Some(Error::Interrupted { signal }) => exit::interrupted(signal),
         _ => exit::FAILURE,

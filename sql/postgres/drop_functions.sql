@@ -1,2 +1,2 @@
 -- Copy mode's functions (copy/prepare.sql), gone with the load's private tables.
-DROP FUNCTION IF EXISTS {staging}record_problem, {staging}coerce, {staging}ms_to_timestamp;
+DROP FUNCTION IF EXISTS {private}record_problem, {private}coerce, {private}ms_to_timestamp;

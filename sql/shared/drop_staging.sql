@@ -1,2 +1,2 @@
 -- Cleans up after a load that failed.
-DROP SCHEMA IF EXISTS {staging} CASCADE;
+DROP SCHEMA IF EXISTS {private} CASCADE;

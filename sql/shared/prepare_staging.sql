@@ -1,3 +1,3 @@
 -- A fresh private schema for one load; a leftover from a killed load is dropped first.
-DROP SCHEMA IF EXISTS {staging} CASCADE;
-CREATE SCHEMA {staging};
+DROP SCHEMA IF EXISTS {private} CASCADE;
+CREATE SCHEMA {private};

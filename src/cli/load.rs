@@ -114,8 +114,8 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
             .log_jsonpath
             .clone()
             .or_else(|| from_dwh(|c| c.log_jsonpath.as_ref())),
-        dry_run: args.dry_run,
     };
+    request.dry_run = args.dry_run;
     request.dialect = resolved.dialect;
     request.schema = resolved.schema;
     request.max_errors = args.max_errors;
@@ -236,13 +236,7 @@ async fn dry_run(config: &LoadConfig) -> anyhow::Result<ExitCode> {
         return Err(Error::Config("--dry-run is for loads into Redshift".into()).into());
     };
     let target = Database::new(url, config.dialect())?.label().to_string();
-    let plan: Vec<(String, String)> = match sparkify_load::redshift_copy_plan(config) {
-        Some(plan) => plan
-            .into_iter()
-            .map(|(step, sql)| (step.to_string(), sql))
-            .collect(),
-        None => sparkify_load::client_dry_run(config).await?,
-    };
+    let plan = sparkify_load::dry_run(config).await?;
     let mode = config.mode().name();
     println!("-- sparkify-load --mode {mode} on Redshift: a dry run, nothing was run.");
     println!("-- target {target}, schema {}", config.schema());

@@ -68,14 +68,12 @@ impl InsertMethod {
 }
 
 /// What the classic route needs on Redshift: the cluster's role for reading S3, the
-/// jsonpaths file for the logs; and whether to only print the statements.
+/// jsonpaths file for the logs.
 #[derive(Debug, Clone, Default)]
 pub struct CopyOptions {
     pub iam_role_arn: Option<String>,
     /// `s3://…/log_json_path.json`: required by copy mode on Redshift.
     pub log_jsonpath: Option<String>,
-    /// Print every statement of a Redshift copy-mode load and run none.
-    pub dry_run: bool,
 }
 
 /// What a load does with what is already in the target.
@@ -109,6 +107,8 @@ pub struct LoadRequest {
     pub log_data: SourceUri,
     pub s3: S3Options,
     pub copy: CopyOptions,
+    /// Print every statement of a load into Redshift and run none.
+    pub dry_run: bool,
     pub target: Target,
     pub dialect: Dialect,
     pub schema: SchemaName,
@@ -154,6 +154,7 @@ impl LoadRequest {
             log_data,
             s3: S3Options::default(),
             copy: CopyOptions::default(),
+            dry_run: false,
             target,
             dialect: Dialect::Postgres,
             schema: SchemaName::default(),
@@ -179,23 +180,77 @@ impl LoadRequest {
     }
 }
 
-/// The settings of one load, checked: made only by [`LoadConfig::resolve`].
+/// The way a load goes, decided once by [`LoadConfig::resolve`]: everything below it
+/// matches on this value and never looks at the request again.
+#[derive(Debug, Clone)]
+pub enum Route {
+    /// Every object read into new tables that are then moved into the five tables.
+    Rebuild(Fill),
+    /// `--incremental`, or `--full` (`full`): the objects the manifest lacks (all of them
+    /// with `--full`) read into work tables and merged in with their manifest rows.
+    Merge { fill: Fill, full: bool },
+    /// `--shard K/N`: one worker's share of the objects into its own tables, for `merge`.
+    Shard(Shard),
+    /// Copy mode on Redshift: the cluster runs the classic COPY plan itself.
+    RedshiftCopy(RedshiftCopySources),
+}
+
+/// How a route's new tables get their rows.
+#[derive(Debug, Clone)]
+pub enum Fill {
+    /// Client mode: parsed and transformed here, sent in multi-row INSERTs.
+    Inserts,
+    /// Client mode with `--sink s3-copy` (Redshift): the finished rows as gzip CSV parts
+    /// under the staging prefix, one `COPY … MANIFEST` a table.
+    S3Copy(S3Copy),
+    /// Copy mode on PostgreSQL: each record's raw text copied into the raw tables, the
+    /// checks and rules run in SQL.
+    RawCopy,
+}
+
+/// How client mode's INSERTs go, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsertSettings {
+    pub method: InsertMethod,
+    /// Connections to the target (at least 1).
+    pub connections: usize,
+    /// Statements sent on one connection before the first one's answer is awaited.
+    pub statements_in_flight: usize,
+}
+
+/// The settings of one load, checked: made only by [`LoadConfig::resolve`], which turns
+/// the request's flags into one [`Route`] and the values each part of the load reads.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
-    pub(crate) request: LoadRequest,
+    pub(crate) route: Route,
+    /// Print the statements and run none (loads into Redshift).
+    pub(crate) dry_run: bool,
+    pub(crate) song_data: SourceUri,
+    pub(crate) log_data: SourceUri,
+    pub(crate) s3: S3Options,
+    /// Song objects fetched at once; log objects, a quarter of this.
+    pub(crate) concurrency: usize,
+    pub(crate) target: Target,
+    pub(crate) dialect: Dialect,
+    pub(crate) schema: SchemaName,
+    /// Bad records skipped before the load fails (Redshift's MAXERROR).
+    pub(crate) max_errors: u64,
+    /// Where skipped bad records are written, as JSON lines.
+    pub(crate) reject_file: Option<PathBuf>,
+    pub(crate) progress: bool,
+    pub(crate) insert: InsertSettings,
     /// This load's name, unique among loads into one schema at a time.
     pub(crate) run_id: String,
-    /// Copy mode into Redshift: what the server-side COPY plan reads, checked.
-    pub(crate) redshift_copy: Option<RedshiftCopySources>,
     /// The quality gate's user checks and severities; `None` with `--no-checks`.
     pub(crate) gate: Option<CheckFile>,
-    /// `--sink s3-copy`, checked.
-    pub(crate) s3_copy: Option<S3Copy>,
+    /// `--allow-empty`: see [`LoadRequest::allow_empty`].
+    pub(crate) allow_empty: bool,
 }
 
 impl LoadConfig {
-    /// Checks a request: the embedded default is PostgreSQL; `--dry-run` is for loads into
-    /// Redshift; copy mode there reads S3 with the cluster's role and needs the region.
+    /// Checks a request and decides its route: the embedded default is PostgreSQL;
+    /// `--dry-run` is for rebuilds into Redshift; copy mode there reads S3 with the
+    /// cluster's role and needs the region.
     pub fn resolve(request: LoadRequest) -> Result<LoadConfig, Error> {
         let refuse = |message: &str| Err(Error::Config(message.to_string()));
         if request.concurrency == 0 {
@@ -211,88 +266,80 @@ impl LoadConfig {
             );
         }
         refuse_embedded_redshift(&request.target, request.dialect)?;
-        let redshift_copy = match (request.mode, request.dialect) {
-            (Mode::Copy, Dialect::Redshift) => Some(RedshiftCopySources::resolve(&request)?),
-            (_, Dialect::Postgres) if request.copy.dry_run => {
-                return refuse("--dry-run is for loads into Redshift");
-            }
-            _ => None,
-        };
-        if let LoadScope::Shard(_) = request.scope {
-            if request.mode != Mode::Client {
-                return refuse("--shard is for client mode: a shard parses its objects itself");
-            }
-            if request.run_id.is_none() {
-                return refuse(
-                    "--shard needs --run-id: every worker of a sharded load, and its merge, \
-                     name the same run",
-                );
-            }
+        if request.dry_run && request.dialect == Dialect::Postgres {
+            return refuse("--dry-run is for loads into Redshift");
         }
-        if request.scope != LoadScope::Rebuild {
-            if request.copy.dry_run {
-                return refuse(
-                    "--dry-run prints a rebuild's plan: leave out --incremental, --full and \
-                     --shard",
-                );
-            }
-            if redshift_copy.is_some() {
-                return refuse(
-                    "--incremental and --full on Redshift need --mode client: copy mode's \
-                     COPY reads whole prefixes, and reading only new objects would need a \
-                     COPY manifest written to S3, which this version does not write \
-                     (docs/INCREMENTAL.md)",
-                );
-            }
+        let route = route(&request)?;
+        if request.dry_run && !matches!(route, Route::Rebuild(_) | Route::RedshiftCopy(_)) {
+            return refuse(
+                "--dry-run prints a rebuild's plan: leave out --incremental, --full and \
+                 --shard",
+            );
         }
         let run_id = match &request.run_id {
             Some(run_id) => checked_run_id(run_id)?,
             None => format!("{:08x}", rand::random::<u32>()),
         };
         let gate = quality_gate(request.checks.as_deref(), request.no_checks)?;
-        let s3_copy = match &request.s3_copy {
-            Some(asked) => Some(S3Copy::resolve(&request, asked)?),
-            None => None,
+        let insert = InsertSettings {
+            method: request
+                .insert
+                .unwrap_or_else(|| InsertMethod::default_for(request.dialect)),
+            connections: request.insert_connections,
+            statements_in_flight: request.statements_in_flight,
         };
         Ok(LoadConfig {
-            request,
+            route,
+            dry_run: request.dry_run,
+            song_data: request.song_data,
+            log_data: request.log_data,
+            s3: request.s3,
+            concurrency: request.concurrency,
+            target: request.target,
+            dialect: request.dialect,
+            schema: request.schema,
+            max_errors: request.max_errors,
+            reject_file: request.reject_file,
+            progress: request.progress,
+            insert,
             run_id,
-            redshift_copy,
             gate,
-            s3_copy,
+            allow_empty: request.allow_empty,
         })
     }
 
+    /// The mode a user asked for, as the report names it.
     pub fn mode(&self) -> Mode {
-        self.request.mode
+        match &self.route {
+            Route::RedshiftCopy(_)
+            | Route::Rebuild(Fill::RawCopy)
+            | Route::Merge {
+                fill: Fill::RawCopy,
+                ..
+            } => Mode::Copy,
+            _ => Mode::Client,
+        }
+    }
+
+    pub fn route(&self) -> &Route {
+        &self.route
     }
 
     pub fn dialect(&self) -> Dialect {
-        self.request.dialect
+        self.dialect
     }
 
     pub fn schema(&self) -> &SchemaName {
-        &self.request.schema
+        &self.schema
     }
 
     pub fn target(&self) -> &Target {
-        &self.request.target
-    }
-
-    /// How client mode sends its rows.
-    pub fn insert_method(&self) -> InsertMethod {
-        self.request
-            .insert
-            .unwrap_or_else(|| InsertMethod::default_for(self.request.dialect))
+        &self.target
     }
 
     /// The quality gate's user checks, unless the gate is off.
     pub fn gate(&self) -> Option<&CheckFile> {
         self.gate.as_ref()
-    }
-
-    pub fn scope(&self) -> LoadScope {
-        self.request.scope
     }
 
     /// The load's run id: given, or made up for it.
@@ -302,14 +349,54 @@ impl LoadConfig {
 
     /// Whether the load only prints its statements.
     pub fn dry_run(&self) -> bool {
-        self.request.copy.dry_run
+        self.dry_run
     }
 
     /// How S3 sources are reached.
-    pub fn s3(&self) -> &crate::source::S3Options {
-        &self.request.s3
+    pub fn s3(&self) -> &S3Options {
+        &self.s3
     }
 }
+
+/// The route a request asks for, checked.
+fn route(request: &LoadRequest) -> Result<Route, Error> {
+    let refuse = |message: &str| Err(Error::Config(message.to_string()));
+    let s3_copy = match &request.s3_copy {
+        Some(asked) => Some(S3Copy::resolve(request, asked)?),
+        None => None,
+    };
+    let fill = match (request.mode, request.dialect, s3_copy) {
+        (Mode::Copy, Dialect::Redshift, _) => {
+            let sources = RedshiftCopySources::resolve(request)?;
+            return match request.scope {
+                LoadScope::Rebuild => Ok(Route::RedshiftCopy(sources)),
+                LoadScope::Shard(_) => refuse(SHARD_IS_CLIENT_MODE),
+                _ => refuse(
+                    "--incremental and --full on Redshift need --mode client: copy mode's \
+                     COPY reads whole prefixes, and reading only new objects would need a \
+                     COPY manifest written to S3, which this version does not write \
+                     (docs/INCREMENTAL.md)",
+                ),
+            };
+        }
+        (Mode::Copy, Dialect::Postgres, _) => Fill::RawCopy,
+        (Mode::Client, _, Some(s3_copy)) => Fill::S3Copy(s3_copy),
+        (Mode::Client, _, None) => Fill::Inserts,
+    };
+    match request.scope {
+        LoadScope::Rebuild => Ok(Route::Rebuild(fill)),
+        LoadScope::Incremental => Ok(Route::Merge { fill, full: false }),
+        LoadScope::Full => Ok(Route::Merge { fill, full: true }),
+        LoadScope::Shard(_) if request.mode != Mode::Client => refuse(SHARD_IS_CLIENT_MODE),
+        LoadScope::Shard(_) if request.run_id.is_none() => refuse(
+            "--shard needs --run-id: every worker of a sharded load, and its merge, name the \
+             same run",
+        ),
+        LoadScope::Shard(shard) => Ok(Route::Shard(shard)),
+    }
+}
+
+const SHARD_IS_CLIENT_MODE: &str = "--shard is for client mode: a shard parses its objects itself";
 
 /// The embedded default is PostgreSQL: a Redshift dialect needs a Redshift target.
 fn refuse_embedded_redshift(target: &Target, dialect: Dialect) -> Result<(), Error> {
@@ -371,12 +458,12 @@ mod tests {
         let mut redshift_on_embedded = request(Target::Embedded("home".into()));
         redshift_on_embedded.dialect = Dialect::Redshift;
         redshift_on_embedded.mode = Mode::Copy;
-        redshift_on_embedded.copy.dry_run = true;
+        redshift_on_embedded.dry_run = true;
         let err = redshift_on_embedded.resolve().unwrap_err().to_string();
         assert!(err.contains("the embedded default is PostgreSQL"), "{err}");
 
         let mut dry_client = request(Target::Url(Secret::new("postgresql://h/db".into())));
-        dry_client.copy.dry_run = true;
+        dry_client.dry_run = true;
         let err = dry_client.resolve().unwrap_err().to_string();
         assert!(
             err.contains("--dry-run is for loads into Redshift"),

@@ -19,7 +19,7 @@ const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500
 static SIGNAL: OnceLock<&'static str> = OnceLock::new();
 
 /// Notes a new connection, so that a signal can cancel its statement. A connection opened
-/// after the signal is one a command opens to clean up (`Staging::abandon`): it is left
+/// after the signal is one a command opens to clean up (`PrivateTables::abandon`): it is left
 /// alone.
 pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
     if interrupted_by().is_some() {

@@ -1,7 +1,7 @@
 //! The SQL of one incremental run (docs/INCREMENTAL.md), rendered in one place: the target
 //! schema, the tool's state tables in it, and where the run's work tables live.
 
-use super::sql::{merge, staging};
+use super::sql::{merge, private};
 use super::{render, DialectSql, SchemaName, STATE_PREFIX};
 use crate::db::literal::Literals;
 use crate::db::TableSet;
@@ -70,7 +70,7 @@ impl MergeSql {
 
     /// Creates the run's empty work tables.
     pub fn work_tables(&self) -> String {
-        self.render(merge::WORK_TABLES) + &self.render(staging::NEW_OBJECTS)
+        self.render(merge::WORK_TABLES) + &self.render(private::NEW_OBJECTS)
     }
 
     /// Statistics of the filled work tables.
@@ -144,11 +144,11 @@ impl MergeSql {
     /// that no incremental run trusts it.
     pub fn move_in(&self, objects_known: bool) -> String {
         let manifest = if objects_known {
-            staging::MANIFEST.replace("{state_tables}", self.sql.state_objects)
+            private::MANIFEST.replace("{state_tables}", self.sql.state_objects)
         } else {
-            staging::FORGET_MANIFEST.to_string()
+            private::FORGET_MANIFEST.to_string()
         };
-        self.render(staging::MOVE_IN)
+        self.render(private::MOVE_IN)
             + &self.render(self.sql.sync_identity)
             + &self.render(&manifest)
     }
@@ -160,7 +160,7 @@ impl MergeSql {
 
     /// Which of the five tables hold rows.
     pub fn nonempty(&self) -> String {
-        self.render(staging::NONEMPTY)
+        self.render(private::NONEMPTY)
     }
 
     /// The merge of the work tables into the star schema, with the run's manifest rows.

@@ -21,7 +21,7 @@ pub struct DialectSql {
     pub drop_tables: &'static str,
     /// What a load's cleanup drops besides its tables (PostgreSQL copy mode's functions).
     pub drop_functions: &'static str,
-    /// The statements that drop what killed loads left (`sink::staging::leftovers`).
+    /// The statements that drop what killed loads left (`sink::private::leftovers`).
     pub leftovers: &'static str,
     pub insert: &'static str,
     /// The unnested-arrays INSERT, where the dialect has arrays (PostgreSQL).
@@ -167,14 +167,14 @@ impl DialectSql {
 }
 
 /// Every load's private tables in the target schema, and the rebuild's move into the five.
-pub mod staging {
-    pub const SCHEMA_EXISTS: &str = sql_file!("shared/staging/schema_exists.sql");
-    pub const NEW_OBJECTS: &str = sql_file!("shared/staging/new_objects.sql");
-    pub const NONEMPTY: &str = sql_file!("shared/staging/nonempty.sql");
-    pub const MOVE_IN: &str = sql_file!("shared/staging/move_in.sql");
-    pub const MANIFEST: &str = sql_file!("shared/staging/manifest.sql");
-    pub const FORGET_MANIFEST: &str = sql_file!("shared/staging/forget_manifest.sql");
-    pub const DROP_RUN: &str = sql_file!("shared/staging/drop_run.sql");
+pub mod private {
+    pub const SCHEMA_EXISTS: &str = sql_file!("shared/private/schema_exists.sql");
+    pub const NEW_OBJECTS: &str = sql_file!("shared/private/new_objects.sql");
+    pub const NONEMPTY: &str = sql_file!("shared/private/nonempty.sql");
+    pub const MOVE_IN: &str = sql_file!("shared/private/move_in.sql");
+    pub const MANIFEST: &str = sql_file!("shared/private/manifest.sql");
+    pub const FORGET_MANIFEST: &str = sql_file!("shared/private/forget_manifest.sql");
+    pub const DROP_RUN: &str = sql_file!("shared/private/drop_run.sql");
 }
 
 /// A load into Redshift: the lock table, and `--sink s3-copy`'s COPY.
@@ -344,7 +344,7 @@ mod tests {
     #[test]
     fn every_dialect_template_renders_with_its_names() {
         let schema = [name("schema"), name("new")];
-        let staging = [name("staging")];
+        let private = [name("private")];
         for dialect in [&POSTGRES, &REDSHIFT] {
             for template in [dialect.create_tables, dialect.drop_tables]
                 .into_iter()
@@ -352,7 +352,7 @@ mod tests {
             {
                 render(template, &schema);
             }
-            render(dialect.drop_functions, &staging);
+            render(dialect.drop_functions, &private);
             render(dialect.sync_identity, &[name("schema")]);
             render(dialect.referencing, &[name("schema_name")]);
             render(dialect.leftovers, &[name("schema_name")]);
@@ -379,14 +379,14 @@ mod tests {
     #[test]
     fn every_route_template_renders_with_its_names() {
         let schema = [name("schema"), name("new")];
-        let staging = [name("staging")];
+        let private = [name("private")];
         for template in [
             postgres_copy::PREPARE,
             postgres_copy::TYPED,
             postgres_copy::BAD_RECORDS,
             postgres_copy::TRANSFORM,
         ] {
-            render(template, &staging);
+            render(template, &private);
         }
         for template in [
             redshift_copy::PREPARE,
@@ -394,20 +394,20 @@ mod tests {
             redshift_copy::LEAVE_OUT_REFUSED,
             redshift_copy::PLAYS,
             redshift::PREPARE,
-            staging::NONEMPTY,
+            private::NONEMPTY,
         ] {
             render(template, &schema);
         }
-        render(staging::SCHEMA_EXISTS, &[name("schema_name")]);
-        render(staging::NEW_OBJECTS, &[name("work"), name("text")]);
-        render(staging::DROP_RUN, &staging);
-        render(staging::FORGET_MANIFEST, &[name("state")]);
+        render(private::SCHEMA_EXISTS, &[name("schema_name")]);
+        render(private::NEW_OBJECTS, &[name("work"), name("text")]);
+        render(private::DROP_RUN, &private);
+        render(private::FORGET_MANIFEST, &[name("state")]);
         render(
-            staging::MOVE_IN,
+            private::MOVE_IN,
             &[name("schema"), name("work"), name("overriding")],
         );
         render(
-            staging::MANIFEST,
+            private::MANIFEST,
             &[
                 name("work"),
                 name("state"),
@@ -420,9 +420,9 @@ mod tests {
             redshift_copy::REFUSED,
             &[name("schema"), name("new"), name("log_data")],
         );
-        render(postgres_copy::COPY_RAW, &[name("staging"), name("table")]);
-        render(postgres_copy::WORK, &staging);
-        render(postgres_copy::PLAYS, &staging);
+        render(postgres_copy::COPY_RAW, &[name("private"), name("table")]);
+        render(postgres_copy::WORK, &private);
+        render(postgres_copy::PLAYS, &private);
         let analytics = [
             analytics::SUMMARY,
             analytics::TOP_SONGS,

@@ -1,118 +1,87 @@
-//! Client mode: songs read and parsed into the catalog; events streamed through it while
-//! songs, artists, songplays and time (each start time when first seen) are inserted;
-//! then users. Three stages, each on the new tables over the load's connections (two
-//! unless asked otherwise).
+//! Client mode's one pipeline, over any [`RowSink`]: songs read and parsed into the
+//! catalog; events streamed through it while songs, artists, songplays and time (each
+//! start time when first seen) are written; then users. The sink decides where the rows go
+//! (INSERTs over the load's connections, gzip CSV parts for COPY, a printed plan).
+//! Incremental runs and shards read records instead of rows ([`fill_work`]): the rules run
+//! in the merge.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::mpsc;
-use tokio_postgres::Client;
+use tokio::sync::{mpsc, Mutex};
 
 use super::manifest::TreeObjects;
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};
-use super::{log_objects_in_flight, Loaded};
+use super::Loaded;
 use crate::check::RunCounts;
-use crate::config::{InsertMethod, LoadConfig, LoadRequest};
+use crate::config::LoadConfig;
 use crate::cpu::on_rayon;
-use crate::db::literal::Literals;
-use crate::db::Database;
-use crate::db::TableSet;
-use crate::error::{Error, Result, TargetError};
+use crate::error::Result;
 use crate::model::{EventRecord, PlayRecord, SongRecord, SongplayRow, TimeRow};
 use crate::parse::Decoded;
 use crate::report::{stage, SourceSummary, Stage, TableCounts};
-use crate::sink::insert::{InsertRow, InsertShape, Inserter, RowEncoding};
-use crate::sink::staging::Staging;
-use crate::source::Source;
+use crate::sink::{RowSink, TableRow, TableSink};
+use crate::source::{Source, SourceUri};
 use crate::transform::songplays::is_play;
 use crate::transform::{Catalog, EventFold, NewRows, ObjectFold};
 
-/// Objects' new rows in flight between the event stage and the inserters.
+/// Objects' new rows in flight between the event stage and the sink's lanes.
 const NEW_ROWS_CHANNEL_DEPTH: usize = 16;
 
-/// The new tables and the connections that fill them.
-struct Sink<'a> {
-    database: &'a Database,
-    tables: TableSet,
-    shape: InsertShape,
-    /// Songs and artists go on the first, then songplays and time on each as it is free;
-    /// users on the first at the end.
-    clients: Vec<Client>,
+/// The song tree and the log tree of a load, as client mode reads them.
+pub(super) struct Trees<'a> {
+    pub songs: &'a Source,
+    pub logs: &'a Source,
+    pub song_objects: &'a TreeObjects,
+    pub log_objects: &'a TreeObjects,
 }
 
-impl Sink<'_> {
-    /// The connection that takes the dimensions first.
-    fn dimensions(&self) -> &Client {
-        &self.clients[0]
-    }
-
-    /// Inserts rows of one table over one connection; gives how many.
-    async fn insert<R: InsertRow>(
-        &self,
-        client: &Client,
-        rows: impl IntoIterator<Item = R>,
-    ) -> Result<u64, TargetError> {
-        let mut inserter = self.inserter(client);
-        inserter.push(rows).await?;
-        inserter.finish().await
-    }
-
-    fn inserter<'c, R: InsertRow>(&'c self, client: &'c Client) -> Inserter<'c, R> {
-        Inserter::new(client, self.database, self.tables.clone(), self.shape)
-    }
-}
-
-/// Fills the staged star schema from the two trees.
-pub(super) async fn fill(
+/// Fills a rebuild's private tables from the two trees through `sink`.
+pub(super) async fn fill<S: RowSink>(
     config: &LoadConfig,
-    database: &Database,
-    staging: &Staging<'_>,
-    (songs_source, logs_source): (&Source, &Source),
+    sink: &S,
+    trees: &Trees<'_>,
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
-    let request = &config.request;
-    let progress = Progress::new(request.progress);
-    let (catalog, songs, read) = songs_stage(request, songs_source, &progress, rejects).await?;
-    let mut stages = vec![read];
+    let progress = Progress::new(config.progress);
+    let started = Instant::now();
+    let (records, songs) = read_songs(config, trees, &progress, rejects).await?;
+    let catalog = Arc::new(on_rayon(move || Catalog::new(records)).await?);
+    tracing::info!(
+        records = songs.records,
+        objects = songs.objects,
+        "songs read"
+    );
+    let mut stages = vec![stage("songs", started.elapsed())];
 
-    let clients =
-        futures::future::try_join_all((0..request.insert_connections).map(|_| database.connect()))
-            .await?;
-    let shape = insert_shape(config, database, &clients[0]).await?;
-    let sink = Sink {
-        database,
-        tables: staging.tables(),
-        shape,
-        clients,
-    };
     let started = Instant::now();
     let (counts, fold, logs) =
-        events_and_inserts(request, &sink, catalog, logs_source, &progress, rejects).await?;
-    stages.push(stage("events and inserts", started.elapsed()));
+        events_and_rows(config, sink, catalog, trees, &progress, rejects).await?;
+    stages.push(stage(S::EVENTS_STAGE, started.elapsed()));
     tracing::info!(
         events = logs.records,
         songplays = counts.songplays,
         time = counts.time,
-        "events read, songplays and time inserted"
+        "events read, songplays and time written"
     );
 
     let started = Instant::now();
     let plays_read = fold.plays();
     let users = on_rayon(move || fold.finish()).await?;
     let users_read = users.len() as u64;
-    let users = sink.insert(sink.dimensions(), users).await?;
+    let users = write_all(sink.table(0), users).await?;
     stages.push(stage("users", started.elapsed()));
-    tracing::info!(users, "users inserted");
+    tracing::info!(users, "users written");
+    stages.extend(sink.close().await?);
 
     Ok(Loaded {
         tables: TableCounts { users, ..counts },
         songs,
         logs,
         stages,
-        // What the rules made of the events, counted apart from the inserts.
+        // What the rules made of the events, counted apart from the sink.
         run: Some(RunCounts {
             plays: plays_read,
             users: users_read,
@@ -120,52 +89,29 @@ pub(super) async fn fill(
     })
 }
 
-/// A rebuild's first stage: every song object read into the catalog, and its time.
-pub(super) async fn songs_stage(
-    request: &LoadRequest,
-    source: &Source,
-    progress: &Progress,
-    rejects: &mut Rejects,
-) -> Result<(Arc<Catalog>, SourceSummary, Stage)> {
-    let started = Instant::now();
-    let (catalog, songs) =
-        read_songs(request, source, &TreeObjects::All, progress, rejects).await?;
-    tracing::info!(
-        records = songs.records,
-        objects = songs.objects,
-        "songs read"
-    );
-    Ok((catalog, songs, stage("songs", started.elapsed())))
-}
-
-/// Reads and parses every song object into the catalog songplays are matched against.
-pub(super) async fn read_songs(
-    request: &LoadRequest,
-    source: &Source,
-    objects: &TreeObjects,
-    progress: &Progress,
-    rejects: &mut Rejects,
-) -> Result<(Arc<Catalog>, SourceSummary)> {
-    let (records, summary) = read_song_records(request, source, objects, progress, rejects).await?;
-    let catalog = Arc::new(on_rayon(move || Catalog::new(records)).await?);
-    Ok((catalog, summary))
+/// Writes all of one table's rows through one writer; gives how many.
+pub(super) async fn write_all<R: TableRow>(
+    mut table: impl TableSink<R>,
+    rows: impl IntoIterator<Item = R>,
+) -> Result<u64> {
+    table.push(rows).await?;
+    table.finish().await
 }
 
 /// Reads and parses the song records of the selected objects.
-async fn read_song_records(
-    request: &LoadRequest,
-    source: &Source,
-    objects: &TreeObjects,
+async fn read_songs(
+    config: &LoadConfig,
+    trees: &Trees<'_>,
     progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<(Vec<SongRecord>, SourceSummary)> {
     let songs = Tree {
-        source,
-        uri: &request.song_data,
-        objects,
+        source: trees.songs,
+        uri: &config.song_data,
+        objects: trees.song_objects,
         bar: "songs",
-        in_flight: request.concurrency,
-        bounds: request.dialect.bounds(),
+        in_flight: config.concurrency,
+        bounds: config.dialect.bounds(),
     };
     let mut records: Vec<SongRecord> = Vec::new();
     let summary = tree::read(
@@ -185,44 +131,28 @@ async fn read_song_records(
 }
 
 /// Streams the events through the catalog while songs and artists, then songplays and
-/// time, are inserted: every connection takes objects' new rows from one queue, the
-/// dimensions' one once songs and artists are in. Gives the counts of those four tables
-/// and the fold of users.
-async fn events_and_inserts(
-    request: &LoadRequest,
-    sink: &Sink<'_>,
+/// time, are written: every lane takes objects' new rows from one queue, the first once
+/// songs and artists are in. Gives the counts of those four tables and the fold of users.
+async fn events_and_rows<S: RowSink>(
+    config: &LoadConfig,
+    sink: &S,
     catalog: Arc<Catalog>,
-    source: &Source,
+    trees: &Trees<'_>,
     progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<(TableCounts, EventFold, SourceSummary)> {
     let (new_rows_tx, new_rows_rx) = mpsc::channel::<NewRows>(NEW_ROWS_CHANNEL_DEPTH);
-    let queue = tokio::sync::Mutex::new(new_rows_rx);
+    let queue = Mutex::new(new_rows_rx);
     let catalog_then_songplays = async {
-        let songs = sink
-            .insert(sink.dimensions(), catalog.songs.iter().cloned())
-            .await?;
-        let artists = sink
-            .insert(sink.dimensions(), catalog.artists.iter().cloned())
-            .await?;
-        let new_rows = new_rows_from(&queue, sink, sink.dimensions()).await?;
-        Ok::<_, Error>((songs, artists, new_rows))
+        let songs = write_all(sink.table(0), catalog.songs.iter().cloned()).await?;
+        let artists = write_all(sink.table(0), catalog.artists.iter().cloned()).await?;
+        let new_rows = new_rows_from(&queue, sink, 0).await?;
+        Ok((songs, artists, new_rows))
     };
     let new_rows = futures::future::try_join_all(
-        sink.clients[1..]
-            .iter()
-            .map(|client| new_rows_from(&queue, sink, client)),
+        (1..sink.lanes()).map(|lane| new_rows_from(&queue, sink, lane)),
     );
-
-    let read_events = read_events(
-        request,
-        source,
-        &TreeObjects::All,
-        &catalog,
-        progress,
-        rejects,
-        new_rows_tx,
-    );
+    let read_events = read_events(config, trees, &catalog, progress, rejects, new_rows_tx);
     let ((songs, artists, first), rest, (fold, summary)) =
         tokio::try_join!(catalog_then_songplays, new_rows, read_events)?;
     let counts = TableCounts {
@@ -237,10 +167,9 @@ async fn events_and_inserts(
 
 /// Reads every event through the catalog and folds users; each object's songplays and
 /// first-seen start times go to `new_rows` as they come, until its receiver is gone.
-pub(super) async fn read_events(
-    request: &LoadRequest,
-    source: &Source,
-    objects: &TreeObjects,
+async fn read_events(
+    config: &LoadConfig,
+    trees: &Trees<'_>,
     catalog: &Arc<Catalog>,
     progress: &Progress,
     rejects: &mut Rejects,
@@ -249,7 +178,7 @@ pub(super) async fn read_events(
     let mut fold = EventFold::default();
     let catalog = Arc::clone(catalog);
     let summary = tree::read(
-        events_tree(request, source, objects),
+        events_tree(config, trees),
         progress,
         rejects,
         move |index, _: &str, decoded: Decoded<EventRecord>| {
@@ -267,64 +196,62 @@ pub(super) async fn read_events(
 }
 
 /// The log tree as client mode reads it.
-fn events_tree<'a>(
-    request: &'a LoadRequest,
-    source: &'a Source,
-    objects: &'a TreeObjects,
-) -> Tree<'a> {
+fn events_tree<'a>(config: &'a LoadConfig, trees: &Trees<'a>) -> Tree<'a> {
     Tree {
-        source,
-        uri: &request.log_data,
-        objects,
+        source: trees.logs,
+        uri: &config.log_data,
+        objects: trees.log_objects,
         bar: "events",
-        in_flight: log_objects_in_flight(request.concurrency),
-        bounds: request.dialect.bounds(),
+        in_flight: log_objects_in_flight(config.concurrency),
+        bounds: config.dialect.bounds(),
     }
 }
 
-/// How client mode sends rows to this target.
-pub(super) async fn insert_shape(
-    config: &LoadConfig,
-    database: &Database,
-    client: &Client,
-) -> Result<InsertShape> {
-    let encoding = match config.insert_method() {
-        InsertMethod::Arrays => RowEncoding::Arrays,
-        InsertMethod::Bind => RowEncoding::Bind,
-        InsertMethod::Literal => RowEncoding::Literal(Literals::of(database, client).await?),
-    };
-    Ok(InsertShape::new(
-        encoding,
-        config.request.statements_in_flight,
-    ))
+/// Log objects read at once: a quarter of the song objects. A log object is a day of
+/// events read chunk by chunk, so a few keep the cores busy and each holds a chunk or two
+/// in memory; song objects are small and many, and need more in flight to hide latency.
+pub(super) fn log_objects_in_flight(concurrency: usize) -> usize {
+    (concurrency / 4).max(1)
 }
 
-/// Incremental runs: the selected objects' good song records and plays, parsed and checked
-/// here as in a rebuild, into the work tables; the rules run in the merge, where the
-/// earlier runs' rows are, sent as `shape` says. Gives what each tree held and the
-/// stages' times.
-pub(super) async fn fill_work(
+/// Writes objects' songplays and time rows from a queue that other lanes share, until it
+/// closes; gives how many of each.
+async fn new_rows_from<S: RowSink>(
+    queue: &Mutex<mpsc::Receiver<NewRows>>,
+    sink: &S,
+    lane: usize,
+) -> Result<(u64, u64)> {
+    let mut songplays = sink.table::<SongplayRow>(lane);
+    let mut time = sink.table::<TimeRow>(lane);
+    loop {
+        let batch = queue.lock().await.recv().await;
+        let Some(batch) = batch else { break };
+        songplays.push(batch.songplays).await?;
+        time.push(batch.times.into_iter().map(TimeRow::at)).await?;
+    }
+    Ok((songplays.finish().await?, time.finish().await?))
+}
+
+/// Incremental runs and shards: the selected objects' good song records and plays, parsed
+/// and checked here as in a rebuild, into the work tables through `sink`'s first lane;
+/// the rules run in the merge, where the earlier runs' rows are. Gives what each tree held
+/// and the stages' times.
+pub(super) async fn fill_work<S: RowSink>(
     config: &LoadConfig,
-    staging: &Staging<'_>,
-    shape: InsertShape,
-    (songs_source, logs_source): (&Source, &Source),
-    (song_objects, log_objects): (&TreeObjects, &TreeObjects),
+    sink: &S,
+    trees: &Trees<'_>,
     rejects: &mut Rejects,
 ) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
-    let request = &config.request;
-    let progress = Progress::new(request.progress);
+    let progress = Progress::new(config.progress);
     let started = Instant::now();
-    let (records, songs) =
-        read_song_records(request, songs_source, song_objects, &progress, rejects).await?;
-    let mut new_songs = work_inserter(staging, shape);
-    new_songs.push(records).await?;
-    new_songs.finish().await?;
+    let (records, songs) = read_songs(config, trees, &progress, rejects).await?;
+    write_all(sink.table(0), records).await?;
     let read_songs = stage("songs", started.elapsed());
 
     let started = Instant::now();
-    let mut new_plays = work_inserter(staging, shape);
+    let mut new_plays = sink.table::<PlayRecord>(0);
     let logs = tree::read(
-        events_tree(request, logs_source, log_objects),
+        events_tree(config, trees),
         &progress,
         rejects,
         |rank, _: &str, decoded: Decoded<EventRecord>| {
@@ -352,28 +279,10 @@ pub(super) async fn fill_work(
     Ok((songs, logs, vec![read_songs, read_events]))
 }
 
-/// An inserter into one of the work tables, on the load's own connection.
-pub(super) fn work_inserter<'c, R: InsertRow>(
-    staging: &'c Staging<'c>,
-    shape: InsertShape,
-) -> Inserter<'c, R> {
-    Inserter::new(staging.client, staging.database, staging.tables(), shape)
-}
-
-/// Inserts objects' songplays and time rows from a queue that other connections share,
-/// until it closes; gives how many of each.
-async fn new_rows_from(
-    queue: &tokio::sync::Mutex<mpsc::Receiver<NewRows>>,
-    sink: &Sink<'_>,
-    client: &Client,
-) -> Result<(u64, u64)> {
-    let mut songplays = sink.inserter::<SongplayRow>(client);
-    let mut time = sink.inserter::<TimeRow>(client);
-    loop {
-        let batch = queue.lock().await.recv().await;
-        let Some(batch) = batch else { break };
-        songplays.push(batch.songplays).await?;
-        time.push(batch.times.into_iter().map(TimeRow::at)).await?;
+/// A tree's summary for a route that does not read it here (the cluster's COPY does).
+pub(super) fn unread(uri: &SourceUri) -> SourceSummary {
+    SourceSummary {
+        uri: uri.to_string(),
+        ..Default::default()
     }
-    Ok((songplays.finish().await?, time.finish().await?))
 }

@@ -1,54 +1,45 @@
 //! Copy mode on PostgreSQL: each record's raw JSON text streamed with binary `COPY … FROM
-//! STDIN` into staging tables, then every check, coercion and star-schema rule in SQL
+//! STDIN` into the raw tables, then every check, coercion and star-schema rule in SQL
 //! (`sql/postgres/copy/`): a second implementation of SPEC, independent of the Rust one.
 
 use std::time::Instant;
 
-use super::manifest::TreeObjects;
+use super::client::{log_objects_in_flight, Trees};
 use super::progress::Progress;
 use super::rejects::Rejects;
 use super::tree::{self, Tree};
-use super::{log_objects_in_flight, Loaded};
+use super::Loaded;
 use crate::check::RunCounts;
-use crate::config::LoadRequest;
+use crate::config::LoadConfig;
 use crate::db::sql::postgres_copy;
 use crate::error::{Result, TargetError};
 use crate::parse::Bounds;
 use crate::parse::{BadRecord, Decoded, RawJson};
 use crate::report::{stage, SourceSummary, Stage};
+use crate::sink::private::PrivateTables;
 use crate::sink::raw::{RawTable, RawWriter};
-use crate::sink::staging::Staging;
-use crate::source::Source;
 
-/// Raw records into staging tables, then checks and transforms in SQL.
+/// Raw records into the raw tables, then checks and transforms in SQL.
 pub(super) async fn fill(
-    request: &LoadRequest,
-    staging: &Staging<'_>,
-    (songs_source, logs_source): (&Source, &Source),
+    config: &LoadConfig,
+    private: &PrivateTables<'_>,
+    trees: &Trees<'_>,
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let mut stages = Vec::new();
-    staging
+    private
         .run("prepare copy mode", postgres_copy::PREPARE)
         .await?;
-    let (songs, logs) = copy_and_check(
-        request,
-        staging,
-        (songs_source, logs_source),
-        (&TreeObjects::All, &TreeObjects::All),
-        rejects,
-        &mut stages,
-    )
-    .await?;
+    let (songs, logs) = copy_and_check(config, private, trees, rejects, &mut stages).await?;
 
-    let run = run_counts(staging).await?;
+    let run = run_counts(private).await?;
     let transforming = Instant::now();
-    staging
+    private
         .run("transform in SQL", postgres_copy::TRANSFORM)
         .await?;
-    let tables = staging
+    let tables = private
         .database
-        .count_rows_in(staging.client, &staging.tables.qualifier())
+        .count_rows_in(private.client, &private.tables.qualifier())
         .await?;
     stages.push(stage("transform in SQL", transforming.elapsed()));
     tracing::info!("star schema built in SQL");
@@ -62,13 +53,13 @@ pub(super) async fn fill(
 }
 
 /// The good plays the run read and their users, counted before the rules run.
-async fn run_counts(staging: &Staging<'_>) -> Result<RunCounts> {
-    let rows = staging
+async fn run_counts(private: &PrivateTables<'_>) -> Result<RunCounts> {
+    let rows = private
         .database
         .text_rows(
-            staging.client,
+            private.client,
             "count the plays read",
-            &staging.sql(postgres_copy::PLAYS),
+            &private.sql(postgres_copy::PLAYS),
         )
         .await?;
     RunCounts::from_rows(&rows)
@@ -78,20 +69,18 @@ async fn run_counts(staging: &Staging<'_>) -> Result<RunCounts> {
 /// then the good ones into the work tables for the merge. Gives what each tree held and the
 /// stages' times.
 pub(super) async fn fill_work(
-    request: &LoadRequest,
-    staging: &Staging<'_>,
-    sources: (&Source, &Source),
-    objects: (&TreeObjects, &TreeObjects),
+    config: &LoadConfig,
+    private: &PrivateTables<'_>,
+    trees: &Trees<'_>,
     rejects: &mut Rejects,
 ) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
     let mut stages = Vec::new();
-    staging
+    private
         .run("prepare copy mode", postgres_copy::PREPARE)
         .await?;
-    let (songs, logs) =
-        copy_and_check(request, staging, sources, objects, rejects, &mut stages).await?;
+    let (songs, logs) = copy_and_check(config, private, trees, rejects, &mut stages).await?;
     let working = Instant::now();
-    staging
+    private
         .run("good records into the work tables", postgres_copy::WORK)
         .await?;
     stages.push(stage("work tables in SQL", working.elapsed()));
@@ -101,33 +90,17 @@ pub(super) async fn fill_work(
 /// Copies both trees' raw records, then checks and coerces them in SQL; the bad ones go to
 /// `rejects`.
 async fn copy_and_check(
-    request: &LoadRequest,
-    staging: &Staging<'_>,
-    (songs_source, logs_source): (&Source, &Source),
-    (song_objects, log_objects): (&TreeObjects, &TreeObjects),
+    config: &LoadConfig,
+    private: &PrivateTables<'_>,
+    trees: &Trees<'_>,
     rejects: &mut Rejects,
     stages: &mut Vec<Stage>,
 ) -> Result<(SourceSummary, SourceSummary)> {
-    let progress = Progress::new(request.progress);
+    let progress = Progress::new(config.progress);
     let copying = Instant::now();
-    let mut songs = copy_tree(
-        request,
-        staging,
-        (songs_source, song_objects),
-        RawTable::Songs,
-        &progress,
-        rejects,
-    )
-    .await?;
-    let mut logs = copy_tree(
-        request,
-        staging,
-        (logs_source, log_objects),
-        RawTable::Events,
-        &progress,
-        rejects,
-    )
-    .await?;
+    let raw = (config, private, &progress);
+    let mut songs = copy_tree(raw, trees, RawTable::Songs, rejects).await?;
+    let mut logs = copy_tree(raw, trees, RawTable::Events, rejects).await?;
     stages.push(stage("copy raw records", copying.elapsed()));
     tracing::info!(
         songs = songs.records,
@@ -136,7 +109,7 @@ async fn copy_and_check(
     );
 
     let checking = Instant::now();
-    let (bad_songs, bad_events) = check(staging).await?;
+    let (bad_songs, bad_events) = check(private).await?;
     songs.records -= bad_songs.len() as u64;
     logs.records -= bad_events.len() as u64;
     rejects.add(bad_songs)?;
@@ -147,19 +120,25 @@ async fn copy_and_check(
 
 /// Streams a tree's records, split but not parsed, into its raw table.
 async fn copy_tree(
-    request: &LoadRequest,
-    staging: &Staging<'_>,
-    (source, objects): (&Source, &TreeObjects),
+    (config, private, progress): (&LoadConfig, &PrivateTables<'_>, &Progress),
+    trees: &Trees<'_>,
     table: RawTable,
-    progress: &Progress,
     rejects: &mut Rejects,
 ) -> Result<SourceSummary> {
-    let (bar, uri, in_flight) = match table {
-        RawTable::Songs => ("songs", &request.song_data, request.concurrency),
+    let (bar, uri, in_flight, source, objects) = match table {
+        RawTable::Songs => (
+            "songs",
+            &config.song_data,
+            config.concurrency,
+            trees.songs,
+            trees.song_objects,
+        ),
         RawTable::Events => (
             "events",
-            &request.log_data,
-            log_objects_in_flight(request.concurrency),
+            &config.log_data,
+            log_objects_in_flight(config.concurrency),
+            trees.logs,
+            trees.log_objects,
         ),
     };
     let raw = Tree {
@@ -171,7 +150,7 @@ async fn copy_tree(
         // Raw records keep no values of their own: the SQL checks the rest.
         bounds: Bounds::default(),
     };
-    let mut writer = RawWriter::open(staging, table).await?;
+    let mut writer = RawWriter::open(private, table).await?;
     let summary = tree::read(
         raw,
         progress,
@@ -187,27 +166,29 @@ async fn copy_tree(
         async |(rank, label, records)| {
             for (line, RawJson(record)) in records {
                 writer
-                    .write(staging, &label, rank as i32, line as i32, &record)
+                    .write(private, &label, rank as i32, line as i32, &record)
                     .await?;
             }
             Ok(true)
         },
     )
     .await?;
-    writer.finish(staging).await?;
+    writer.finish(private).await?;
     Ok(summary)
 }
 
 /// Checks and coerces every raw record; gives the bad ones of the songs and of the events.
-async fn check(staging: &Staging<'_>) -> Result<(Vec<BadRecord>, Vec<BadRecord>), TargetError> {
-    staging
+async fn check(
+    private: &PrivateTables<'_>,
+) -> Result<(Vec<BadRecord>, Vec<BadRecord>), TargetError> {
+    private
         .run("check and coerce records", postgres_copy::TYPED)
         .await?;
-    let rows = staging
+    let rows = private
         .client
-        .query(&staging.sql(postgres_copy::BAD_RECORDS), &[])
+        .query(&private.sql(postgres_copy::BAD_RECORDS), &[])
         .await
-        .map_err(|e| staging.database.error("read bad records", e))?;
+        .map_err(|e| private.database.error("read bad records", e))?;
     let (mut songs, mut events) = (Vec::new(), Vec::new());
     for row in rows {
         let bad = BadRecord {

@@ -8,7 +8,7 @@ use std::fmt;
 use super::shard::{join, open_registry, read_finished};
 use crate::config::MergeConfig;
 use crate::error::{Error, Result};
-use crate::sink::staging;
+use crate::sink::private;
 
 /// What a discard dropped: the run's finished shards, as (shard, shard count).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +59,7 @@ impl fmt::Display for Discarded {
 pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
     let request = &config.request;
     let (database, client, sql) = open_registry(request).await?;
-    staging::lock(&client, &database, &request.schema).await?;
+    private::lock(&client, &database, &request.schema).await?;
     let work = async {
         let finished = read_finished(&database, &client, &sql).await?;
         let shards: Vec<u32> = finished.shards.iter().map(|(k, ..)| *k).collect();

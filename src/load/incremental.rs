@@ -7,99 +7,178 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
+use super::client::{self, Trees};
 use super::manifest::{
-    fingerprinted, list, object_rows, read_manifest, refuse_changes, refuse_empty_listing,
-    Manifest, TreePlan,
+    list, objects_read, read_manifest, refuse_changes, refuse_empty_listing, Manifest, TreePlan,
 };
 use super::move_in::{after_change, before_change, refuse_rebuilt_empty};
 use super::rejects::Rejects;
-use super::{client, copy, Loaded};
+use super::{copy, open_trees, Loaded};
 use crate::check::{CheckFile, RunCounts, Scope};
-use crate::config::{LoadConfig, LoadRequest, LoadScope, Mode};
+use crate::config::{Fill, LoadConfig};
 use crate::db::merge::MergeSql;
 use crate::db::TableSet;
 use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
 use crate::report::{stage, SourceSummary, Stage, TableCounts};
-use crate::sink::insert::InsertShape;
-use crate::sink::staging::{Contents, Staging};
+use crate::sink::private::{Contents, PrivateTables};
+use crate::sink::RowSink;
 use crate::source::{Source, SourceUri};
 
 /// Times a run starts again when another load changed the target while it read.
 const ATTEMPTS: u32 = 3;
 
-/// Runs one incremental (or `--full`) load. A run plans from what the target holds when
-/// it starts and checks, under the merge's lock, that nothing changed since; if another
-/// load got in between (possible on Redshift, whose lock is taken only for the merge), the
-/// run starts again from the listing.
+/// Runs one incremental (or `--full`: `full`) load, its new tables filled as `fill`
+/// says. A run plans from what the target holds when it starts and checks, under the
+/// merge's lock, that nothing changed since; if another load got in between (possible on
+/// Redshift, whose lock is taken only for the merge), the run starts again from the
+/// listing.
 pub(super) async fn load(
     config: &LoadConfig,
+    (fill, full): (&Fill, bool),
     database: &Database,
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
-    let request = &config.request;
-    let (songs, logs) = super::open_trees(request).await;
+    let (songs, logs) = open_trees(config).await;
     let main = database.connect().await?;
     for attempt in 1..=ATTEMPTS {
-        *rejects = Rejects::new(request.max_errors);
-        let staging = Staging::create(
-            &main,
-            database,
-            &request.schema,
-            &config.run_id,
-            Contents::Work,
-        )
-        .await?;
+        *rejects = Rejects::new(config.max_errors, config.reject_file.clone());
+        let work = (&config.schema, config.run_id.as_str(), Contents::Work);
+        let private = PrivateTables::create(&main, database, work).await?;
         let merge = MergeSql::new(
             database.sql(),
-            &request.schema,
-            &staging.tables(),
+            &config.schema,
+            &private.tables(),
             &config.run_id,
         );
-        let loaded = run(config, &staging, &merge, (&songs, &logs), rejects).await;
+        let route = (fill, full);
+        let loaded = run(config, route, (&private, &merge), (&songs, &logs), rejects).await;
         // The work tables go whatever happened: the rows are merged in, or nothing is.
-        staging.abandon().await;
+        private.abandon().await;
         match loaded? {
             Some(loaded) => return Ok(loaded),
             None => tracing::warn!(
                 attempt,
                 "another load changed schema {} while this run read its objects; reading again",
-                request.schema
+                config.schema
             ),
         }
     }
     Err(Error::Manifest(format!(
         "other loads kept changing schema {} while this run read its objects ({ATTEMPTS} \
          tries); nothing was loaded by this run: run it again",
-        request.schema
+        config.schema
     )))
+}
+
+/// What a run reads, against what the target holds.
+struct Planned {
+    found: Found,
+    create_tables: bool,
+    /// The run replaces whatever the tables hold (`--full`, or a first run after a
+    /// rebuild).
+    full: bool,
+    songs: TreePlan,
+    logs: TreePlan,
 }
 
 /// One attempt: `None` when the target changed before the merge could take its lock.
 async fn run(
     config: &LoadConfig,
-    staging: &Staging<'_>,
-    merge: &MergeSql,
+    (fill, full): (&Fill, bool),
+    (private, merge): (&PrivateTables<'_>, &MergeSql),
     (songs, logs): (&Source, &Source),
     rejects: &mut Rejects,
 ) -> Result<Option<Loaded>> {
-    let request = &config.request;
-    let database = staging.database;
-    let full = config.scope() == LoadScope::Full;
-    let mut stages = Vec::new();
-
+    let database = private.database;
     let started = Instant::now();
-    let found = Found::read(database, staging.client, merge).await?;
+    let planned = match plan(config, full, (private, merge), (songs, logs)).await? {
+        Ok(planned) => planned,
+        Err(nothing_new) => return Ok(Some(nothing_new)),
+    };
+    let mut stages = vec![stage("list and compare", started.elapsed())];
+    tracing::info!(
+        new_song_objects = planned.songs.new.len(),
+        new_log_objects = planned.logs.new.len(),
+        "objects listed against the manifest"
+    );
+
+    // This run's rows, and the manifest's, go into the work tables as INSERTs on the
+    // load's own connection (copy mode's records through its raw tables first).
+    let tables = (database, private.tables());
+    let sink = super::rebuild::insert_sink(config, tables, vec![private.client]).await?;
+    let trees = Trees {
+        songs,
+        logs,
+        song_objects: &planned.songs.objects(),
+        log_objects: &planned.logs.objects(),
+    };
+    let filled = match fill {
+        Fill::RawCopy => copy::fill_work(config, private, &trees, rejects).await,
+        Fill::Inserts | Fill::S3Copy(_) => client::fill_work(config, &sink, &trees, rejects).await,
+    };
+    // As in a rebuild: the rejects are written before anything is merged in.
+    let (mut song_summary, mut log_summary, fill_stages) = rejects.settle(filled)?;
+    stages.extend(fill_stages);
+    let objects = objects_read(
+        (&planned.songs.new, &song_summary),
+        (&planned.logs.new, &log_summary),
+    );
+    client::write_all(sink.table(0), objects).await?;
+    database
+        .run(
+            private.client,
+            "analyze the work tables",
+            &merge.analyze_work(),
+        )
+        .await?;
+    song_summary.manifest = Some(planned.songs.counts());
+    log_summary.manifest = Some(planned.logs.counts());
+
+    let merge_plan = MergePlan {
+        found: planned.found,
+        create_tables: planned.create_tables,
+        full: planned.full,
+        epilogue: String::new(),
+        allow_empty: config.allow_empty,
+    };
+    let target = (config.schema(), config.gate());
+    let Some(merged) = commit(target, database, private.client, merge, &merge_plan).await? else {
+        return Ok(None);
+    };
+    stages.extend(merged);
+    let tables = counted_after_commit(database, private.client, &config.schema).await;
+    Ok(Some(Loaded {
+        tables,
+        songs: song_summary,
+        logs: log_summary,
+        stages,
+        // The gate ran inside the merge's transaction, with the counts it expects.
+        run: None,
+    }))
+}
+
+/// Lists both trees against the manifest: what the run reads, or (`Err`) a run after a
+/// rebuild that finds nothing new and so changes nothing.
+async fn plan(
+    config: &LoadConfig,
+    full: bool,
+    (private, merge): (&PrivateTables<'_>, &MergeSql),
+    (songs, logs): (&Source, &Source),
+) -> Result<Result<Planned, Loaded>> {
+    let (database, client) = (private.database, private.client);
+    let started = Instant::now();
+    let found = Found::read(database, client, merge).await?;
     let create_tables = found.create_tables(config.schema(), full, merge)?;
     let manifest = if full || create_tables {
         Manifest::new()
     } else {
-        read_manifest(database, staging.client, merge).await?
+        read_manifest(database, client, merge).await?
     };
     let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
-    if !request.allow_empty {
-        refuse_empty_listing("--song-data", &request.song_data, &song_listing)?;
-        refuse_empty_listing("--log-data", &request.log_data, &log_listing)?;
+    if !config.allow_empty {
+        refuse_empty_listing("--song-data", &config.song_data, &song_listing)?;
+        refuse_empty_listing("--log-data", &config.log_data, &log_listing)?;
     }
     // After a rebuild, which keeps the manifest but not the merge's state, a run with
     // anything new reads every object once, as --full does; the listings are kept for that
@@ -115,102 +194,49 @@ async fn run(
     if let (Some(song_listing), Some(log_listing)) = (song_again, log_again) {
         if song_plan.new.is_empty() && log_plan.new.is_empty() {
             // Nothing new: the rebuild's tables and manifest stand as they are.
-            return nothing_new(staging, request, (&song_plan, &log_plan), started).await;
+            let plans = (&song_plan, &log_plan);
+            return Ok(Err(nothing_new(config, private, plans, started).await?));
         }
         tracing::warn!(
             "schema {} was last rebuilt by a load without --incremental, which keeps the \
              manifest but not the merge's state: this run reads every object once, as \
              --full does, and keeps the state for the next run",
-            request.schema
+            config.schema
         );
         song_plan = TreePlan::of("song", song_listing, &Manifest::new());
         log_plan = TreePlan::of("log", log_listing, &Manifest::new());
     }
-    let full = full || rebuilds_state;
-    stages.push(stage("list and compare", started.elapsed()));
-    tracing::info!(
-        new_song_objects = song_plan.new.len(),
-        new_log_objects = log_plan.new.len(),
-        "objects listed against the manifest"
-    );
-
-    // How this run's rows go into the work tables: client mode's, and the manifest's.
-    let shape = client::insert_shape(config, database, staging.client).await?;
-    let objects = (&song_plan.objects(), &log_plan.objects());
-    let filled = match config.mode() {
-        Mode::Client => {
-            client::fill_work(config, staging, shape, (songs, logs), objects, rejects).await
-        }
-        Mode::Copy => copy::fill_work(request, staging, (songs, logs), objects, rejects).await,
-    };
-    // As in a rebuild: the rejects are written before anything is merged in.
-    let written = rejects.write(request.reject_file.as_deref());
-    let (mut song_summary, mut log_summary, fill_stages) = filled?;
-    written?;
-    stages.extend(fill_stages);
-    record_objects(
-        staging,
-        shape,
-        (&song_plan, &song_summary),
-        (&log_plan, &log_summary),
-    )
-    .await?;
-    database
-        .run(
-            staging.client,
-            "analyze the work tables",
-            &merge.analyze_work(),
-        )
-        .await?;
-    song_summary.manifest = Some(song_plan.counts());
-    log_summary.manifest = Some(log_plan.counts());
-
-    let merge_plan = MergePlan {
+    Ok(Ok(Planned {
         found,
         create_tables,
-        full,
-        epilogue: String::new(),
-        allow_empty: request.allow_empty,
-    };
-    let target = (config.schema(), config.gate());
-    let Some(merged) = commit(target, database, staging.client, merge, &merge_plan).await? else {
-        return Ok(None);
-    };
-    stages.extend(merged);
-    let tables = counted_after_commit(database, staging.client, &request.schema).await;
-    Ok(Some(Loaded {
-        tables,
-        songs: song_summary,
-        logs: log_summary,
-        stages,
-        // The gate ran inside the merge's transaction, with the counts it expects.
-        run: None,
+        full: full || rebuilds_state,
+        songs: song_plan,
+        logs: log_plan,
     }))
 }
 
 /// An incremental run that found nothing new after a rebuild: it changes nothing.
 async fn nothing_new(
-    staging: &Staging<'_>,
-    request: &LoadRequest,
+    config: &LoadConfig,
+    private: &PrivateTables<'_>,
     (songs, logs): (&TreePlan, &TreePlan),
     started: Instant,
-) -> Result<Option<Loaded>> {
-    let tables = staging
+) -> Result<Loaded> {
+    let tables = private
         .database
-        .count_rows(staging.client, &request.schema)
+        .count_rows(private.client, &config.schema)
         .await?;
     let summary = |plan: &TreePlan, uri: &SourceUri| SourceSummary {
-        uri: uri.to_string(),
         manifest: Some(plan.counts()),
-        ..Default::default()
+        ..client::unread(uri)
     };
-    Ok(Some(Loaded {
+    Ok(Loaded {
         tables,
-        songs: summary(songs, &request.song_data),
-        logs: summary(logs, &request.log_data),
+        songs: summary(songs, &config.song_data),
+        logs: summary(logs, &config.log_data),
         stages: vec![stage("list and compare", started.elapsed())],
         run: None,
-    }))
+    })
 }
 
 /// The five tables' rows once a run has committed: a count that fails then (a lost
@@ -263,16 +289,6 @@ impl Found {
             manifest_rows,
             state,
         })
-    }
-
-    /// Whether a rebuild must create the five tables: the schema has none of them. Refuses
-    /// a schema that holds some but not all.
-    pub(super) fn create_star_tables(&self, schema: &SchemaName) -> Result<bool> {
-        match self.tables {
-            0 => Ok(true),
-            5 => Ok(false),
-            found => Err(partial_star_schema(schema, found)),
-        }
     }
 
     /// Whether an incremental run must read every object, as `--full` does: the tables and
@@ -328,23 +344,6 @@ pub(super) struct MergePlan {
     pub epilogue: String,
     /// `--allow-empty`: the merge may leave a table that had rows empty (`--full`).
     pub allow_empty: bool,
-}
-
-/// The new objects into the work table the merge writes the manifest from.
-pub(super) async fn record_objects(
-    staging: &Staging<'_>,
-    shape: InsertShape,
-    (songs, songs_read): (&TreePlan, &SourceSummary),
-    (logs, logs_read): (&TreePlan, &SourceSummary),
-) -> Result<()> {
-    let song_objects = fingerprinted(&songs.new, songs_read);
-    let log_objects = fingerprinted(&logs.new, logs_read);
-    let mut inserter = client::work_inserter(staging, shape);
-    inserter
-        .push(object_rows("song", &song_objects).chain(object_rows("log", &log_objects)))
-        .await?;
-    inserter.finish().await?;
-    Ok(())
 }
 
 /// The merge, in one transaction with the manifest rows. Under the lock it checks that the

@@ -168,7 +168,7 @@ fn fingerprint_of(kept: &str) -> Option<&str> {
 /// `entries` (in the order read) as the manifest keeps them: a local file's version gains
 /// the fingerprint of the content read ([`SourceSummary::fingerprints`], by rank); an S3
 /// object's ETag is its own.
-pub(super) fn fingerprinted(entries: &[Entry], read: &SourceSummary) -> Vec<Entry> {
+fn fingerprinted(entries: &[Entry], read: &SourceSummary) -> Vec<Entry> {
     let mut entries = entries.to_vec();
     for (rank, fingerprint) in &read.fingerprints {
         if let Some(entry) = entries.get_mut(*rank as usize) {
@@ -178,8 +178,21 @@ pub(super) fn fingerprinted(entries: &[Entry], read: &SourceSummary) -> Vec<Entr
     entries
 }
 
+/// The manifest rows of the objects two readings read: each tree's entries (as listed,
+/// in the order read) with the fingerprints its summary took of them.
+pub(super) fn objects_read(
+    (songs, songs_read): (&[Entry], &SourceSummary),
+    (logs, logs_read): (&[Entry], &SourceSummary),
+) -> Vec<ObjectRow> {
+    let song_objects = fingerprinted(songs, songs_read);
+    let log_objects = fingerprinted(logs, logs_read);
+    object_rows("song", &song_objects)
+        .chain(object_rows("log", &log_objects))
+        .collect()
+}
+
 /// The manifest rows of objects of `tree`, ranked in the order given (the order read).
-pub(super) fn object_rows<'a>(
+fn object_rows<'a>(
     tree: &'static str,
     objects: &'a [Entry],
 ) -> impl Iterator<Item = ObjectRow> + 'a {

@@ -1,25 +1,19 @@
-//! A rebuild's last step, and what keeps any load from wiping data by mistake: the move of
-//! the new tables' rows into the five tables, in one transaction with the manifest and
+//! A rebuild's last steps, and what keeps any load from wiping data by mistake: the move
+//! of the new tables' rows into the five tables, in one transaction with the manifest and
 //! the quality gate (the tables are never dropped or replaced, so readers, grants and
 //! dependent views are untouched: docs/RELIABILITY.md); the refusal of trees that gave
 //! nothing and of a load that empties a table that has rows (docs/SPEC-DECISIONS.md, "No
 //! silent wipe").
 
-use std::time::Instant;
-
 use tokio_postgres::Client;
 
-use super::incremental::Found;
+use super::incremental::partial_star_schema;
 use super::step::Step;
 use super::Loaded;
-use crate::check::Scope;
-use crate::config::LoadConfig;
 use crate::db::merge::MergeSql;
-use crate::db::TableSet;
-use crate::db::{Database, SchemaName};
+use crate::db::{number_at, Database, SchemaName};
 use crate::error::{Error, Result};
-use crate::report::{stage, SourceSummary, Stage};
-use crate::sink::staging::Staging;
+use crate::report::SourceSummary;
 
 /// A tree that holds no object, or whose objects give no row of their own, is a wrong path
 /// (an empty directory, the two trees swapped): refused unless `--allow-empty`
@@ -57,51 +51,6 @@ pub(super) fn wrong_tree(flag: &str, uri: &dyn std::fmt::Display, what: &str) ->
     ))
 }
 
-/// The move-in transaction: under the schema's lock, the five tables are created if the
-/// schema has none, their rows replaced by the new tables' and the manifest by the objects
-/// read; a table that had rows and would be left empty is refused (unless
-/// `--allow-empty`); the quality gate runs on the result before the commit. Readers see the
-/// old rows until then, and no lock of the move makes them wait (docs/RELIABILITY.md).
-pub(super) async fn run(
-    config: &LoadConfig,
-    staging: &Staging<'_>,
-    loaded: &Loaded,
-) -> Result<Vec<Stage>> {
-    let (database, client) = (staging.database, staging.client);
-    let target = config.schema();
-    let sql = MergeSql::new(database.sql(), target, &staging.tables, &config.run_id);
-    let started = Instant::now();
-    let work = async {
-        database
-            .run(client, "lock the target schema", &sql.lock())
-            .await?;
-        let found = Found::read(database, client, &sql).await?;
-        if found.create_star_tables(target)? {
-            database
-                .run(client, "create the five tables", &sql.create_star_tables())
-                .await?;
-        }
-        let before = before_change(database, client, &sql).await?;
-        database
-            .run(client, "move the new rows in", &sql.move_in(true))
-            .await?;
-        let allow_empty = config.request.allow_empty;
-        after_change(database, client, &sql, (target, allow_empty), &before).await?;
-        let moved = stage("move in", started.elapsed());
-        let tables = TableSet::plain(target.clone());
-        let gated = super::gate(
-            config.gate(),
-            &[client],
-            database,
-            (&tables, Scope::Whole),
-            loaded.run,
-        )
-        .await?;
-        Ok::<_, Error>([moved].into_iter().chain(gated).collect())
-    };
-    database.transaction(client, "the move-in", work).await
-}
-
 /// What every load that changes the five tables' rows (a move-in, a merge) does first,
 /// inside its transaction: refuses while a foreign key points at them, and notes which
 /// hold rows, for [`after_change`].
@@ -110,8 +59,8 @@ pub(super) async fn before_change(
     client: &Client,
     sql: &MergeSql,
 ) -> Result<Vec<String>> {
-    refuse_foreign_keys(database, client, sql).await?;
-    nonempty(database, client, sql).await
+    refuse_foreign_keys(database, client, &sql.referencing()).await?;
+    nonempty(database, client, &sql.nonempty()).await
 }
 
 /// What every such load does once its rows are in: refuses to have emptied a table that
@@ -123,20 +72,24 @@ pub(super) async fn after_change(
     target: (&SchemaName, bool),
     before: &[String],
 ) -> Result<Vec<String>> {
-    let after = nonempty(database, client, sql).await?;
+    let after = nonempty(database, client, &sql.nonempty()).await?;
     refuse_emptied(target, before, &after)?;
     Ok(after)
 }
 
-/// Refuses to change the five tables' rows while a foreign key points at them: the
-/// `DELETE` would cascade into, or null, the rows of the table that holds it.
-async fn refuse_foreign_keys(database: &Database, client: &Client, sql: &MergeSql) -> Result<()> {
-    let query = sql.referencing();
+/// Refuses to change the five tables' rows while a foreign key points at them (`query`
+/// finds them; empty where the dialect has none): the `DELETE` would cascade into, or
+/// null, the rows of the table that holds it.
+pub(super) async fn refuse_foreign_keys(
+    database: &Database,
+    client: &Client,
+    query: &str,
+) -> Result<()> {
     if query.is_empty() {
         return Ok(());
     }
-    let step = "look for foreign keys to the five tables";
-    let keys = database.first_column(client, step, &query).await?;
+    let step = Step::LookForForeignKeys.label();
+    let keys = database.first_column(client, step, query).await?;
     if keys.is_empty() {
         return Ok(());
     }
@@ -168,12 +121,34 @@ pub(super) fn refuse_rebuilt_empty(schema: &SchemaName, held: &[String]) -> Resu
     )))
 }
 
-/// Which of the five tables of `sql`'s target hold rows.
-async fn nonempty(database: &Database, client: &Client, sql: &MergeSql) -> Result<Vec<String>> {
+/// Which of the five tables hold rows, as `query` (`MergeSql::nonempty`) finds them.
+pub(super) async fn nonempty(
+    database: &Database,
+    client: &Client,
+    query: &str,
+) -> Result<Vec<String>> {
     let rows = database
-        .text_rows(client, "look for empty tables", &sql.nonempty())
+        .text_rows(client, "look for empty tables", query)
         .await?;
     Ok(table_names(rows))
+}
+
+/// Whether the move-in must create the five tables: `query` (`MergeSql::found`) finds
+/// none of them. Refuses a schema that holds some but not all.
+pub(super) async fn look_at_tables(
+    database: &Database,
+    client: &Client,
+    query: &str,
+    schema: &SchemaName,
+) -> Result<bool> {
+    let rows = database
+        .text_rows(client, Step::LookAtTables.label(), query)
+        .await?;
+    match number_at(&rows, 0).unwrap_or(0) {
+        0 => Ok(true),
+        5 => Ok(false),
+        found => Err(partial_star_schema(schema, found)),
+    }
 }
 
 /// Refuses a load that emptied a table of `schema` that had rows, unless `allow_empty`
@@ -198,32 +173,34 @@ pub(super) fn refuse_emptied(
     )))
 }
 
-/// The move-in as statements run in turn, for a plan that is printed before it runs
-/// (copy mode on Redshift, the dry run): the five tables are created where the schema has
-/// none (`IF NOT EXISTS`: Redshift declares the keys in its DDL), and `gate` (the quality
-/// checks) runs between the move and the commit.
-pub(super) fn printed(
-    sql: &MergeSql,
-    objects_known: bool,
-    gate: Option<(Step, String)>,
-) -> Vec<(Step, String)> {
-    let mut steps = vec![
-        (Step::Begin, format!("BEGIN;\n{}", sql.lock())),
+/// The move-in's steps: under the schema's lock, the five tables are created where the
+/// schema has none (`IF NOT EXISTS` as printed: Redshift declares the keys in its DDL),
+/// their rows replaced by the new tables' and the manifest by the objects read (or
+/// dropped, where they are not known); a table that had rows and would be left empty is
+/// refused (unless `--allow-empty`); the quality gate (`gated`) runs on the result before
+/// the commit. Readers see the old rows until then, and no lock of the move makes them
+/// wait (docs/RELIABILITY.md).
+pub(super) fn steps(sql: &MergeSql, objects_known: bool, gated: bool) -> Vec<(Step, String)> {
+    let mut steps = vec![(Step::Begin, format!("BEGIN;\n{}", sql.lock()))];
+    let referencing = sql.referencing();
+    if !referencing.is_empty() {
+        steps.push((Step::LookForForeignKeys, referencing));
+    }
+    steps.extend([
         (Step::LookAtTables, sql.found()),
         (
-            Step::Run("create the five tables where the schema has none"),
+            Step::CreateStarTables,
             sql.create_star_tables()
                 .replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS "),
         ),
         (Step::LookBefore, sql.nonempty()),
-        (
-            Step::Run("move the new rows in"),
-            sql.move_in(objects_known),
-        ),
+        (Step::MoveIn, sql.move_in(objects_known)),
         (Step::LookAfter, sql.nonempty()),
-    ];
-    steps.extend(gate);
-    steps.push((Step::Run("commit the move-in"), "COMMIT;".to_string()));
+    ]);
+    if gated {
+        steps.push((Step::Checks, String::new()));
+    }
+    steps.push((Step::Commit, "COMMIT;".to_string()));
     steps
 }
 

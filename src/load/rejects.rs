@@ -1,7 +1,7 @@
 //! Bad records as a load meets them: counted against `--max-errors`, and written whole
 //! to the reject file.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
@@ -9,15 +9,30 @@ use crate::parse::BadRecord;
 /// Bad records so far, and whether the load may go on (Redshift's MAXERROR).
 pub(crate) struct Rejects {
     max_errors: u64,
+    /// `--reject-file`: where they are written.
+    file: Option<PathBuf>,
     pub(crate) records: Vec<BadRecord>,
 }
 
 impl Rejects {
-    pub(crate) fn new(max_errors: u64) -> Self {
+    pub(crate) fn new(max_errors: u64, file: Option<PathBuf>) -> Self {
         Rejects {
             max_errors,
+            file,
             records: Vec::new(),
         }
+    }
+
+    /// Ends a reading: writes the bad records whether or not `read` failed (a load that
+    /// failed on them leaves them on disk too), then gives `read`'s outcome, or the
+    /// write's failure. The one place the reject file is written: every route settles its
+    /// rejects before anything it read can be moved in, so a load whose reject file cannot
+    /// be written changes nothing.
+    pub(crate) fn settle<T>(&self, read: Result<T>) -> Result<T> {
+        let written = self.write();
+        let value = read?;
+        written?;
+        Ok(value)
     }
 
     /// Counts more bad records; fails the load once they are more than `--max-errors`.
@@ -43,8 +58,10 @@ impl Rejects {
 
     /// Writes the bad records, in (key, line) order, as JSON lines; nothing when there
     /// are none or no file was asked for.
-    pub(crate) fn write(&self, path: Option<&Path>) -> Result<()> {
-        let Some(path) = path else { return Ok(()) };
+    fn write(&self) -> Result<()> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
         if self.records.is_empty() {
             return Ok(());
         }
@@ -56,7 +73,7 @@ impl Rejects {
             text.push('\n');
         }
         std::fs::write(path, text).map_err(|source| Error::Output {
-            path: path.to_path_buf(),
+            path: path.clone(),
             source,
         })?;
         tracing::info!(path = %path.display(), records = self.records.len(), "rejects written");

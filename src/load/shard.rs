@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
+use super::client::{self, Trees};
 use super::incremental::{self, commit, Found, MergePlan};
-use super::manifest::{list, Manifest, TreePlan};
+use super::manifest::{list, objects_read, Manifest, TreePlan};
 use super::rejects::Rejects;
-use super::{client, target_url, Loaded};
+use super::{target_url, Loaded};
 use crate::config::LoadConfig;
 use crate::config::{MergeConfig, MergeRequest, Shard};
 use crate::db::literal::Literals;
@@ -23,7 +24,8 @@ use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
-use crate::sink::staging::{ensure_schema, Contents, Staging};
+use crate::sink::private::{ensure_schema, Contents, PrivateTables};
+use crate::sink::RowSink;
 
 /// Times the registry's DDL is tried: workers starting together race to create it.
 const REGISTRY_ATTEMPTS: u32 = 5;
@@ -38,7 +40,7 @@ pub(super) async fn load(
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let client = database.connect().await?;
-    let sql = ShardSql::new(database.sql(), &config.request.schema, &config.run_id);
+    let sql = ShardSql::new(database.sql(), &config.schema, &config.run_id);
     create_registry(database, &client, &sql).await?;
     if read_finished(database, &client, &sql).await?.merged {
         return Err(Error::Manifest(format!(
@@ -91,11 +93,10 @@ async fn write_shard(
     shard: Shard,
     rejects: &mut Rejects,
 ) -> Result<(Loaded, ShardRecord)> {
-    let request = &config.request;
-    let (songs, logs) = super::open_trees(request).await;
+    let (songs, logs) = super::open_trees(config).await;
     let started = Instant::now();
     let tables = sql.tables(shard.index);
-    let work = MergeSql::new(database.sql(), &request.schema, &tables, &config.run_id);
+    let work = MergeSql::new(database.sql(), &config.schema, &tables, &config.run_id);
     database
         .run(
             client,
@@ -120,30 +121,25 @@ async fn write_shard(
     );
 
     // The shard's tables, written as an incremental run writes its work tables.
-    let staging = Staging {
-        client,
-        database,
-        tables: tables.clone(),
+    let sink = super::rebuild::insert_sink(config, (database, tables), vec![client]).await?;
+    let trees = Trees {
+        songs: &songs,
+        logs: &logs,
+        song_objects: &song_plan.objects(),
+        log_objects: &log_plan.objects(),
     };
-    let shape = client::insert_shape(config, database, client).await?;
-    let objects = (&song_plan.objects(), &log_plan.objects());
-    let filled =
-        client::fill_work(config, &staging, shape, (&songs, &logs), objects, rejects).await;
-    let written = rejects.write(request.reject_file.as_deref());
-    let (song_summary, log_summary, fill_stages) = filled?;
-    written?;
+    let filled = client::fill_work(config, &sink, &trees, rejects).await;
+    let (song_summary, log_summary, fill_stages) = rejects.settle(filled)?;
     stages.extend(fill_stages);
-    incremental::record_objects(
-        &staging,
-        shape,
-        (&song_plan, &song_summary),
-        (&log_plan, &log_summary),
-    )
-    .await?;
+    let objects = objects_read(
+        (&song_plan.new, &song_summary),
+        (&log_plan.new, &log_summary),
+    );
+    client::write_all(sink.table(0), objects).await?;
 
     let record = ShardRecord {
-        song_uri: request.song_data.to_string(),
-        log_uri: request.log_data.to_string(),
+        song_uri: config.song_data.to_string(),
+        log_uri: config.log_data.to_string(),
         songs: [
             song_summary.objects,
             song_summary.bytes,
@@ -310,16 +306,10 @@ pub async fn merge(config: &MergeConfig) -> Result<Report> {
     let request = &config.request;
     let (database, main, sql) = open_registry(request).await?;
     for attempt in 1..=MERGE_ATTEMPTS {
-        let staging = Staging::create(
-            &main,
-            &database,
-            &request.schema,
-            &request.run_id,
-            Contents::Work,
-        )
-        .await?;
-        let merged = merge_once(config, &staging, &sql).await;
-        staging.abandon().await;
+        let work = (&request.schema, request.run_id.as_str(), Contents::Work);
+        let private = PrivateTables::create(&main, &database, work).await?;
+        let merged = merge_once(config, &private, &sql).await;
+        private.abandon().await;
         let Some((finished, stages)) = merged? else {
             tracing::warn!(
                 attempt,
@@ -358,15 +348,15 @@ pub async fn merge(config: &MergeConfig) -> Result<Report> {
 /// One attempt: `None` when the target changed before the merge could take its lock.
 async fn merge_once(
     config: &MergeConfig,
-    staging: &Staging<'_>,
+    private: &PrivateTables<'_>,
     sql: &ShardSql,
 ) -> Result<Option<(Finished, Vec<crate::report::Stage>)>> {
     let request = &config.request;
-    let (database, client) = (staging.database, staging.client);
+    let (database, client) = (private.database, private.client);
     let merge = MergeSql::new(
         database.sql(),
         &request.schema,
-        &staging.tables(),
+        &private.tables(),
         &request.run_id,
     );
     let started = Instant::now();
@@ -374,7 +364,7 @@ async fn merge_once(
     let shards = finished.complete(&request.run_id)?;
     let found = Found::read(database, client, &merge).await?;
     let create_tables = found.create_tables(&request.schema, true, &merge)?;
-    let work = staging.tables();
+    let work = private.tables();
     database
         .run(
             client,

@@ -67,7 +67,7 @@ impl ToSql for ColumnArray<'_> {
 
 /// `INSERT INTO schema.table (columns) SELECT * FROM unnest($1::type[], …)`, each cast
 /// naming the column's type as a one-row `VALUES` statement's parameters gave it.
-pub fn insert_sql(
+pub fn unnest_sql(
     template: &str,
     tables: &TableSet,
     table: &str,
@@ -93,12 +93,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn insert_sql_casts_one_array_per_column() {
+    fn unnest_sql_casts_one_array_per_column() {
         let tables = TableSet {
             schema: "s".parse().unwrap(),
             prefix: "new_".into(),
         };
-        let sql = insert_sql(
+        let sql = unnest_sql(
             "INSERT INTO {schema}.{table} ({columns}) SELECT * FROM unnest({arrays})\n",
             &tables,
             "t",

@@ -9,8 +9,8 @@ use std::io::Write as _;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::insert::InsertRow;
 use super::values::Values;
+use super::TableRow;
 use crate::model::Timestamp;
 
 /// A part's compressed size past which its group of parts is closed, at most: AWS asks for
@@ -38,7 +38,7 @@ pub struct CsvRow<'a> {
 
 impl<'a> CsvRow<'a> {
     /// Writes one row's values as a CSV record ending in LF.
-    pub fn write<R: InsertRow>(row: &R, out: &'a mut Vec<u8>) {
+    pub fn write<R: TableRow>(row: &R, out: &'a mut Vec<u8>) {
         let mut record = CsvRow { out, first: true };
         row.write_values(&mut record);
         record.out.push(b'\n');
@@ -141,7 +141,7 @@ impl CsvParts {
     }
 
     /// Adds a row; gives the group's finished parts when this row closed it.
-    pub fn push<R: InsertRow>(&mut self, row: &R) -> std::io::Result<Vec<Vec<u8>>> {
+    pub fn push<R: TableRow>(&mut self, row: &R) -> std::io::Result<Vec<Vec<u8>>> {
         self.record.clear();
         CsvRow::write(row, &mut self.record);
         let slices = self.group.len();

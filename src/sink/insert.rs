@@ -11,11 +11,12 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage, Statement};
 
 use super::arrays::{self, ColumnArray};
-use super::values::Values;
+use super::{RowSink, TableRow, TableSink};
+use crate::config::InsertMethod;
 use crate::db::literal::Literals;
 use crate::db::TableSet;
 use crate::db::{render, Database};
-use crate::error::TargetError;
+use crate::error::{Result, TargetError};
 
 /// How rows travel in an INSERT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,24 +75,64 @@ impl InsertShape {
     }
 }
 
-/// A row type of one table, as its INSERT binds it.
-pub trait InsertRow: Send + Sync + 'static {
-    const TABLE: &'static str;
-    /// The columns bound, in order; columns the database fills are left out.
-    const COLUMNS: &'static [&'static str];
-
-    fn push_params<'a>(&'a self, out: &mut Vec<&'a (dyn ToSql + Sync)>);
-
-    /// The row's values, in column order, to a writer of SQL literals or CSV fields.
-    fn write_values<W: Values>(&self, row: &mut W);
-
-    /// An upper bound on the bytes the row's values take in a statement.
-    fn statement_bytes(&self) -> usize;
-}
-
 /// Rows per statement for a table: the requested count within the parameter cap.
 pub fn rows_per_statement(columns: usize, requested: usize) -> usize {
     requested.min(MAX_PARAMS / columns).max(1)
+}
+
+/// Multi-row INSERTs into one set of tables, over one or more connections.
+pub struct InsertSink<'c> {
+    database: &'c Database,
+    tables: TableSet,
+    shape: InsertShape,
+    clients: Vec<&'c Client>,
+}
+
+impl<'c> InsertSink<'c> {
+    /// INSERTs by `method` into `tables` over `clients` (at least one), `in_flight`
+    /// statements at once on each.
+    pub async fn new(
+        database: &'c Database,
+        tables: TableSet,
+        (method, in_flight): (InsertMethod, usize),
+        clients: Vec<&'c Client>,
+    ) -> Result<InsertSink<'c>, TargetError> {
+        let encoding = match method {
+            InsertMethod::Arrays => RowEncoding::Arrays,
+            InsertMethod::Bind => RowEncoding::Bind,
+            InsertMethod::Literal => {
+                RowEncoding::Literal(Literals::of(database, clients[0]).await?)
+            }
+        };
+        Ok(InsertSink {
+            database,
+            tables,
+            shape: InsertShape::new(encoding, in_flight),
+            clients,
+        })
+    }
+}
+
+impl RowSink for InsertSink<'_> {
+    type Table<'s, R: TableRow>
+        = Inserter<'s, R>
+    where
+        Self: 's;
+
+    const EVENTS_STAGE: &'static str = "events and inserts";
+
+    fn lanes(&self) -> usize {
+        self.clients.len()
+    }
+
+    fn table<R: TableRow>(&self, lane: usize) -> Inserter<'_, R> {
+        Inserter::new(
+            self.clients[lane],
+            self.database,
+            self.tables.clone(),
+            self.shape,
+        )
+    }
 }
 
 /// Buffers rows of one table and inserts them in full statements over one connection.
@@ -107,7 +148,7 @@ pub struct Inserter<'c, R> {
     inserted: u64,
 }
 
-impl<'c, R: InsertRow> Inserter<'c, R> {
+impl<'c, R: TableRow> Inserter<'c, R> {
     pub fn new(
         client: &'c Client,
         database: &'c Database,
@@ -125,27 +166,6 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
             prepared: HashMap::new(),
             inserted: 0,
         }
-    }
-
-    /// Takes rows; inserts every full wave of statements now and keeps the rest.
-    pub async fn push(&mut self, rows: impl IntoIterator<Item = R>) -> Result<(), TargetError> {
-        // One wave's worth at a time, so a long iterator is never held whole.
-        let wave = self.rows_per_statement * self.shape.in_flight.max(1);
-        for row in rows {
-            self.pending.push(row);
-            if self.pending.len() == wave {
-                let full = std::mem::replace(&mut self.pending, Vec::with_capacity(wave));
-                self.insert_now(&full).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Inserts what is left; gives the rows inserted in all.
-    pub async fn finish(mut self) -> Result<u64, TargetError> {
-        let rest = std::mem::take(&mut self.pending);
-        self.insert_now(&rest).await?;
-        Ok(self.inserted)
     }
 
     /// Inserts rows in statements that are all in flight at once.
@@ -255,7 +275,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
             // The one-row VALUES statement tells each column's type, which the arrays'
             // casts name.
             let values = self.prepare(1).await?;
-            let sql = arrays::insert_sql(
+            let sql = arrays::unnest_sql(
                 self.database.sql().insert_arrays,
                 &self.tables,
                 R::TABLE,
@@ -272,7 +292,7 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
 
     /// Prepares `INSERT … VALUES` for `rows` rows.
     async fn prepare(&self, rows: usize) -> Result<Statement, TargetError> {
-        let sql = insert_sql(
+        let sql = values_sql(
             self.database.sql().insert,
             &self.tables,
             R::TABLE,
@@ -290,6 +310,29 @@ impl<'c, R: InsertRow> Inserter<'c, R> {
     }
 }
 
+impl<R: TableRow> TableSink<R> for Inserter<'_, R> {
+    /// Takes rows; inserts every full wave of statements now and keeps the rest.
+    async fn push<I: IntoIterator<Item = R>>(&mut self, rows: I) -> Result<()> {
+        // One wave's worth at a time, so a long iterator is never held whole.
+        let wave = self.rows_per_statement * self.shape.in_flight.max(1);
+        for row in rows {
+            self.pending.push(row);
+            if self.pending.len() == wave {
+                let full = std::mem::replace(&mut self.pending, Vec::with_capacity(wave));
+                self.insert_now(&full).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts what is left; gives the rows inserted in all.
+    async fn finish(mut self) -> Result<u64> {
+        let rest = std::mem::take(&mut self.pending);
+        self.insert_now(&rest).await?;
+        Ok(self.inserted)
+    }
+}
+
 /// The `INSERT … VALUES (literal, …), (…)` statements of some rows, in order, each within
 /// the row cap and Redshift's 16 MB statement cap.
 pub struct LiteralStatements<'a, R> {
@@ -300,7 +343,7 @@ pub struct LiteralStatements<'a, R> {
     rows_per_statement: usize,
 }
 
-impl<'a, R: InsertRow> LiteralStatements<'a, R> {
+impl<'a, R: TableRow> LiteralStatements<'a, R> {
     pub fn new(
         template: &str,
         tables: &TableSet,
@@ -318,7 +361,7 @@ impl<'a, R: InsertRow> LiteralStatements<'a, R> {
     }
 }
 
-impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
+impl<R: TableRow> Iterator for LiteralStatements<'_, R> {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
@@ -350,7 +393,7 @@ impl<R: InsertRow> Iterator for LiteralStatements<'_, R> {
 }
 
 /// `INSERT INTO schema.table (columns) VALUES ($1, …), (…)` for `rows` rows.
-fn insert_sql(
+fn values_sql(
     template: &str,
     tables: &TableSet,
     table: &str,
@@ -439,12 +482,12 @@ mod tests {
     }
 
     #[test]
-    fn insert_sql_numbers_placeholders_row_by_row() {
+    fn values_sql_numbers_placeholders_row_by_row() {
         let tables = TableSet {
             schema: "s".parse().unwrap(),
             prefix: "new_".into(),
         };
-        let sql = insert_sql(
+        let sql = values_sql(
             "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
             &tables,
             "t",

@@ -1,4 +1,4 @@
-//! Copy mode's sink: raw records go into staging tables with binary `COPY … FROM STDIN`,
+//! Copy mode's sink: raw records go into its raw tables with binary `COPY … FROM STDIN`,
 //! one record's JSON text a row, for the checks and rules in SQL to read.
 
 use std::pin::Pin;
@@ -6,7 +6,7 @@ use std::pin::Pin;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-use super::staging::Staging;
+use super::private::PrivateTables;
 use crate::db::{render, sql};
 use crate::error::TargetError;
 
@@ -32,16 +32,19 @@ pub struct RawWriter {
 }
 
 impl RawWriter {
-    pub async fn open(staging: &Staging<'_>, table: RawTable) -> Result<RawWriter, TargetError> {
+    pub async fn open(
+        private: &PrivateTables<'_>,
+        table: RawTable,
+    ) -> Result<RawWriter, TargetError> {
         let copy = render(
             sql::postgres_copy::COPY_RAW,
             &[
-                ("staging", &staging.tables.qualifier()),
+                ("private", &private.tables.qualifier()),
                 ("table", table.name()),
             ],
         );
-        let sink = staging.client.copy_in(copy.trim_end()).await.map_err(|e| {
-            staging
+        let sink = private.client.copy_in(copy.trim_end()).await.map_err(|e| {
+            private
                 .database
                 .error(format!("copy into {}", table.name()), e)
         })?;
@@ -55,7 +58,7 @@ impl RawWriter {
     /// One record: its object's name and rank in key order, its line, its JSON text.
     pub async fn write(
         &mut self,
-        staging: &Staging<'_>,
+        private: &PrivateTables<'_>,
         object: &str,
         rank: i32,
         line: i32,
@@ -65,14 +68,14 @@ impl RawWriter {
             .as_mut()
             .write(&[&object, &rank, &line, &record])
             .await
-            .map_err(|e| staging.database.error("copy raw records", e))
+            .map_err(|e| private.database.error("copy raw records", e))
     }
 
-    pub async fn finish(mut self, staging: &Staging<'_>) -> Result<u64, TargetError> {
+    pub async fn finish(mut self, private: &PrivateTables<'_>) -> Result<u64, TargetError> {
         self.writer
             .as_mut()
             .finish()
             .await
-            .map_err(|e| staging.database.error("copy raw records", e))
+            .map_err(|e| private.database.error("copy raw records", e))
     }
 }

@@ -3,8 +3,8 @@
 
 use tokio_postgres::types::ToSql;
 
-use super::insert::InsertRow;
 use super::values::Values;
+use super::TableRow;
 use crate::model::{
     ArtistRow, ObjectRow, PlayRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
 };
@@ -14,7 +14,7 @@ fn text_bytes(value: &Option<String>) -> usize {
     value.as_ref().map_or(0, String::len)
 }
 
-impl InsertRow for SongplayRow {
+impl TableRow for SongplayRow {
     const TABLE: &'static str = "songplays";
     const COLUMNS: &'static [&'static str] = &[
         "start_time",
@@ -60,7 +60,7 @@ impl InsertRow for SongplayRow {
     }
 }
 
-impl InsertRow for UserRow {
+impl TableRow for UserRow {
     const TABLE: &'static str = "users";
     const COLUMNS: &'static [&'static str] =
         &["user_id", "first_name", "last_name", "gender", "level"];
@@ -91,7 +91,7 @@ impl InsertRow for UserRow {
     }
 }
 
-impl InsertRow for SongRow {
+impl TableRow for SongRow {
     const TABLE: &'static str = "songs";
     const COLUMNS: &'static [&'static str] = &["song_id", "title", "artist_id", "year", "duration"];
 
@@ -118,7 +118,7 @@ impl InsertRow for SongRow {
     }
 }
 
-impl InsertRow for ArtistRow {
+impl TableRow for ArtistRow {
     const TABLE: &'static str = "artists";
     const COLUMNS: &'static [&'static str] =
         &["artist_id", "name", "location", "latitude", "longitude"];
@@ -146,7 +146,7 @@ impl InsertRow for ArtistRow {
     }
 }
 
-impl InsertRow for TimeRow {
+impl TableRow for TimeRow {
     const TABLE: &'static str = "time";
     const COLUMNS: &'static [&'static str] = &[
         "start_time",
@@ -186,7 +186,7 @@ impl InsertRow for TimeRow {
 }
 
 /// An incremental run's song records, whole: any field can decide which record is first.
-impl InsertRow for SongRecord {
+impl TableRow for SongRecord {
     const TABLE: &'static str = "new_songs";
     /// The work table's columns are the record's fields, named and ordered alike.
     const COLUMNS: &'static [&'static str] = <SongRecord as Record>::FIELDS;
@@ -227,7 +227,7 @@ impl InsertRow for SongRecord {
 }
 
 /// An incremental run's plays, with what the users rule and the song match need.
-impl InsertRow for PlayRecord {
+impl TableRow for PlayRecord {
     const TABLE: &'static str = "new_plays";
     const COLUMNS: &'static [&'static str] = &[
         "object_rank",
@@ -301,7 +301,7 @@ impl InsertRow for PlayRecord {
 }
 
 /// An incremental run's objects, for the manifest.
-impl InsertRow for ObjectRow {
+impl TableRow for ObjectRow {
     const TABLE: &'static str = "new_objects";
     const COLUMNS: &'static [&'static str] = &["tree", "object_rank", "key", "size", "version"];
 

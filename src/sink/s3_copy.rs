@@ -1,7 +1,11 @@
 //! `--sink s3-copy` (Redshift): each table's finished rows as gzip CSV parts and a COPY
 //! manifest under the user's staging prefix, `<prefix><run id>/<table>/part-….csv.gz` and
-//! `<prefix><run id>/<table>.manifest`, for one `COPY … MANIFEST` a table — the route
-//! spark-redshift and AWS Glue take (docs/SCALE.md).
+//! `<prefix><run id>/<table>.manifest`, then one `COPY … MANIFEST` a table into the load's
+//! private tables — the route spark-redshift and AWS Glue take (docs/SCALE.md).
+
+use std::marker::PhantomData;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
@@ -9,9 +13,192 @@ use aws_sdk_s3::Client;
 use serde_json::json;
 
 use super::csv::{part_bytes, CsvParts};
-use super::insert::InsertRow;
+use super::private::PrivateTables;
+use super::{RowSink, TableRow, TableSink};
+use crate::config::S3Copy;
+use crate::db::literal::Literals;
+use crate::db::sql::redshift;
+use crate::db::{number_at, render, TableSet};
 use crate::error::{Error, Result};
+use crate::report::{stage, Stage};
 use crate::source::{self, S3Options};
+
+/// The rows of a client-mode load through the staging prefix: each table staged whole,
+/// then, once every table is, copied into the private tables.
+pub struct S3CopySink<'c> {
+    stage: S3Stage,
+    slices: usize,
+    copy: &'c S3Copy,
+    private: &'c PrivateTables<'c>,
+    /// The tables staged so far, in order.
+    staged: Mutex<Vec<StagedTable>>,
+}
+
+/// One table's parts, ready for its COPY.
+struct StagedTable {
+    table: &'static str,
+    columns: &'static [&'static str],
+    staged: Staged,
+}
+
+impl<'c> S3CopySink<'c> {
+    /// The staging prefix of the load `run_id`, into `private`'s tables, in parts of a
+    /// multiple of the cluster's slices (given, or asked of the cluster).
+    pub async fn connect(
+        copy: &'c S3Copy,
+        private: &'c PrivateTables<'c>,
+        run_id: &str,
+        options: &S3Options,
+    ) -> Result<S3CopySink<'c>> {
+        let slices = match copy.slices {
+            Some(slices) => slices as usize,
+            None => cluster_slices(private).await?,
+        };
+        Ok(S3CopySink {
+            stage: S3Stage::connect(&copy.bucket, &copy.prefix, run_id, options).await,
+            slices,
+            copy,
+            private,
+            staged: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs one table's COPY and checks it loaded every staged row. An empty table has
+    /// no parts and no COPY: COPY fails on a manifest that lists no file.
+    async fn copy_and_count(&self, table: &StagedTable) -> Result<()> {
+        let staged = &table.staged;
+        if staged.rows == 0 {
+            return Ok(());
+        }
+        let (database, client) = (self.private.database, self.private.client);
+        let sql = copy_statement(
+            self.copy,
+            &self.private.tables,
+            (table.table, table.columns),
+            &staged.manifest_url,
+        );
+        let step = format!("copy {} from its staged parts", table.table);
+        database.run(client, &step, &sql).await?;
+        let rows = database
+            .text_rows(client, &step, "SELECT pg_last_copy_count();")
+            .await?;
+        let loaded = number_at(&rows, 0).unwrap_or(0);
+        if loaded != staged.rows {
+            return Err(Error::CopyCount {
+                table: table.table,
+                loaded,
+                staged: staged.rows,
+                manifest: staged.manifest_url.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl RowSink for S3CopySink<'_> {
+    type Table<'s, R: TableRow>
+        = S3Table<'s, R>
+    where
+        Self: 's;
+
+    const EVENTS_STAGE: &'static str = "events and staging";
+
+    fn lanes(&self) -> usize {
+        1
+    }
+
+    fn table<R: TableRow>(&self, _lane: usize) -> S3Table<'_, R> {
+        S3Table {
+            parts: TableParts::new::<R>(&self.stage, self.slices),
+            staged: &self.staged,
+            row: PhantomData,
+        }
+    }
+
+    async fn close(&self) -> Result<Vec<Stage>> {
+        let started = Instant::now();
+        let staged = std::mem::take(&mut *self.staged.lock().expect("never poisoned"));
+        for table in &staged {
+            tracing::info!(
+                table = table.table,
+                rows = table.staged.rows,
+                parts = table.staged.parts,
+                slices = self.slices,
+                "rows staged as gzip CSV parts"
+            );
+            self.copy_and_count(table).await?;
+        }
+        Ok(vec![stage("copy", started.elapsed())])
+    }
+}
+
+/// One table's writer into the staging prefix.
+pub struct S3Table<'s, R> {
+    parts: TableParts<'s>,
+    staged: &'s Mutex<Vec<StagedTable>>,
+    row: PhantomData<fn(R)>,
+}
+
+impl<R: TableRow> TableSink<R> for S3Table<'_, R> {
+    async fn push<I: IntoIterator<Item = R>>(&mut self, rows: I) -> Result<()> {
+        self.parts.push(rows).await
+    }
+
+    async fn finish(self) -> Result<u64> {
+        let staged = self.parts.finish().await?;
+        let rows = staged.rows;
+        self.staged
+            .lock()
+            .expect("never poisoned")
+            .push(StagedTable {
+                table: R::TABLE,
+                columns: R::COLUMNS,
+                staged,
+            });
+        Ok(rows)
+    }
+}
+
+/// The cluster's slices, from `stv_slices`.
+async fn cluster_slices(private: &PrivateTables<'_>) -> Result<usize> {
+    let rows = private
+        .database
+        .text_rows(
+            private.client,
+            "count the cluster's slices",
+            redshift::SLICES,
+        )
+        .await?;
+    match number_at(&rows, 0) {
+        Some(slices) if slices > 0 => Ok(slices as usize),
+        _ => Err(Error::Config(
+            "stv_slices shows this user no slices: give the cluster's slice count with \
+             --slices"
+                .into(),
+        )),
+    }
+}
+
+/// One table's `COPY … MANIFEST` from its staged parts into `tables`.
+pub fn copy_statement(
+    copy: &S3Copy,
+    tables: &TableSet,
+    (table, columns): (&str, &[&str]),
+    manifest_url: &str,
+) -> String {
+    let quote = |text: &str| Literals::REDSHIFT.quote(text);
+    render(
+        redshift::S3_COPY,
+        &[
+            ("schema", &tables.schema.quoted()),
+            ("table", &tables.name(table)),
+            ("columns", &columns.join(", ")),
+            ("manifest", &quote(manifest_url)),
+            ("iam_role", &quote(&copy.iam_role_arn)),
+            ("region", &quote(&copy.region)),
+        ],
+    )
+}
 
 /// The staging prefix of one load.
 pub struct S3Stage {
@@ -44,7 +231,7 @@ impl S3Stage {
             .body(ByteStream::from(bytes))
             .send()
             .await
-            .map_err(|err| Error::Staging {
+            .map_err(|err| Error::StagingPrefix {
                 uri: self.url(key),
                 reason: DisplayErrorContext(&err).to_string(),
                 source: Some(Box::new(err)),
@@ -95,7 +282,7 @@ pub struct Staged {
 }
 
 impl<'s> TableParts<'s> {
-    pub fn new<R: InsertRow>(stage: &'s S3Stage, slices: usize) -> Self {
+    pub fn new<R: TableRow>(stage: &'s S3Stage, slices: usize) -> Self {
         TableParts {
             stage,
             table: R::TABLE,
@@ -104,7 +291,7 @@ impl<'s> TableParts<'s> {
         }
     }
 
-    pub async fn push<R: InsertRow>(&mut self, rows: impl IntoIterator<Item = R>) -> Result<()> {
+    pub async fn push<R: TableRow>(&mut self, rows: impl IntoIterator<Item = R>) -> Result<()> {
         for row in rows {
             let closed = self
                 .parts
@@ -164,7 +351,7 @@ async fn upload(
 
 /// A part that could not be compressed, named by its table's folder.
 fn unwritable(stage: &S3Stage, table: &str, err: std::io::Error) -> Error {
-    Error::Staging {
+    Error::StagingPrefix {
         uri: parts_url(&stage.bucket, &stage.prefix, table),
         reason: format!("cannot compress a part: {err}"),
         source: Some(Box::new(err)),

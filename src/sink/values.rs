@@ -1,6 +1,6 @@
 //! The values of one row as a sink writes them, column by column: SQL literals for an
 //! INSERT ([`super::literal`]) or CSV fields for a COPY ([`super::csv`]). Each row type
-//! says its values once (`InsertRow::write_values`), for every writer.
+//! says its values once (`TableRow::write_values`), for every writer.
 
 use crate::model::Timestamp;
 

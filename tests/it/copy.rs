@@ -204,7 +204,7 @@ async fn copy_modes_sql_finds_a_record_that_is_not_json_bad() {
     client
         .batch_execute(&format!(
             "CREATE SCHEMA t; {}",
-            sparkify_load::db::sql::postgres_copy::PREPARE.replace("{staging}", "t.")
+            sparkify_load::db::sql::postgres_copy::PREPARE.replace("{private}", "t.")
         ))
         .await
         .unwrap();

@@ -1,3 +1,3 @@
 -- A fresh schema for one of the bench's own routes, on the bench's private server.
-DROP SCHEMA IF EXISTS {staging} CASCADE;
-CREATE SCHEMA {staging};
+DROP SCHEMA IF EXISTS {schema} CASCADE;
+CREATE SCHEMA {schema};

@@ -1,1 +1,1 @@
-COPY {staging}{table} (object, object_rank, line, record) FROM STDIN (FORMAT binary)
+COPY {private}{table} (object, object_rank, line, record) FROM STDIN (FORMAT binary)

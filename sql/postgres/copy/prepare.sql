@@ -1,7 +1,7 @@
--- Copy mode, step 1: raw staging tables (one record's JSON text a row) and the functions that
+-- Copy mode, step 1: raw tables (one record's JSON text a row) and the functions that
 -- check and coerce records in SQL, all under the load's private names in the target schema.
-CREATE TABLE {staging}raw_songs (object text, object_rank integer, line integer, record text);
-CREATE TABLE {staging}raw_events (object text, object_rank integer, line integer, record text);
+CREATE TABLE {private}raw_songs (object text, object_rank integer, line integer, record text);
+CREATE TABLE {private}raw_events (object text, object_rank integer, line integer, record text);
 
 -- Why a record cannot be loaded at all, or NULL. A record that is not JSON is bad, never a
 -- failure of the load: the splitter has already refused what it finds, but this check is
@@ -9,7 +9,7 @@ CREATE TABLE {staging}raw_events (object text, object_rank integer, line integer
 -- refuses it (in a string), so only those pay for the exception block. jsonb refuses \u0000
 -- and unpaired surrogates anywhere in the text (only a record with a \u escape can hold
 -- them); a number too large for jsonb is no fault of the record.
-CREATE FUNCTION {staging}record_problem(record text) RETURNS text
+CREATE FUNCTION {private}record_problem(record text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     j json;
@@ -49,7 +49,7 @@ END $$;
 -- float8): the value as text (NULL for a missing key, null or blank number), or a problem.
 -- Casts that can fail (huge exponents, out of range) run in an exception block; plain
 -- numbers, the common case, take the fast path without one.
-CREATE FUNCTION {staging}coerce(v json, field text, kind text, OUT value text, OUT problem text)
+CREATE FUNCTION {private}coerce(v json, field text, kind text, OUT value text, OUT problem text)
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     t text := json_typeof(v);
@@ -118,7 +118,7 @@ BEGIN
 END $$;
 
 -- Epoch milliseconds as a UTC timestamp, exactly, over PostgreSQL's whole range.
-CREATE FUNCTION {staging}ms_to_timestamp(ms bigint) RETURNS timestamp
+CREATE FUNCTION {private}ms_to_timestamp(ms bigint) RETURNS timestamp
 LANGUAGE sql IMMUTABLE AS $$
     SELECT (date '1970-01-01' + floor(ms::numeric / 86400000)::integer)::timestamp
            + (ms - floor(ms::numeric / 86400000)::bigint * 86400000) * interval '1 millisecond'

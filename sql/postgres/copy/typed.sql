@@ -1,20 +1,20 @@
 -- Copy mode, step 2: every raw record checked and coerced (SPEC section 1); `reason` says
 -- why a record is bad, NULL when it is good.
-CREATE TABLE {staging}songs_typed AS
+CREATE TABLE {private}songs_typed AS
 WITH checked AS MATERIALIZED (
-    SELECT object, object_rank, line, record, {staging}record_problem(record) AS problem
-    FROM {staging}raw_songs
+    SELECT object, object_rank, line, record, {private}record_problem(record) AS problem
+    FROM {private}raw_songs
 ), coerced AS MATERIALIZED (
     SELECT c.*,
-           {staging}coerce(j -> 'song_id', 'song_id', 'text') AS song_id,
-           {staging}coerce(j -> 'title', 'title', 'text') AS title,
-           {staging}coerce(j -> 'artist_id', 'artist_id', 'text') AS artist_id,
-           {staging}coerce(j -> 'artist_name', 'artist_name', 'text') AS artist_name,
-           {staging}coerce(j -> 'artist_location', 'artist_location', 'text') AS artist_location,
-           {staging}coerce(j -> 'artist_latitude', 'artist_latitude', 'float8') AS artist_latitude,
-           {staging}coerce(j -> 'artist_longitude', 'artist_longitude', 'float8') AS artist_longitude,
-           {staging}coerce(j -> 'duration', 'duration', 'float8') AS duration,
-           {staging}coerce(j -> 'year', 'year', 'int4') AS year
+           {private}coerce(j -> 'song_id', 'song_id', 'text') AS song_id,
+           {private}coerce(j -> 'title', 'title', 'text') AS title,
+           {private}coerce(j -> 'artist_id', 'artist_id', 'text') AS artist_id,
+           {private}coerce(j -> 'artist_name', 'artist_name', 'text') AS artist_name,
+           {private}coerce(j -> 'artist_location', 'artist_location', 'text') AS artist_location,
+           {private}coerce(j -> 'artist_latitude', 'artist_latitude', 'float8') AS artist_latitude,
+           {private}coerce(j -> 'artist_longitude', 'artist_longitude', 'float8') AS artist_longitude,
+           {private}coerce(j -> 'duration', 'duration', 'float8') AS duration,
+           {private}coerce(j -> 'year', 'year', 'int4') AS year
     FROM checked c
     CROSS JOIN LATERAL (SELECT CASE WHEN c.problem IS NULL THEN c.record::json END AS j) parsed
 )
@@ -33,26 +33,26 @@ SELECT object, object_rank, line, record,
        (year).value::integer AS year
 FROM coerced;
 
-CREATE TABLE {staging}events_typed AS
+CREATE TABLE {private}events_typed AS
 WITH checked AS MATERIALIZED (
-    SELECT object, object_rank, line, record, {staging}record_problem(record) AS problem
-    FROM {staging}raw_events
+    SELECT object, object_rank, line, record, {private}record_problem(record) AS problem
+    FROM {private}raw_events
 ), coerced AS MATERIALIZED (
     SELECT c.*,
-           {staging}coerce(j -> 'artist', 'artist', 'text') AS artist,
-           {staging}coerce(j -> 'firstName', 'firstName', 'text') AS first_name,
-           {staging}coerce(j -> 'gender', 'gender', 'text') AS gender,
-           {staging}coerce(j -> 'itemInSession', 'itemInSession', 'int4') AS item_in_session,
-           {staging}coerce(j -> 'lastName', 'lastName', 'text') AS last_name,
-           {staging}coerce(j -> 'length', 'length', 'float8') AS length,
-           {staging}coerce(j -> 'level', 'level', 'text') AS level,
-           {staging}coerce(j -> 'location', 'location', 'text') AS location,
-           {staging}coerce(j -> 'page', 'page', 'text') AS page,
-           {staging}coerce(j -> 'sessionId', 'sessionId', 'int4') AS session_id,
-           {staging}coerce(j -> 'song', 'song', 'text') AS song,
-           {staging}coerce(j -> 'ts', 'ts', 'int8') AS ts,
-           {staging}coerce(j -> 'userAgent', 'userAgent', 'text') AS user_agent,
-           {staging}coerce(j -> 'userId', 'userId', 'int4') AS user_id
+           {private}coerce(j -> 'artist', 'artist', 'text') AS artist,
+           {private}coerce(j -> 'firstName', 'firstName', 'text') AS first_name,
+           {private}coerce(j -> 'gender', 'gender', 'text') AS gender,
+           {private}coerce(j -> 'itemInSession', 'itemInSession', 'int4') AS item_in_session,
+           {private}coerce(j -> 'lastName', 'lastName', 'text') AS last_name,
+           {private}coerce(j -> 'length', 'length', 'float8') AS length,
+           {private}coerce(j -> 'level', 'level', 'text') AS level,
+           {private}coerce(j -> 'location', 'location', 'text') AS location,
+           {private}coerce(j -> 'page', 'page', 'text') AS page,
+           {private}coerce(j -> 'sessionId', 'sessionId', 'int4') AS session_id,
+           {private}coerce(j -> 'song', 'song', 'text') AS song,
+           {private}coerce(j -> 'ts', 'ts', 'int8') AS ts,
+           {private}coerce(j -> 'userAgent', 'userAgent', 'text') AS user_agent,
+           {private}coerce(j -> 'userId', 'userId', 'int4') AS user_id
     FROM checked c
     CROSS JOIN LATERAL (SELECT CASE WHEN c.problem IS NULL THEN c.record::json END AS j) parsed
 )

@@ -1,4 +1,4 @@
-COPY {schema}.{new}staging_events
+COPY {schema}.{new}raw_events
 FROM {log_data}
 IAM_ROLE {iam_role}
 REGION {region}

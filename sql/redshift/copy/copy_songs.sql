@@ -1,4 +1,4 @@
-COPY {schema}.{new}staging_songs
+COPY {schema}.{new}raw_songs
 FROM {song_data}
 IAM_ROLE {iam_role}
 REGION {region}

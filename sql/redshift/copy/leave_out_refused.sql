@@ -1,3 +1,3 @@
 -- The refused events, counted as bad records, are left out of the star schema.
-DELETE FROM {schema}.{new}staging_events
+DELETE FROM {schema}.{new}raw_events
 WHERE ts IS NULL OR page IS NULL;

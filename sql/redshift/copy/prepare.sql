@@ -1,7 +1,7 @@
--- Copy mode on Redshift, step 1: staging tables that COPY fills, typed as SPEC's columns so
+-- Copy mode on Redshift, step 1: raw tables that COPY fills, typed as SPEC's columns so
 -- that COPY's own coercion applies; text as wide as the star schema's, so that COPY itself
 -- refuses text Redshift cannot hold. Column order follows the jsonpaths file.
-CREATE TABLE {schema}.{new}staging_events (
+CREATE TABLE {schema}.{new}raw_events (
     artist          VARCHAR(65535),
     auth            VARCHAR(65535),
     first_name      VARCHAR(65535),
@@ -21,7 +21,7 @@ CREATE TABLE {schema}.{new}staging_events (
     user_agent      VARCHAR(65535),
     user_id         INTEGER
 );
-CREATE TABLE {schema}.{new}staging_songs (
+CREATE TABLE {schema}.{new}raw_songs (
     num_songs        INTEGER,
     artist_id        VARCHAR(65535),
     artist_latitude  DOUBLE PRECISION,

@@ -8,6 +8,6 @@ SELECT {log_data}, 0,
            || ' itemInSession=' || COALESCE(CAST(item_in_session AS VARCHAR), 'null')
            || ' ts=' || COALESCE(CAST(ts AS VARCHAR), 'null')
            || ' page=' || COALESCE(page, 'null')
-FROM {schema}.{new}staging_events
+FROM {schema}.{new}raw_events
 WHERE ts IS NULL OR page IS NULL
 ORDER BY 4;

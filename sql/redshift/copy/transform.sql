@@ -11,7 +11,7 @@ FROM (
                  year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
                  artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
                  artist_longitude NULLS LAST) AS rank
-    FROM {schema}.{new}staging_songs s
+    FROM {schema}.{new}raw_songs s
     WHERE song_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
@@ -25,7 +25,7 @@ FROM (
                  year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
                  artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
                  artist_longitude NULLS LAST) AS rank
-    FROM {schema}.{new}staging_songs s
+    FROM {schema}.{new}raw_songs s
     WHERE artist_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
@@ -40,7 +40,7 @@ FROM (
                  year NULLS LAST, title || CHR(1) NULLS LAST, artist_name || CHR(1) NULLS LAST,
                  artist_location || CHR(1) NULLS LAST, artist_latitude NULLS LAST,
                  artist_longitude NULLS LAST) AS rank
-    FROM {schema}.{new}staging_songs s
+    FROM {schema}.{new}raw_songs s
     WHERE title IS NOT NULL AND artist_name IS NOT NULL AND duration IS NOT NULL
 ) ranked
 WHERE rank = 1;
@@ -48,7 +48,7 @@ WHERE rank = 1;
 INSERT INTO {schema}.{new}songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT TIMESTAMP 'epoch' + e.ts * INTERVAL '0.001 second', e.user_id, e.level, m.song_id,
        m.artist_id, e.session_id, e.location, e.user_agent
-FROM {schema}.{new}staging_events e
+FROM {schema}.{new}raw_events e
 LEFT JOIN {schema}.{new}song_matches m
        ON m.title || CHR(1) = e.song || CHR(1) AND m.artist_name || CHR(1) = e.artist || CHR(1)
       AND m.duration = e.length
@@ -61,7 +61,7 @@ FROM (
     SELECT e.*, ROW_NUMBER() OVER (
         PARTITION BY user_id
         ORDER BY ts DESC, session_id DESC NULLS LAST, item_in_session DESC NULLS LAST) AS rank
-    FROM {schema}.{new}staging_events e
+    FROM {schema}.{new}raw_events e
     WHERE page || CHR(1) = 'NextSong' || CHR(1) AND user_id IS NOT NULL
 ) ranked
 WHERE rank = 1;
@@ -72,4 +72,4 @@ SELECT start_time, EXTRACT(hour FROM start_time), EXTRACT(day FROM start_time),
        EXTRACT(year FROM start_time), EXTRACT(dow FROM start_time)
 FROM (SELECT DISTINCT start_time FROM {schema}.{new}songplays) distinct_times;
 
-DROP TABLE {schema}.{new}song_matches, {schema}.{new}staging_events, {schema}.{new}staging_songs;
+DROP TABLE {schema}.{new}song_matches, {schema}.{new}raw_events, {schema}.{new}raw_songs;

@@ -23,7 +23,7 @@ const CHUNK_BYTES: usize = 1 << 20;
 pub(crate) async fn classic(client: &Client, database: &Database, data: &Path) -> Result<Measured> {
     let schema: SchemaName = "bench_classic".parse()?;
     let sql = DialectSql::of(Dialect::Postgres);
-    let prepare = render(bench_sql::FRESH_SCHEMA, &[("staging", &schema.quoted())])
+    let prepare = render(bench_sql::FRESH_SCHEMA, &[("schema", &schema.quoted())])
         + &sql.star_schema_script(&schema)
         + &render(bench_sql::CLASSIC_PREPARE, &[("schema", &schema.quoted())]);
     client

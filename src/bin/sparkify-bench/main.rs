@@ -146,6 +146,6 @@ mod tests {
             render(template, &[name("schema"), name("new")]);
         }
         render(CLASSIC_COPY, &[name("schema"), name("table")]);
-        render(FRESH_SCHEMA, &[name("staging")]);
+        render(FRESH_SCHEMA, &[name("schema")]);
     }
 }

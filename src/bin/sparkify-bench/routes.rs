@@ -13,8 +13,8 @@ use sparkify_load::model::{
     ArtistRow, EventRecord, SongRecord, SongRow, SongplayRow, TimeRow, UserRow,
 };
 use sparkify_load::parse::decode_object;
-use sparkify_load::sink::insert::InsertRow;
-use sparkify_load::sink::staging;
+use sparkify_load::sink::private;
+use sparkify_load::sink::TableRow;
 use sparkify_load::transform::songplays::NEXT_SONG;
 use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::types::ToSql;
@@ -59,7 +59,7 @@ pub(crate) async fn copy_binary_limit(
                 .map_err(|e| database.error("copy out", e))?,
         );
     }
-    let schema_sql = render(bench_sql::FRESH_SCHEMA, &[("staging", &into.quoted())])
+    let schema_sql = render(bench_sql::FRESH_SCHEMA, &[("schema", &into.quoted())])
         + &sql.create_tables_in(&into, "");
     client
         .batch_execute(&schema_sql)
@@ -91,7 +91,7 @@ pub(crate) async fn copy_binary_limit(
             .await
             .map_err(|e| database.error("copy in", e))?;
     }
-    let [songplays_keys, dimension_keys] = staging::keys(sql, &TableSet::plain(into));
+    let [songplays_keys, dimension_keys] = private::keys(sql, &TableSet::plain(into));
     let second = database.connect().await?;
     futures::try_join!(
         database.run(client, "add keys to songplays", &songplays_keys),
@@ -168,7 +168,7 @@ impl<'a> Baseline<'a> {
     async fn prepare(client: &'a Client, database: &'a Database) -> Result<Baseline<'a>> {
         let schema: SchemaName = "bench_baseline".parse()?;
         let sql = DialectSql::of(Dialect::Postgres);
-        let create = render(bench_sql::FRESH_SCHEMA, &[("staging", &schema.quoted())])
+        let create = render(bench_sql::FRESH_SCHEMA, &[("schema", &schema.quoted())])
             + &sql.star_schema_script(&schema);
         client
             .batch_execute(&create)

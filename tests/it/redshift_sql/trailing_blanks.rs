@@ -47,12 +47,11 @@ async fn plans() -> Vec<(String, String)> {
             .map(|(step, sql)| (format!("{route}: {step}"), sql))
             .collect::<Vec<_>>()
     };
-    let copy = sparkify_load::redshift_copy_plan(&copy_load().resolve().unwrap()).unwrap();
-    let copy = copy.into_iter().map(|(step, sql)| (step.to_string(), sql));
-    let mut scripts = named("copy", copy.collect());
+    let copy = sparkify_load::dry_run(&copy_load().resolve().unwrap()).await;
+    let mut scripts = named("copy", copy.unwrap());
     let mut client = super::client_load(&super::common::tiny());
     client.run_id = Some("r1".into());
-    let plan = sparkify_load::client_dry_run(&client.clone().resolve().unwrap()).await;
+    let plan = sparkify_load::dry_run(&client.clone().resolve().unwrap()).await;
     scripts.extend(named("client", plan.unwrap()));
     client.s3_copy = Some(sparkify_load::S3CopyRequest {
         staging: "s3://stage-bucket/loads/".into(),
@@ -60,7 +59,7 @@ async fn plans() -> Vec<(String, String)> {
     });
     client.copy.iam_role_arn = Some("arn:aws:iam::123456789012:role/loader".into());
     client.s3.region = Some("us-west-2".into());
-    let plan = sparkify_load::client_dry_run(&client.resolve().unwrap()).await;
+    let plan = sparkify_load::dry_run(&client.resolve().unwrap()).await;
     scripts.extend(named("s3-copy", plan.unwrap()));
     scripts
 }

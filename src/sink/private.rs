@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 use crate::db::cancel::interrupted_by;
 use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
-use crate::db::sql::{redshift, staging as staging_sql};
+use crate::db::sql::{private as private_sql, redshift};
 use crate::db::{render, run_prefix, Database, Dialect, DialectSql, SchemaName, TableSet};
 use crate::error::{Error, TargetError};
 use crate::secret::Secret;
@@ -52,7 +52,7 @@ pub fn creation(
 /// The table a rebuild lists the objects it read in, for the manifest.
 fn new_objects(sql: &DialectSql, tables: &TableSet) -> String {
     render(
-        staging_sql::NEW_OBJECTS,
+        private_sql::NEW_OBJECTS,
         &[("work", &tables.qualifier()), ("text", sql.text_type)],
     )
 }
@@ -71,9 +71,9 @@ pub fn keys(sql: &DialectSql, tables: &TableSet) -> [String; 2] {
 /// What is dropped when a load ends or fails: every private table (and on PostgreSQL,
 /// copy mode's functions) a route can create under the load's prefix.
 pub fn cleanup(sql: &DialectSql, tables: &TableSet) -> String {
-    let names = [("staging", tables.qualifier())];
+    let names = [("private", tables.qualifier())];
     let names = names.each_ref().map(|(k, v)| (*k, v.as_str()));
-    render(staging_sql::DROP_RUN, &names) + &render(sql.drop_functions, &names)
+    render(private_sql::DROP_RUN, &names) + &render(sql.drop_functions, &names)
 }
 
 /// The query that gives the statements that drop the leftovers of killed loads into
@@ -88,26 +88,24 @@ pub fn leftovers(sql: &DialectSql, target: &SchemaName) -> String {
 }
 
 /// One load's new tables, on the connection that holds the load's lock.
-pub struct Staging<'c> {
+pub struct PrivateTables<'c> {
     pub client: &'c Client,
     pub database: &'c Database,
     pub tables: TableSet,
 }
 
-impl<'c> Staging<'c> {
+impl<'c> PrivateTables<'c> {
     /// Makes sure the target schema exists, takes its load lock where the dialect has one
     /// (waiting, with a message, while another load holds it), drops what killed loads
     /// left, then creates the empty tables.
     pub async fn create(
         client: &'c Client,
         database: &'c Database,
-        target: &SchemaName,
-        run: &str,
-        contents: Contents,
-    ) -> Result<Staging<'c>, TargetError> {
+        (target, run, contents): (&SchemaName, &str, Contents),
+    ) -> Result<PrivateTables<'c>, TargetError> {
         ensure_schema(database, client, target).await?;
         lock(client, database, target).await?;
-        let staging = Staging {
+        let private = PrivateTables {
             client,
             database,
             tables: TableSet {
@@ -116,14 +114,14 @@ impl<'c> Staging<'c> {
             },
         };
         drop_leftovers(database, client, target).await;
-        for (step, script) in creation(database.sql(), &staging.tables, contents) {
+        for (step, script) in creation(database.sql(), &private.tables, contents) {
             if let Err(err) = database.run(client, step, &script).await {
-                staging.abandon().await;
+                private.abandon().await;
                 return Err(err);
             }
         }
-        tracing::info!(tables = %staging.tables.qualifier(), "new tables created");
-        Ok(staging)
+        tracing::info!(tables = %private.tables.qualifier(), "new tables created");
+        Ok(private)
     }
 
     /// Where the new tables are written.
@@ -131,9 +129,9 @@ impl<'c> Staging<'c> {
         self.tables.clone()
     }
 
-    /// A script with `{staging}` naming the new tables' schema and prefix.
+    /// A script with `{private}` naming the new tables' schema and prefix.
     pub fn sql(&self, template: &str) -> String {
-        render(template, &[("staging", &self.tables.qualifier())])
+        render(template, &[("private", &self.tables.qualifier())])
     }
 
     /// Runs a script on the new tables, on the load's own connection.
@@ -149,7 +147,7 @@ impl<'c> Staging<'c> {
     /// running and holding the tables (an INSERT holding its table and waiting for its
     /// identity sequence, which the drop holds, is a deadlock the server ends by failing
     /// one side): the drop is tried again.
-    pub async fn abandon(self) {
+    pub async fn abandon(&self) {
         let cleanup = cleanup(self.database.sql(), &self.tables);
         let retries = (ABANDON_ATTEMPTS, std::time::Duration::from_millis(200));
         // After a signal the load's own connections are being cancelled: the drop goes on
@@ -182,7 +180,7 @@ pub async fn ensure_schema(
     schema: &SchemaName,
 ) -> Result<(), TargetError> {
     let exists = render(
-        staging_sql::SCHEMA_EXISTS,
+        private_sql::SCHEMA_EXISTS,
         &[("schema_name", &Literals::REDSHIFT.quote(schema.as_str()))],
     );
     let look = async || -> Result<bool, TargetError> {
