@@ -1,18 +1,13 @@
 //! A PostgreSQL data directory and the machine's binaries that serve it: initdb, start,
 //! readiness, the database, stop; run as the `postgres` user when this process is root.
 
-use std::io;
-use std::net::TcpListener;
 use std::os::unix::fs::{chown, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
-use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::{Pid, User};
-
+use super::process::{find_bin_dir, io_error, is_root, shell_quote, user_ids};
 use super::{Result, DATABASE, USER};
 use crate::error::EmbeddedError;
 
@@ -34,7 +29,7 @@ enum Listen {
 /// A data directory and the binaries that serve it.
 #[derive(Debug)]
 pub(super) struct Cluster {
-    data_dir: PathBuf,
+    pub(super) data_dir: PathBuf,
     bin_dir: PathBuf,
     listen: Listen,
     /// (uid, gid) to run as when this process is root.
@@ -73,7 +68,7 @@ impl Cluster {
         self.data_dir.join("PG_VERSION").exists()
     }
 
-    fn command(&self, name: &str) -> Command {
+    pub(super) fn command(&self, name: &str) -> Command {
         let mut command = Command::new(self.bin_dir.join(name));
         if let Some((uid, gid)) = self.owner {
             command.uid(uid).gid(gid);
@@ -169,7 +164,7 @@ impl Cluster {
     /// Command-line options for the server. No socket file for a loopback server (a
     /// temporary directory's path can exceed a socket path's limit); no TCP for the
     /// private one.
-    fn server_options(&self, port: u16, settings: &[(&str, &str)]) -> Vec<String> {
+    pub(super) fn server_options(&self, port: u16, settings: &[(&str, &str)]) -> Vec<String> {
         let (listen_addresses, socket_dirs) = match self.listen {
             Listen::Loopback => ("127.0.0.1".to_string(), String::new()),
             // These options pass through pg_ctl's shell: quoted, an empty list stays one
@@ -274,163 +269,4 @@ impl Cluster {
             stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
         })
     }
-}
-
-/// `'…'` for a POSIX shell: a quote inside is closed, escaped and reopened.
-fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-fn io_error(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> EmbeddedError {
-    let path = path.to_path_buf();
-    move |source| EmbeddedError::Io { what, path, source }
-}
-
-pub(super) fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
-fn user_ids(name: &str) -> Result<(u32, u32)> {
-    match User::from_name(name) {
-        Ok(Some(user)) => Ok((user.uid.as_raw(), user.gid.as_raw())),
-        _ => Err(EmbeddedError::NoServerUser { user: name.into() }),
-    }
-}
-
-/// The programs the embedded PostgreSQL runs; a directory is the binaries' only if it
-/// holds them all.
-const PROGRAMS: [&str; 5] = ["initdb", "postgres", "pg_ctl", "pg_isready", "psql"];
-
-/// `SPARKIFY_LOAD_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin`, else `PATH`; the
-/// error names every place looked in.
-fn find_bin_dir() -> Result<PathBuf> {
-    let holds_all = |dir: &Path| PROGRAMS.iter().all(|p| dir.join(p).is_file());
-    if let Some(dir) = std::env::var_os("SPARKIFY_LOAD_PG_BIN") {
-        let dir = PathBuf::from(dir);
-        if holds_all(&dir) {
-            return Ok(dir);
-        }
-        return Err(EmbeddedError::NoBinaries {
-            searched: format!("SPARKIFY_LOAD_PG_BIN={}", dir.display()),
-        });
-    }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let version = entry.file_name().to_str()?.parse().ok()?;
-            let bin = entry.path().join("bin");
-            holds_all(&bin).then_some((version, bin))
-        })
-        .collect();
-    versions.sort();
-    if let Some((_, bin)) = versions.pop() {
-        return Ok(bin);
-    }
-    std::env::var_os("PATH")
-        .and_then(|path| std::env::split_paths(&path).find(|dir| holds_all(dir)))
-        .ok_or(EmbeddedError::NoBinaries {
-            searched: "/usr/lib/postgresql/*/bin and every directory of PATH".into(),
-        })
-}
-
-pub(super) fn free_port() -> Result<u16> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .map_err(|source| EmbeddedError::Io {
-            what: "find a free port on",
-            path: PathBuf::from("127.0.0.1"),
-            source,
-        })
-}
-
-/// Whether a live process holds `port` in `socket_dir`: PostgreSQL's lock file there
-/// names the process that owns the socket (a stale one, of a dead process, does not count).
-pub(super) fn port_held(socket_dir: &Path, port: u16) -> bool {
-    let lock = socket_dir.join(format!(".s.PGSQL.{port}.lock"));
-    let Ok(text) = std::fs::read_to_string(lock) else {
-        return false;
-    };
-    let pid = text
-        .lines()
-        .next()
-        .and_then(|l| l.trim().parse::<i32>().ok());
-    // Signal 0 checks that the process exists without touching it.
-    pid.is_some_and(|pid| kill(Pid::from_raw(pid), None).is_ok())
-}
-
-/// SIGINT is PostgreSQL's fast shutdown: sessions end, data is kept consistent.
-pub(super) fn fast_shutdown(child: &mut Child) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGINT);
-    }
-    let _ = child.wait();
-}
-
-/// Starts `postgres` on the cluster's data, tied to this process, logging beside it.
-pub(super) fn spawn_server(
-    cluster: &Cluster,
-    port: u16,
-    settings: &[(String, String)],
-) -> Result<Child> {
-    let log_path = cluster.data_dir.with_extension("log");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(io_error("open", &log_path))?;
-    let settings: Vec<(&str, &str)> = settings
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let mut command = cluster.command("postgres");
-    command
-        .arg("-D")
-        .arg(&cluster.data_dir)
-        .args(cluster.server_options(port, &settings))
-        .stdout(log.try_clone().map_err(io_error("open", &log_path))?)
-        .stderr(log);
-    spawn_tied_to_process(command).map_err(|source| EmbeddedError::Spawn {
-        program: "postgres".into(),
-        source,
-    })
-}
-
-type SpawnRequest = (Command, mpsc::Sender<io::Result<Child>>);
-
-/// Spawns `command` so that it gets SIGINT when this process dies. PR_SET_PDEATHSIG
-/// fires when the *thread* that forked exits, so all such children are forked from one
-/// thread that lives as long as the process.
-fn spawn_tied_to_process(mut command: Command) -> io::Result<Child> {
-    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
-    // SAFETY: the closure runs in the child between fork and exec, where only
-    // async-signal-safe calls are allowed; prctl(2) is a plain system call that allocates
-    // nothing and takes no lock.
-    unsafe {
-        command
-            .pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(io::Error::from));
-    }
-    let spawner = SPAWNER.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<SpawnRequest>();
-        std::thread::Builder::new()
-            .name("postgres-spawner".into())
-            .spawn(move || {
-                for (mut command, reply) in rx {
-                    let _ = reply.send(command.spawn());
-                }
-            })
-            .expect("a thread can be spawned");
-        Mutex::new(tx)
-    });
-    let (reply_tx, reply_rx) = mpsc::channel();
-    spawner
-        .lock()
-        .expect("the spawner lock is never poisoned")
-        .send((command, reply_tx))
-        .map_err(|_| io::Error::other("the spawner thread is gone"))?;
-    reply_rx
-        .recv()
-        .map_err(|_| io::Error::other("the spawner thread is gone"))?
 }

@@ -9,11 +9,13 @@
 //! root the server runs as the `postgres` user, which then owns the data directory.
 
 mod cluster;
+mod process;
 
 use std::path::{Path, PathBuf};
 use std::process::Child;
 
-use cluster::{free_port, spawn_server, Cluster};
+use cluster::Cluster;
+use process::{free_port, spawn_server};
 
 use crate::error::EmbeddedError;
 
@@ -25,7 +27,7 @@ type Result<T> = std::result::Result<T, EmbeddedError>;
 
 /// Where the embedded default lives unless `SPARKIFY_LOAD_HOME` says otherwise.
 pub fn default_home() -> PathBuf {
-    if cluster::is_root() {
+    if process::is_root() {
         // The server runs as `postgres`, which cannot enter root's home directory.
         return PathBuf::from("/var/lib/sparkify-load");
     }
@@ -125,7 +127,7 @@ fn home_port(home: &Path, socket_dir: &Path) -> Result<u16> {
         .ok()
         .and_then(|text| text.trim().parse().ok());
     match kept {
-        Some(port) if !cluster::port_held(socket_dir, port) => Ok(port),
+        Some(port) if !process::port_held(socket_dir, port) => Ok(port),
         Some(port) => {
             let new = free_port()?;
             tracing::warn!(
@@ -206,7 +208,7 @@ impl AttachedServer {
 
     /// Stops the server now (fast shutdown), as dropping it does.
     pub fn stop(&mut self) {
-        cluster::fast_shutdown(&mut self.child);
+        process::fast_shutdown(&mut self.child);
     }
 
     /// Stops the server and starts it again on the same data and port.

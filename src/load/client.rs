@@ -38,6 +38,18 @@ pub(super) struct Trees<'a> {
     pub log_objects: &'a TreeObjects,
 }
 
+impl<'a> Trees<'a> {
+    /// Every object of both trees.
+    pub(super) fn all(songs: &'a Source, logs: &'a Source) -> Trees<'a> {
+        Trees {
+            songs,
+            logs,
+            song_objects: &TreeObjects::All,
+            log_objects: &TreeObjects::All,
+        }
+    }
+}
+
 /// Fills a rebuild's private tables from the two trees through `sink`.
 pub(super) async fn fill<S: RowSink>(
     config: &LoadConfig,

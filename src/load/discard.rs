@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use super::shard::{join, open_registry, read_finished};
+use super::registry::{join, read_finished};
+use super::shard::open_registry;
 use crate::config::MergeConfig;
 use crate::error::{Error, Result};
 use crate::sink::private;

@@ -5,7 +5,7 @@
 //! rest, or its staged parts and COPY. Nothing is sent anywhere.
 
 use super::client::{self, Trees};
-use super::manifest::{objects_read, TreeObjects};
+use super::manifest::objects_read;
 use super::rebuild::{self, private_tables, Builder};
 use super::rejects::Rejects;
 use super::step::Step;
@@ -80,12 +80,7 @@ async fn fill_printed(
         Fill::RawCopy => return Err(Error::Config("--dry-run is for loads into Redshift".into())),
     };
     let (songs, logs) = open_trees(config).await;
-    let trees = Trees {
-        songs: &songs,
-        logs: &logs,
-        song_objects: &TreeObjects::All,
-        log_objects: &TreeObjects::All,
-    };
+    let trees = Trees::all(&songs, &logs);
     let mut rejects = Rejects::new(config.max_errors, None);
     let sink = PrintedSink::new(via, private_tables(config));
     let loaded = client::fill(config, &sink, &trees, &mut rejects).await?;

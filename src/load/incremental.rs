@@ -5,22 +5,18 @@
 
 use std::time::Instant;
 
-use tokio_postgres::Client;
-
 use super::client::{self, Trees};
 use super::manifest::{
     list, objects_read, read_manifest, refuse_changes, refuse_empty_listing, Manifest, TreePlan,
 };
-use super::move_in::{after_change, before_change, refuse_rebuilt_empty};
+use super::merge::{commit, counted_after_commit, Found, MergePlan};
 use super::rejects::Rejects;
 use super::{copy, open_trees, Loaded};
-use crate::check::{CheckFile, RunCounts, Scope};
 use crate::config::{Fill, LoadConfig};
 use crate::db::merge::MergeSql;
-use crate::db::TableSet;
-use crate::db::{number_at, Database, SchemaName};
+use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::report::{stage, SourceSummary, Stage, TableCounts};
+use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::private::{Contents, PrivateTables};
 use crate::sink::RowSink;
 use crate::source::{Source, SourceUri};
@@ -103,37 +99,16 @@ async fn run(
         "objects listed against the manifest"
     );
 
-    // This run's rows, and the manifest's, go into the work tables as INSERTs on the
-    // load's own connection (copy mode's records through its raw tables first).
-    let tables = (database, private.tables());
-    let sink = super::rebuild::insert_sink(config, tables, vec![private.client]).await?;
-    let trees = Trees {
-        songs,
-        logs,
-        song_objects: &planned.songs.objects(),
-        log_objects: &planned.logs.objects(),
-    };
-    let filled = match fill {
-        Fill::RawCopy => copy::fill_work(config, private, &trees, rejects).await,
-        Fill::Inserts | Fill::S3Copy(_) => client::fill_work(config, &sink, &trees, rejects).await,
-    };
-    // As in a rebuild: the rejects are written before anything is merged in.
-    let (mut song_summary, mut log_summary, fill_stages) = rejects.settle(filled)?;
-    stages.extend(fill_stages);
-    let objects = objects_read(
-        (&planned.songs.new, &song_summary),
-        (&planned.logs.new, &log_summary),
-    );
-    client::write_all(sink.table(0), objects).await?;
-    database
-        .run(
-            private.client,
-            "analyze the work tables",
-            &merge.analyze_work(),
-        )
-        .await?;
-    song_summary.manifest = Some(planned.songs.counts());
-    log_summary.manifest = Some(planned.logs.counts());
+    let (song_summary, log_summary, read) = read_new(
+        config,
+        fill,
+        (private, merge),
+        (songs, logs),
+        &planned,
+        rejects,
+    )
+    .await?;
+    stages.extend(read);
 
     let merge_plan = MergePlan {
         found: planned.found,
@@ -156,6 +131,51 @@ async fn run(
         // The gate ran inside the merge's transaction, with the counts it expects.
         run: None,
     }))
+}
+
+/// Reads the planned objects into the work tables, as `fill` says, with their manifest
+/// rows; gives what each tree held and the stages' times.
+async fn read_new(
+    config: &LoadConfig,
+    fill: &Fill,
+    (private, merge): (&PrivateTables<'_>, &MergeSql),
+    (songs, logs): (&Source, &Source),
+    planned: &Planned,
+    rejects: &mut Rejects,
+) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
+    let database = private.database;
+    // This run's rows, and the manifest's, go into the work tables as INSERTs on the
+    // load's own connection (copy mode's records through its raw tables first).
+    let tables = (database, private.tables());
+    let sink = super::rebuild::insert_sink(config, tables, vec![private.client]).await?;
+    let trees = Trees {
+        songs,
+        logs,
+        song_objects: &planned.songs.objects(),
+        log_objects: &planned.logs.objects(),
+    };
+    let filled = match fill {
+        Fill::RawCopy => copy::fill_work(config, private, &trees, rejects).await,
+        Fill::Inserts | Fill::S3Copy(_) => client::fill_work(config, &sink, &trees, rejects).await,
+    };
+    // As in a rebuild: the rejects are written before anything is merged in.
+    let (mut song_summary, mut log_summary, fill_stages) = rejects.settle(filled)?;
+    let objects = objects_read(
+        (&planned.songs.new, &song_summary),
+        (&planned.logs.new, &log_summary),
+    );
+    client::write_all(sink.table(0), objects).await?;
+    database
+        .run(
+            private.client,
+            "analyze the work tables",
+            &merge.analyze_work(),
+        )
+        .await?;
+    song_summary.manifest = Some(planned.songs.counts());
+    log_summary.manifest = Some(planned.logs.counts());
+
+    Ok((song_summary, log_summary, fill_stages))
 }
 
 /// Lists both trees against the manifest: what the run reads, or (`Err`) a run after a
@@ -237,216 +257,4 @@ async fn nothing_new(
         stages: vec![stage("list and compare", started.elapsed())],
         run: None,
     })
-}
-
-/// The five tables' rows once a run has committed: a count that fails then (a lost
-/// connection, a signal's cancel) is a gap in the report, never a failed run.
-pub(super) async fn counted_after_commit(
-    database: &Database,
-    client: &Client,
-    schema: &SchemaName,
-) -> TableCounts {
-    database
-        .count_rows(client, schema)
-        .await
-        .unwrap_or_else(|err| {
-            tracing::warn!("the run committed, but its rows cannot be counted: {err}");
-            TableCounts::default()
-        })
-}
-
-/// What the target holds: how many of the five tables exist, and how many rows the
-/// manifest has (`None`: there is no manifest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Found {
-    tables: u64,
-    manifest_rows: Option<u64>,
-    /// Whether the merge's state beside the manifest exists (a rebuild keeps none).
-    state: bool,
-}
-
-impl Found {
-    pub(super) async fn read(
-        database: &Database,
-        client: &Client,
-        merge: &MergeSql,
-    ) -> Result<Found> {
-        let step = "look for the tables and the manifest";
-        let rows = database.text_rows(client, step, &merge.found()).await?;
-        let count = |rows: &[Vec<Option<String>>], i: usize| number_at(rows, i).unwrap_or(0);
-        let tables = count(&rows, 0);
-        let state = count(&rows, 2) > 0;
-        let manifest_rows = if count(&rows, 1) > 0 {
-            let counted = database
-                .text_rows(client, step, &merge.manifest_count())
-                .await?;
-            Some(count(&counted, 0))
-        } else {
-            None
-        };
-        Ok(Found {
-            tables,
-            manifest_rows,
-            state,
-        })
-    }
-
-    /// Whether an incremental run must read every object, as `--full` does: the tables and
-    /// the manifest were written by a rebuild, which keeps no merge state.
-    pub(super) fn lacks_state(&self) -> bool {
-        self.tables == 5 && self.manifest_rows.is_some() && !self.state
-    }
-
-    /// Whether the five tables must be created; refuses tables and a manifest that do not
-    /// go together.
-    /// `full`: the run replaces whatever the tables hold.
-    pub(super) fn create_tables(
-        &self,
-        schema: &SchemaName,
-        full: bool,
-        merge: &MergeSql,
-    ) -> Result<bool> {
-        let rebuild = "run once with --full to rebuild them with a manifest";
-        match (self.tables, self.manifest_rows.is_some(), full) {
-            (0, false, _) => Ok(true),
-            (5, _, true) | (5, true, _) => Ok(false),
-            (5, false, _) => Err(Error::Manifest(format!(
-                "schema {schema} holds tables that a load without --incremental or --full \
-                 built, so which objects they hold is unknown; {rebuild}"
-            ))),
-            (0, true, true) => Ok(true),
-            (0, true, _) => Err(Error::Manifest(format!(
-                "schema {schema} has no star schema tables, but its manifest ({}) lists \
-                 loaded objects; {rebuild}",
-                merge.manifest_table()
-            ))),
-            (found, ..) => Err(partial_star_schema(schema, found)),
-        }
-    }
-}
-
-/// A schema that holds some of the five tables but not all: no load guesses what to do.
-pub(super) fn partial_star_schema(schema: &SchemaName, found: u64) -> Error {
-    Error::Manifest(format!(
-        "schema {schema} holds {found} of the five star schema tables; drop them or load \
-         into another --schema"
-    ))
-}
-
-/// What the merge's transaction does besides merging.
-pub(super) struct MergePlan {
-    /// The target as the run found it; the merge goes on only if it is still so.
-    pub found: Found,
-    pub create_tables: bool,
-    pub full: bool,
-    /// What else the transaction does once the rows are merged (a sharded load's
-    /// registry and shard tables).
-    pub epilogue: String,
-    /// `--allow-empty`: the merge may leave a table that had rows empty (`--full`).
-    pub allow_empty: bool,
-}
-
-/// The merge, in one transaction with the manifest rows. Under the lock it checks that the
-/// target is as the run found it and that no other run loaded the same objects meanwhile
-/// (`None`, nothing written, if not); the quality gate runs on the merged tables before
-/// the commit. Gives the merge's stage and, apart from it, the gate's.
-pub(super) async fn commit(
-    (target, checks): (&SchemaName, Option<&CheckFile>),
-    database: &Database,
-    client: &Client,
-    merge: &MergeSql,
-    plan: &MergePlan,
-) -> Result<Option<Vec<Stage>>> {
-    let merging = Instant::now();
-    database.run(client, "begin the merge", "BEGIN").await?;
-    let merged = async {
-        database
-            .run(client, "lock the target schema", &merge.lock())
-            .await?;
-        if Found::read(database, client, merge).await? != plan.found {
-            return Ok(None);
-        }
-        let before = if plan.create_tables {
-            Vec::new()
-        } else {
-            before_change(database, client, merge).await?
-        };
-        database
-            .run(
-                client,
-                "prepare the merge",
-                &merge.prologue(plan.create_tables, plan.full),
-            )
-            .await?;
-        let meanwhile = database
-            .text_rows(
-                client,
-                "check the manifest again",
-                &merge.loaded_meanwhile(),
-            )
-            .await?;
-        if !meanwhile.is_empty() {
-            return Ok(None);
-        }
-        let expected = expected(database, client, merge).await?;
-        for statement in merge.merge_statements() {
-            let started = Instant::now();
-            database
-                .run(client, "merge the new rows", &statement)
-                .await?;
-            tracing::debug!(
-                seconds = started.elapsed().as_secs_f64(),
-                statement = statement
-                    .lines()
-                    .find(|l| !l.is_empty() && !l.starts_with("--"))
-                    .unwrap_or(""),
-                "merged"
-            );
-        }
-        if !plan.epilogue.is_empty() {
-            database
-                .run(client, "finish the merge", &plan.epilogue)
-                .await?;
-        }
-        let after =
-            after_change(database, client, merge, (target, plan.allow_empty), &before).await?;
-        if (plan.full || plan.create_tables) && !plan.allow_empty {
-            refuse_rebuilt_empty(target, &after)?;
-        }
-        let target = TableSet::plain(target.clone());
-        let scope = Scope::PlaysAfter(expected.1);
-        let checked = super::gate(
-            checks,
-            &[client],
-            database,
-            (&target, scope),
-            Some(expected.0),
-        )
-        .await?;
-        database.run(client, "commit the merge", "COMMIT").await?;
-        // The gate ran inside the merge's transaction: its time is its own stage.
-        let gate_time = checked.as_ref().map_or(0.0, |gate| gate.seconds);
-        let mut merged = stage("merge", merging.elapsed());
-        merged.seconds -= gate_time;
-        Ok(Some([merged].into_iter().chain(checked).collect()))
-    }
-    .await;
-    if !matches!(merged, Ok(Some(_))) {
-        let _ = client.batch_execute("ROLLBACK").await;
-    }
-    merged
-}
-
-/// What the merged tables must hold, and the last songplay id before the merge.
-async fn expected(
-    database: &Database,
-    client: &Client,
-    merge: &MergeSql,
-) -> Result<(RunCounts, u64)> {
-    let rows = database
-        .text_rows(client, "count what the merge must give", &merge.expected())
-        .await?;
-    let last = number_at(&rows, 2)
-        .ok_or_else(|| Error::Internal(format!("the merge's counts gave {rows:?}")))?;
-    Ok((RunCounts::from_rows(&rows)?, last))
 }

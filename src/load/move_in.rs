@@ -7,7 +7,7 @@
 
 use tokio_postgres::Client;
 
-use super::incremental::partial_star_schema;
+use super::merge::partial_star_schema;
 use super::step::Step;
 use super::Loaded;
 use crate::db::merge::MergeSql;

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use super::client::{self, Trees};
-use super::manifest::{objects_read, TreeObjects};
+use super::manifest::objects_read;
 use super::move_in;
 use super::redshift;
 use super::rejects::Rejects;
@@ -127,8 +127,7 @@ pub(super) async fn run(
     if let Builder::RedshiftCopy(_) = builder {
         // The cluster counted nothing for us; a count that fails now is a gap in the
         // report, not a failed load: the rows are in.
-        loaded.tables =
-            super::incremental::counted_after_commit(database, &client, &config.schema).await;
+        loaded.tables = super::merge::counted_after_commit(database, &client, &config.schema).await;
     }
     Ok(loaded)
 }
@@ -156,16 +155,7 @@ impl Runner<'_> {
                 private::drop_leftovers(database, client, &self.config.schema).await;
             }
             Step::Fill => self.fill().await?,
-            Step::RecordObjects => {
-                let objects = objects_read(
-                    (&self.loaded.songs.listed, &self.loaded.songs),
-                    (&self.loaded.logs.listed, &self.loaded.logs),
-                );
-                let sink =
-                    insert_sink(self.config, (database, self.private.tables()), vec![client])
-                        .await?;
-                client::write_all(sink.table(0), objects).await?;
-            }
+            Step::RecordObjects => self.record_objects().await?,
             Step::CopySongs | Step::CopyEvents => {
                 redshift::copy(client, database, (label, script), self.rejects).await?;
             }
@@ -195,21 +185,27 @@ impl Runner<'_> {
             }
             Step::Checks => {
                 let tables = TableSet::plain(self.config.schema.clone());
-                let run = self.loaded.run;
-                super::gate(
-                    self.config.gate(),
-                    &[client],
-                    database,
-                    (&tables, Scope::Whole),
-                    run,
-                )
-                .await?;
+                let (gate, run) = (self.config.gate(), self.loaded.run);
+                super::gate(gate, &[client], database, (&tables, Scope::Whole), run).await?;
             }
             Step::DropPrivateTables => self.private.abandon().await,
             Step::Run(_) | Step::CreateStarTables | Step::MoveIn | Step::Commit => {
                 database.run(client, label, script).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Lists the objects the fill read, for the manifest the move-in writes.
+    async fn record_objects(&self) -> Result<()> {
+        let loaded = &self.loaded;
+        let objects = objects_read(
+            (&loaded.songs.listed, &loaded.songs),
+            (&loaded.logs.listed, &loaded.logs),
+        );
+        let tables = (self.private.database, self.private.tables());
+        let sink = insert_sink(self.config, tables, vec![self.private.client]).await?;
+        client::write_all(sink.table(0), objects).await?;
         Ok(())
     }
 
@@ -221,12 +217,7 @@ impl Runner<'_> {
         };
         let config = self.config;
         let (songs, logs) = open_trees(config).await;
-        let trees = Trees {
-            songs: &songs,
-            logs: &logs,
-            song_objects: &TreeObjects::All,
-            log_objects: &TreeObjects::All,
-        };
+        let trees = Trees::all(&songs, &logs);
         let mut filled = match fill {
             Fill::Inserts => {
                 let database = self.private.database;

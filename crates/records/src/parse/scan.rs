@@ -6,8 +6,9 @@
 
 use smallvec::SmallVec;
 
+use super::decoding::skip_json_space;
 use super::fields::Fields;
-use super::{skip_json_space, Record, MAX_FIELDS};
+use super::{Record, MAX_FIELDS};
 
 /// The record at `start` and where it ends, if it is of the common kind.
 pub(super) fn record<'a, R: Record>(text: &'a str, start: usize) -> Option<(Fields<'a, R>, usize)> {
