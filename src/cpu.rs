@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::Error;
 
-/// Runs `work` on the rayon pool. A panic in it (a bug) becomes [`Error::Internal`], so the
+/// Runs `work` on the rayon pool. A panic in it (a bug) becomes [`Error::WorkerFailed`], so the
 /// load stops with a message and writes nothing, as any other failure does.
 pub(crate) async fn on_rayon<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -17,11 +17,14 @@ pub(crate) async fn on_rayon<T: Send + 'static>(
     });
     match rx.await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(panic)) => Err(Error::Internal(format!(
-            "a worker of the CPU pool panicked: {}",
-            panic_message(panic.as_ref())
-        ))),
-        Err(_) => Err(Error::Internal("a worker of the CPU pool vanished".into())),
+        Ok(Err(panic)) => Err(Error::WorkerFailed {
+            worker: "a worker of the CPU pool",
+            what: format!("panicked: {}", panic_message(panic.as_ref())),
+        }),
+        Err(_) => Err(Error::WorkerFailed {
+            worker: "a worker of the CPU pool",
+            what: "vanished".into(),
+        }),
     }
 }
 
@@ -43,7 +46,7 @@ mod tests {
         let err = on_rayon(|| -> u32 { panic!("decoder bug") })
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Internal(_)));
+        assert!(matches!(err, Error::WorkerFailed { .. }));
         assert!(err.to_string().contains("decoder bug"), "{err}");
     }
 }

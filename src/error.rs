@@ -103,9 +103,22 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A bug: a worker of the CPU pool panicked. The load stops, nothing is written.
-    #[error("internal error (a bug in sparkify-load; nothing was written): {0}")]
-    Internal(String),
+    /// A bug: a worker of the CPU pool (or the thread that starts the embedded server)
+    /// panicked or vanished. The load stops, nothing is written.
+    #[error("internal error (a bug in sparkify-load; nothing was written): {worker} {what}")]
+    WorkerFailed {
+        worker: &'static str,
+        /// "panicked: <message>", or "vanished".
+        what: String,
+    },
+
+    /// The target answered one of our own queries with rows of another shape than it
+    /// asks for: a table of ours changed by hand, or a bug.
+    #[error(
+        "the target answered \"{query}\" with rows this version cannot read (was a table of \
+         sparkify-load's changed by hand?); nothing was changed"
+    )]
+    UnexpectedRows { query: &'static str },
 }
 
 fn bad_input_message(first: &BadRecord, count: u64, max_errors: u64) -> String {

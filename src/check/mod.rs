@@ -225,9 +225,9 @@ impl RunCounts {
     pub fn from_rows(rows: &[Vec<Option<String>>]) -> Result<RunCounts, Error> {
         match (number_at(rows, 0), number_at(rows, 1)) {
             (Some(plays), Some(users)) => Ok(RunCounts { plays, users }),
-            _ => Err(Error::Internal(format!(
-                "counting what the run read gave {rows:?}, not two numbers"
-            ))),
+            _ => Err(Error::UnexpectedRows {
+                query: "count the plays read",
+            }),
         }
     }
 }

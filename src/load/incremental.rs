@@ -193,7 +193,7 @@ async fn plan(
     let manifest = if full || create_tables {
         Manifest::new()
     } else {
-        read_manifest(database, client, merge).await?
+        read_manifest((database, client), merge).await?
     };
     let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
     if !config.allow_empty {

@@ -208,13 +208,14 @@ fn object_rows<'a>(
         })
 }
 
+/// The manifest, read from the target's (`merge` names it).
 pub(super) async fn read_manifest(
-    database: &Database,
-    client: &Client,
+    (database, client): (&Database, &Client),
     merge: &MergeSql,
 ) -> Result<Manifest> {
+    let query = merge.manifest();
     let rows = database
-        .text_rows(client, "read the manifest", &merge.manifest())
+        .text_rows(client, "read the manifest", &query)
         .await?;
     rows.into_iter()
         .map(|row| match <[Option<String>; 4]>::try_from(row) {

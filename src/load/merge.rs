@@ -244,7 +244,8 @@ async fn expected(
     let rows = database
         .text_rows(client, "count what the merge must give", &merge.expected())
         .await?;
-    let last = number_at(&rows, 2)
-        .ok_or_else(|| Error::Internal(format!("the merge's counts gave {rows:?}")))?;
+    let last = number_at(&rows, 2).ok_or(Error::UnexpectedRows {
+        query: "count what the merge must give",
+    })?;
     Ok((RunCounts::from_rows(&rows)?, last))
 }

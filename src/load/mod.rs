@@ -164,7 +164,10 @@ async fn target_url(target: &Target) -> Result<Secret<String>> {
             let server =
                 tokio::task::spawn_blocking(move || embedded::Server::ensure_running(&home))
                     .await
-                    .map_err(|e| Error::Internal(format!("starting the embedded server: {e}")))??;
+                    .map_err(|e| Error::WorkerFailed {
+                        worker: "the thread that starts the embedded server",
+                        what: format!("failed: {e}"),
+                    })??;
             Ok(Secret::new(server.url()))
         }
     }

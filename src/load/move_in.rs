@@ -133,18 +133,13 @@ pub(super) async fn nonempty(
     Ok(table_names(rows))
 }
 
-/// Whether the move-in must create the five tables: `query` (`MergeSql::found`) finds
-/// none of them. Refuses a schema that holds some but not all.
-pub(super) async fn look_at_tables(
-    database: &Database,
-    client: &Client,
-    query: &str,
+/// Whether the move-in must create the five tables: the look (`MergeSql::found`) gave
+/// `rows` that count none of them. Refuses a schema that holds some but not all.
+pub(super) fn create_star_tables(
+    rows: &[Vec<Option<String>>],
     schema: &SchemaName,
 ) -> Result<bool> {
-    let rows = database
-        .text_rows(client, Step::LookAtTables.label(), query)
-        .await?;
-    match number_at(&rows, 0).unwrap_or(0) {
+    match number_at(rows, 0).unwrap_or(0) {
         0 => Ok(true),
         5 => Ok(false),
         found => Err(partial_star_schema(schema, found)),

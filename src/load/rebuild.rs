@@ -12,7 +12,7 @@ use super::redshift;
 use super::rejects::Rejects;
 use super::step::Step;
 use super::{copy, open_trees, Loaded};
-use crate::check::Scope;
+use crate::check::{RunCounts, Scope};
 use crate::config::{Fill, LoadConfig, RedshiftCopySources};
 use crate::db::merge::MergeSql;
 use crate::db::{run_prefix, Database, DialectSql, TableSet};
@@ -157,13 +157,15 @@ impl Runner<'_> {
             Step::Fill => self.fill().await?,
             Step::RecordObjects => self.record_objects().await?,
             Step::CopySongs | Step::CopyEvents => {
-                redshift::copy(client, database, (label, script), self.rejects).await?;
+                redshift::copy((client, database), (label, script), self.rejects).await?;
             }
             Step::ReadSongRejects | Step::ReadEventRejects | Step::ReadRefused => {
-                redshift::read_bad_records(client, database, (label, script), self.rejects).await?;
+                redshift::read_bad_records((client, database), (label, script), self.rejects)
+                    .await?;
             }
             Step::CountPlays => {
-                self.loaded.run = Some(redshift::count_plays(client, database, script).await?);
+                let counted = database.text_rows(client, label, script).await?;
+                self.loaded.run = Some(RunCounts::from_rows(&counted)?);
             }
             // Nothing is moved in unless the rejects are written.
             Step::Begin => {
@@ -174,8 +176,8 @@ impl Runner<'_> {
                 move_in::refuse_foreign_keys(database, client, script).await?
             }
             Step::LookAtTables => {
-                self.create_star_tables =
-                    move_in::look_at_tables(database, client, script, &self.config.schema).await?;
+                let found = database.text_rows(client, label, script).await?;
+                self.create_star_tables = move_in::create_star_tables(&found, target.0)?;
             }
             Step::CreateStarTables if !self.create_star_tables => {}
             Step::LookBefore => self.held = move_in::nonempty(database, client, script).await?,

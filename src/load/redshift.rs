@@ -5,7 +5,6 @@
 
 use super::rejects::Rejects;
 use super::step::Step;
-use crate::check::RunCounts;
 use crate::config::{LoadConfig, RedshiftCopySources};
 use crate::db::literal::Literals;
 use crate::db::sql::redshift_copy;
@@ -66,25 +65,12 @@ pub(super) fn copy_steps(
     ]
 }
 
-/// The plays the run read and their users, from the raw events.
-pub(super) async fn count_plays(
-    client: &tokio_postgres::Client,
-    database: &Database,
-    sql: &str,
-) -> Result<RunCounts> {
-    let rows = database
-        .text_rows(client, Step::CountPlays.label(), sql)
-        .await?;
-    RunCounts::from_rows(&rows)
-}
-
 /// Runs a COPY. One that fails past MAXERROR fails as a whole: then the error says which
 /// records it refused. `pg_last_copy_id()` moves only once a COPY begins loading; when it
 /// has not moved, the COPY failed before (credentials, access, syntax) and its own error
 /// is the one to report.
 pub(super) async fn copy(
-    client: &tokio_postgres::Client,
-    database: &Database,
+    (client, database): (&tokio_postgres::Client, &Database),
     (step, sql): (&str, &str),
     rejects: &mut Rejects,
 ) -> Result<()> {
@@ -104,7 +90,7 @@ pub(super) async fn copy(
     }
     // The refused records join the load's others: past --max-errors, they are the error.
     let load_errors = (step, redshift_copy::LOAD_ERRORS);
-    match read_bad_records(client, database, load_errors, rejects).await {
+    match read_bad_records((client, database), load_errors, rejects).await {
         Err(bad @ Error::BadInput { .. }) => Err(bad),
         _ => Err(failed.into()),
     }
@@ -115,8 +101,7 @@ pub(super) async fn copy(
 /// own query id, `pg_last_copy_id()`, never on the session's pid, which a later session
 /// may be given again), or what the contract refuses among the staged rows.
 pub(super) async fn read_bad_records(
-    client: &tokio_postgres::Client,
-    database: &Database,
+    (client, database): (&tokio_postgres::Client, &Database),
     (step, sql): (&str, &str),
     rejects: &mut Rejects,
 ) -> Result<()> {

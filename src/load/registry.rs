@@ -28,7 +28,9 @@ pub(super) async fn read_finished(
         .await?;
     let mut finished = Finished::default();
     for row in rows {
-        let unreadable = || Error::Internal(format!("the shard registry gave {row:?}"));
+        let unreadable = || Error::UnexpectedRows {
+            query: "read the shard registry",
+        };
         let text = |i: usize| row.get(i).cloned().flatten().ok_or_else(unreadable);
         let number = |i: usize| text(i)?.parse::<i64>().map_err(|_| unreadable());
         let shard = number(0)?;

@@ -79,13 +79,8 @@ pub fn unnest_sql(
         .enumerate()
         .map(|(index, ty)| format!("${}::{}[]", index + 1, ty.name()))
         .collect();
-    render_insert(
-        template,
-        tables,
-        table,
-        columns,
-        ("arrays", &arrays.join(", ")),
-    )
+    let arrays = arrays.join(", ");
+    render_insert(template, tables, (table, columns), ("arrays", &arrays))
 }
 
 #[cfg(test)]

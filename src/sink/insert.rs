@@ -351,7 +351,7 @@ impl<'a, R: TableRow> LiteralStatements<'a, R> {
         literals: Literals,
         requested_rows: usize,
     ) -> Self {
-        let head = render_insert(template, tables, R::TABLE, R::COLUMNS, ("rows", ""));
+        let head = render_insert(template, tables, (R::TABLE, R::COLUMNS), ("rows", ""));
         LiteralStatements {
             head: head.trim_end().to_string(),
             rows,
@@ -409,13 +409,8 @@ fn values_sql(
             format!("({})", placeholders.join(","))
         })
         .collect();
-    render_insert(
-        template,
-        tables,
-        table,
-        columns,
-        ("rows", &tuples.join(",")),
-    )
+    let rows = tuples.join(",");
+    render_insert(template, tables, (table, columns), ("rows", &rows))
 }
 
 /// An INSERT template for `columns` of `table`, with the part that carries the rows
@@ -423,8 +418,7 @@ fn values_sql(
 pub(super) fn render_insert(
     template: &str,
     tables: &TableSet,
-    table: &str,
-    columns: &[&str],
+    (table, columns): (&str, &[&str]),
     rows: (&str, &str),
 ) -> String {
     render(

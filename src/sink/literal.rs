@@ -27,42 +27,34 @@ pub struct Tuple<'a> {
 }
 
 impl Tuple<'_> {
-    fn next(&mut self) -> &mut String {
+    /// Writes the next value with `write`, after a comma unless it is the first.
+    fn put(&mut self, write: impl FnOnce(Literals, &mut String)) -> &mut Self {
         if !std::mem::take(&mut self.first) {
             self.out.push(',');
         }
-        self.out
+        write(self.literals, self.out);
+        self
     }
 }
 
 impl Values for Tuple<'_> {
     fn text(&mut self, value: Option<&str>) -> &mut Self {
-        let literals = self.literals;
-        literals.text(self.next(), value);
-        self
+        self.put(|literals, out| literals.text(out, value))
     }
 
     fn int(&mut self, value: Option<i32>) -> &mut Self {
-        let literals = self.literals;
-        literals.int(self.next(), value);
-        self
+        self.put(|literals, out| literals.int(out, value))
     }
 
     fn bigint(&mut self, value: Option<i64>) -> &mut Self {
-        let literals = self.literals;
-        literals.bigint(self.next(), value);
-        self
+        self.put(|literals, out| literals.bigint(out, value))
     }
 
     fn double(&mut self, value: Option<f64>) -> &mut Self {
-        let literals = self.literals;
-        literals.double(self.next(), value);
-        self
+        self.put(|literals, out| literals.double(out, value))
     }
 
     fn timestamp(&mut self, value: Timestamp) -> &mut Self {
-        let literals = self.literals;
-        literals.timestamp(self.next(), value);
-        self
+        self.put(|literals, out| literals.timestamp(out, value))
     }
 }

@@ -54,7 +54,9 @@ pub trait RowSink: Sync {
     const EVENTS_STAGE: &'static str;
 
     /// Writers of one table that may work at once (the INSERT connections); at least 1.
-    fn lanes(&self) -> usize;
+    fn lanes(&self) -> usize {
+        1
+    }
 
     /// A writer of `R`'s table on lane `lane` (below [`RowSink::lanes`]).
     fn table<R: TableRow>(&self, lane: usize) -> Self::Table<'_, R>;

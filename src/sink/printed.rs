@@ -78,10 +78,6 @@ impl RowSink for PrintedSink<'_> {
 
     const EVENTS_STAGE: &'static str = "events";
 
-    fn lanes(&self) -> usize {
-        1
-    }
-
     fn table<R: TableRow>(&self, _lane: usize) -> PrintedTable<'_, R> {
         PrintedTable {
             sink: self,

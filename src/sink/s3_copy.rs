@@ -103,10 +103,6 @@ impl RowSink for S3CopySink<'_> {
 
     const EVENTS_STAGE: &'static str = "events and staging";
 
-    fn lanes(&self) -> usize {
-        1
-    }
-
     fn table<R: TableRow>(&self, _lane: usize) -> S3Table<'_, R> {
         S3Table {
             parts: TableParts::new::<R>(&self.stage, self.slices),
