@@ -154,7 +154,9 @@ impl Runner<'_> {
             Step::DropLeftovers => {
                 private::drop_leftovers(database, client, &self.config.schema).await;
             }
-            Step::Fill => self.fill().await?,
+            // Boxed: the pipeline's future, generic over its sink, is deep, and the load's
+            // future would hold it inline.
+            Step::Fill => Box::pin(self.fill()).await?,
             Step::RecordObjects => self.record_objects().await?,
             Step::CopySongs | Step::CopyEvents => {
                 redshift::copy((client, database), (label, script), self.rejects).await?;
