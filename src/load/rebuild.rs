@@ -83,13 +83,8 @@ pub(super) async fn run(
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let client = database.connect().await?;
-    private::ensure_schema(database, &client, &config.schema).await?;
-    private::lock(&client, database, &config.schema).await?;
-    let private = PrivateTables {
-        client: &client,
-        database,
-        tables: private_tables(config),
-    };
+    let run = (&config.schema, config.run_id.as_str());
+    let private = PrivateTables::open(&client, database, run).await?;
     let mut runner = Runner {
         config,
         builder,

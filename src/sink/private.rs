@@ -95,24 +95,34 @@ pub struct PrivateTables<'c> {
 }
 
 impl<'c> PrivateTables<'c> {
-    /// Makes sure the target schema exists, takes its load lock where the dialect has one
-    /// (waiting, with a message, while another load holds it), drops what killed loads
-    /// left, then creates the empty tables.
-    pub async fn create(
+    /// The private tables of run `run` in `target`, not created yet: makes sure the
+    /// schema exists and takes its load lock where the dialect has one (waiting, with a
+    /// message, while another load holds it).
+    pub async fn open(
         client: &'c Client,
         database: &'c Database,
-        (target, run, contents): (&SchemaName, &str, Contents),
+        (target, run): (&SchemaName, &str),
     ) -> Result<PrivateTables<'c>, TargetError> {
         ensure_schema(database, client, target).await?;
         lock(client, database, target).await?;
-        let private = PrivateTables {
+        Ok(PrivateTables {
             client,
             database,
             tables: TableSet {
                 schema: target.clone(),
                 prefix: run_prefix(run),
             },
-        };
+        })
+    }
+
+    /// [`PrivateTables::open`], then drops what killed loads left and creates the empty
+    /// tables.
+    pub async fn create(
+        client: &'c Client,
+        database: &'c Database,
+        (target, run, contents): (&SchemaName, &str, Contents),
+    ) -> Result<PrivateTables<'c>, TargetError> {
+        let private = PrivateTables::open(client, database, (target, run)).await?;
         drop_leftovers(database, client, target).await;
         for (step, script) in creation(database.sql(), &private.tables, contents) {
             if let Err(err) = database.run(client, step, &script).await {
