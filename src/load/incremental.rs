@@ -134,38 +134,20 @@ async fn run(
 }
 
 /// Reads the planned objects into the work tables, as `fill` says, with their manifest
-/// rows; gives what each tree held and the stages' times.
+/// rows, and analyzes them for the merge; gives what each tree held and the stages' times.
 async fn read_new(
     config: &LoadConfig,
     fill: &Fill,
     (private, merge): (&PrivateTables<'_>, &MergeSql),
-    (songs, logs): (&Source, &Source),
+    sources: (&Source, &Source),
     planned: &Planned,
     rejects: &mut Rejects,
 ) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
-    let database = private.database;
-    // This run's rows, and the manifest's, go into the work tables as INSERTs on the
-    // load's own connection (copy mode's records through its raw tables first).
-    let tables = (database, private.tables());
-    let sink = super::rebuild::insert_sink(config, tables, vec![private.client]).await?;
-    let trees = Trees {
-        songs,
-        logs,
-        song_objects: &planned.songs.objects(),
-        log_objects: &planned.logs.objects(),
-    };
-    let filled = match fill {
-        Fill::RawCopy => copy::fill_work(config, private, &trees, rejects).await,
-        Fill::Inserts | Fill::S3Copy(_) => client::fill_work(config, &sink, &trees, rejects).await,
-    };
-    // As in a rebuild: the rejects are written before anything is merged in.
-    let (mut song_summary, mut log_summary, fill_stages) = rejects.settle(filled)?;
-    let objects = objects_read(
-        (&planned.songs.new, &song_summary),
-        (&planned.logs.new, &log_summary),
-    );
-    client::write_all(sink.table(0), objects).await?;
-    database
+    let plans = (&planned.songs, &planned.logs);
+    let (mut song_summary, mut log_summary, stages) =
+        read_planned(config, fill, private, sources, plans, rejects).await?;
+    private
+        .database
         .run(
             private.client,
             "analyze the work tables",
@@ -174,8 +156,43 @@ async fn read_new(
         .await?;
     song_summary.manifest = Some(planned.songs.counts());
     log_summary.manifest = Some(planned.logs.counts());
+    Ok((song_summary, log_summary, stages))
+}
 
-    Ok((song_summary, log_summary, fill_stages))
+/// Reads the objects two plans select into the work tables in `private`, as `fill` says
+/// (client mode's records as INSERTs on the load's own connection, or copy mode's through
+/// its raw tables), settles the rejects, then lists the objects for the manifest: what
+/// incremental runs and shard workers read. Gives what each tree held and the stages'
+/// times.
+pub(super) async fn read_planned(
+    config: &LoadConfig,
+    fill: &Fill,
+    private: &PrivateTables<'_>,
+    (songs, logs): (&Source, &Source),
+    (song_plan, log_plan): (&TreePlan, &TreePlan),
+    rejects: &mut Rejects,
+) -> Result<(SourceSummary, SourceSummary, Vec<Stage>)> {
+    let tables = (private.database, private.tables());
+    let sink = super::rebuild::insert_sink(config, tables, vec![private.client]).await?;
+    let (song_objects, log_objects) = (song_plan.objects(), log_plan.objects());
+    let trees = Trees {
+        songs,
+        logs,
+        song_objects: &song_objects,
+        log_objects: &log_objects,
+    };
+    let filled = match fill {
+        Fill::RawCopy => copy::fill_work(config, private, &trees, rejects).await,
+        Fill::Inserts | Fill::S3Copy(_) => client::fill_work(config, &sink, &trees, rejects).await,
+    };
+    // As in a rebuild: the rejects are written before anything is merged in.
+    let (song_summary, log_summary, stages) = rejects.settle(filled)?;
+    let objects = objects_read(
+        (&song_plan.new, &song_summary),
+        (&log_plan.new, &log_summary),
+    );
+    client::write_all(sink.table(0), objects).await?;
+    Ok((song_summary, log_summary, stages))
 }
 
 /// Lists both trees against the manifest: what the run reads, or (`Err`) a run after a

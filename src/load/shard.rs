@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use tokio_postgres::Client;
 
-use super::client::{self, Trees};
-use super::manifest::{list, objects_read, Manifest, TreePlan};
+use super::incremental::read_planned;
+use super::manifest::{list, Manifest, TreePlan};
 use super::merge::{self, commit, Found, MergePlan};
 use super::registry::{read_finished, Finished};
 use super::rejects::Rejects;
 use super::{target_url, Loaded};
-use crate::config::LoadConfig;
+use crate::config::{Fill, LoadConfig};
 use crate::config::{MergeConfig, MergeRequest, Shard};
 use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
@@ -25,7 +25,6 @@ use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
 use crate::sink::private::{ensure_schema, Contents, PrivateTables};
-use crate::sink::RowSink;
 use crate::source::Source;
 
 /// Times the registry's DDL is tried: workers starting together race to create it.
@@ -112,23 +111,18 @@ async fn write_shard(
         "this shard's objects listed"
     );
 
-    // The shard's tables, written as an incremental run writes its work tables.
-    let sink = super::rebuild::insert_sink(config, (database, tables), vec![client]).await?;
-    let (song_objects, log_objects) = (song_plan.objects(), log_plan.objects());
-    let trees = Trees {
-        songs: &songs,
-        logs: &logs,
-        song_objects: &song_objects,
-        log_objects: &log_objects,
+    // The shard's tables are the worker's private tables, written as an incremental run
+    // writes its work tables.
+    let private = PrivateTables {
+        client,
+        database,
+        tables,
     };
-    let filled = client::fill_work(config, &sink, &trees, rejects).await;
-    let (song_summary, log_summary, fill_stages) = rejects.settle(filled)?;
+    let plans = (&song_plan, &log_plan);
+    let sources = (&songs, &logs);
+    let (song_summary, log_summary, fill_stages) =
+        read_planned(config, &Fill::Inserts, &private, sources, plans, rejects).await?;
     stages.extend(fill_stages);
-    let objects = objects_read(
-        (&song_plan.new, &song_summary),
-        (&log_plan.new, &log_summary),
-    );
-    client::write_all(sink.table(0), objects).await?;
 
     let record = ShardRecord {
         song_uri: config.song_data.to_string(),
