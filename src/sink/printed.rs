@@ -61,10 +61,10 @@ impl<'a> PrintedSink<'a> {
         steps.into_iter().map(|(_, step)| step).collect()
     }
 
-    /// The step that writes `rows`.
-    fn step<R: TableRow>(&self, rows: &[R]) -> (String, String) {
+    /// The step that writes `rows`, whose literal tuples are `tuples`.
+    fn step<R: TableRow>(&self, tuples: &[String], rows: &[R]) -> (String, String) {
         match &self.via {
-            Printed::Inserts(sql) => inserts(sql, &self.tables, rows),
+            Printed::Inserts(sql) => inserts::<R>(sql, &self.tables, tuples),
             Printed::S3Copy { copy, run_id } => copies(copy, run_id, &self.tables, rows),
         }
     }
@@ -102,47 +102,52 @@ impl<R: TableRow> TableSink<R> for PrintedTable<'_, R> {
 
     /// Prints the table's step. The rows are listed in the order of their literals, so
     /// that two dry runs of the same trees print the same plan, whichever object was read
-    /// first.
+    /// first; each row's literals are written once.
     async fn finish(self) -> Result<u64> {
         let mut keyed: Vec<(String, R)> = self
             .rows
             .into_iter()
             .map(|row| {
-                let mut key = String::new();
-                super::literal::tuple(Literals::REDSHIFT, &mut key, |values| {
+                let mut tuple = String::new();
+                super::literal::tuple(Literals::REDSHIFT, &mut tuple, |values| {
                     row.write_values(values)
                 });
-                (key, row)
+                (tuple, row)
             })
             .collect();
         keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
-        let rows: Vec<R> = keyed.into_iter().map(|(_, row)| row).collect();
-        let step = self.sink.step(&rows);
+        let (tuples, rows): (Vec<String>, Vec<R>) = keyed.into_iter().unzip();
+        let step = self.sink.step(&tuples, &rows);
         let mut steps = self.sink.steps.lock().expect("never poisoned");
         steps.push((R::TABLE, step));
         Ok(rows.len() as u64)
     }
 }
 
-/// The first INSERT of a table with its first rows; the step says how many more follow.
-fn inserts<R: TableRow>(sql: &DialectSql, tables: &TableSet, rows: &[R]) -> (String, String) {
-    let literals = Literals::REDSHIFT;
-    let statements = LiteralStatements::new(
+/// The first INSERT of a table with its first rows (as `tuples`); the step says how
+/// many more follow.
+fn inserts<R: TableRow>(
+    sql: &DialectSql,
+    tables: &TableSet,
+    tuples: &[String],
+) -> (String, String) {
+    let table = (R::TABLE, R::COLUMNS);
+    let count = LiteralStatements::of_tuples(
         sql.insert,
         tables,
-        rows,
-        literals,
+        table,
+        tuples,
         DEFAULT_ROWS_PER_STATEMENT,
     )
     .count();
-    let shown = &rows[..rows.len().min(ROWS_SHOWN)];
-    let first = LiteralStatements::new(sql.insert, tables, shown, literals, ROWS_SHOWN)
+    let shown = &tuples[..tuples.len().min(ROWS_SHOWN)];
+    let first = LiteralStatements::of_tuples(sql.insert, tables, table, shown, ROWS_SHOWN)
         .next()
         .unwrap_or_else(|| format!("-- no rows for {}", R::TABLE));
     let step = format!(
-        "insert into {}: {} rows in {statements} statements; the first {} shown, the rest elided",
+        "insert into {}: {} rows in {count} statements; the first {} shown, the rest elided",
         R::TABLE,
-        rows.len(),
+        tuples.len(),
         shown.len()
     );
     (step, first)
