@@ -155,6 +155,48 @@ pub(crate) fn stage(name: &'static str, took: Duration) -> Stage {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.headline(f)?;
+        let t = &self.tables;
+        let worker = matches!(&self.shards, Some(Shards { shard: Some(_), .. }));
+        // A worker's rows wait in its shard's tables: the five tables are not its counts.
+        if !worker {
+            for (table, rows) in [
+                ("songplays", t.songplays),
+                ("users", t.users),
+                ("songs", t.songs),
+                ("artists", t.artists),
+                ("time", t.time),
+            ] {
+                writeln!(f, "  {table:<10} {rows:>12} rows")?;
+            }
+        }
+        for (name, source) in [("song data", &self.songs), ("log data", &self.logs)] {
+            write_source(f, name, source)?;
+        }
+        match &self.reject_file {
+            Some(path) if self.bad_records > 0 => writeln!(
+                f,
+                "  skipped {} bad records, written to {}",
+                self.bad_records,
+                path.display()
+            )?,
+            _ => writeln!(f, "  bad records: {}", self.bad_records)?,
+        }
+        if let Some(rss) = self.peak_rss_mib {
+            writeln!(f, "  peak memory: {rss:.0} MiB")?;
+        }
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|s| format!("{} {:.2} s", s.name, s.seconds))
+            .collect();
+        write!(f, "  stages: {}", stages.join(", "))
+    }
+}
+
+impl Report {
+    /// The report's first line: what was loaded (or written, or merged), where, how fast.
+    fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.shards {
             Some(Shards {
                 run_id,
@@ -178,59 +220,31 @@ impl fmt::Display for Report {
                 self.target, self.mode, self.schema, self.seconds
             )?,
         }
-        let t = &self.tables;
-        let worker = matches!(&self.shards, Some(Shards { shard: Some(_), .. }));
-        // A worker's rows wait in its shard's tables: the five tables are not its counts.
-        if !worker {
-            for (table, rows) in [
-                ("songplays", t.songplays),
-                ("users", t.users),
-                ("songs", t.songs),
-                ("artists", t.artists),
-                ("time", t.time),
-            ] {
-                writeln!(f, "  {table:<10} {rows:>12} rows")?;
-            }
-        }
-        for (name, source) in [("song data", &self.songs), ("log data", &self.logs)] {
-            writeln!(
-                f,
-                "  {name}: {} objects, {} records, {} bytes from {}",
-                source.objects, source.records, source.bytes, source.uri
-            )?;
-            if let Some(counts) = &source.manifest {
-                writeln!(
-                    f,
-                    "    objects: {} new, {} already loaded, {} changed",
-                    counts.new, counts.already_loaded, counts.changed
-                )?;
-            }
-            if !source.ignored_keys.is_empty() {
-                writeln!(
-                    f,
-                    "    ignored {} other keys: {}",
-                    source.ignored_keys.len(),
-                    source.ignored_keys.join(", ")
-                )?;
-            }
-        }
-        match &self.reject_file {
-            Some(path) if self.bad_records > 0 => writeln!(
-                f,
-                "  skipped {} bad records, written to {}",
-                self.bad_records,
-                path.display()
-            )?,
-            _ => writeln!(f, "  bad records: {}", self.bad_records)?,
-        }
-        if let Some(rss) = self.peak_rss_mib {
-            writeln!(f, "  peak memory: {rss:.0} MiB")?;
-        }
-        let stages: Vec<String> = self
-            .stages
-            .iter()
-            .map(|s| format!("{} {:.2} s", s.name, s.seconds))
-            .collect();
-        write!(f, "  stages: {}", stages.join(", "))
+        Ok(())
     }
+}
+
+/// What one tree held, as the report's lines say it.
+fn write_source(f: &mut fmt::Formatter<'_>, name: &str, source: &SourceSummary) -> fmt::Result {
+    writeln!(
+        f,
+        "  {name}: {} objects, {} records, {} bytes from {}",
+        source.objects, source.records, source.bytes, source.uri
+    )?;
+    if let Some(counts) = &source.manifest {
+        writeln!(
+            f,
+            "    objects: {} new, {} already loaded, {} changed",
+            counts.new, counts.already_loaded, counts.changed
+        )?;
+    }
+    if !source.ignored_keys.is_empty() {
+        writeln!(
+            f,
+            "    ignored {} other keys: {}",
+            source.ignored_keys.len(),
+            source.ignored_keys.join(", ")
+        )?;
+    }
+    Ok(())
 }

@@ -273,6 +273,27 @@ fn built_in(
     run: Option<RunCounts>,
     overrides: &HashMap<String, Severity>,
 ) -> Vec<Check> {
+    let rules = RULES.into_iter().map(|(name, template, severity)| Check {
+        name: name.to_string(),
+        query: names.render(template, &[]),
+        expect: Expectation::NoRows,
+        severity,
+        primary_key: None,
+    });
+    let mut built: Vec<Check> = key_checks(sql, names)
+        .chain(rules)
+        .chain(run.into_iter().flat_map(|run| reconcile_checks(names, run)))
+        .collect();
+    for check in &mut built {
+        if let Some(severity) = overrides.get(&check.name) {
+            check.severity = *severity;
+        }
+    }
+    built
+}
+
+/// Each table's key is unique and never NULL: an error.
+fn key_checks<'a>(sql: &'a DialectSql, names: &'a TableNames) -> impl Iterator<Item = Check> + 'a {
     // (table, key, whether the key is text)
     let keys = [
         ("songplays", "songplay_id", false),
@@ -281,18 +302,7 @@ fn built_in(
         ("artists", "artist_id", true),
         ("time", "start_time", false),
     ];
-    let mut built = Vec::new();
-    let mut add = |name: String, query: String, expect, severity, primary_key| {
-        let severity = overrides.get(&name).copied().unwrap_or(severity);
-        built.push(Check {
-            name,
-            query,
-            expect,
-            severity,
-            primary_key,
-        });
-    };
-    for (table, column, text) in keys {
+    keys.into_iter().map(move |(table, column, text)| {
         let grouping = match text {
             true => format!("{column}{}", sql.exact_text),
             false => column.to_string(),
@@ -305,36 +315,27 @@ fn built_in(
                 ("grouping", &grouping),
             ],
         );
-        add(
-            format!("{table}_key"),
+        Check {
+            name: format!("{table}_key"),
             query,
-            Expectation::NoRows,
-            Severity::Error,
-            Some((names.table(table), column)),
-        );
-    }
-    for (name, template, severity) in RULES {
-        add(
-            name.to_string(),
-            names.render(template, &[]),
-            Expectation::NoRows,
-            severity,
-            None,
-        );
-    }
-    if let Some(run) = run {
-        for (table, expected) in [("songplays", run.plays), ("users", run.users)] {
-            let query = names.render(checks::COUNT, &[("table", &names.table(table))]);
-            add(
-                format!("{table}_reconcile"),
-                query,
-                Expectation::Equals(expected.to_string()),
-                Severity::Error,
-                None,
-            );
+            expect: Expectation::NoRows,
+            severity: Severity::Error,
+            primary_key: Some((names.table(table), column)),
         }
-    }
-    built
+    })
+}
+
+/// The tables hold the plays and users the run read: an error.
+fn reconcile_checks(names: &TableNames, run: RunCounts) -> impl Iterator<Item = Check> + '_ {
+    [("songplays", run.plays), ("users", run.users)]
+        .into_iter()
+        .map(move |(table, expected)| Check {
+            name: format!("{table}_reconcile"),
+            query: names.render(checks::COUNT, &[("table", &names.table(table))]),
+            expect: Expectation::Equals(expected.to_string()),
+            severity: Severity::Error,
+            primary_key: None,
+        })
 }
 
 /// The user's checks, their queries' table names filled in.

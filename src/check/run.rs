@@ -37,6 +37,20 @@ pub async fn run(
     ))
 }
 
+impl Outcome {
+    /// What `check` found.
+    fn of(check: &Check, passed: bool, found: String, examples: Vec<String>) -> Outcome {
+        Outcome {
+            name: check.name.clone(),
+            severity: check.severity,
+            passed,
+            found,
+            expected: check.expect.to_string(),
+            examples,
+        }
+    }
+}
+
 /// Runs one check.
 async fn run_one(
     database: &Database,
@@ -46,14 +60,8 @@ async fn run_one(
     let started = std::time::Instant::now();
     let step = format!("check {}", check.name);
     if enforced(database, client, check).await? {
-        return Ok(Outcome {
-            name: check.name.clone(),
-            severity: check.severity,
-            passed: true,
-            found: "0 rows (the primary key enforces it)".into(),
-            expected: check.expect.to_string(),
-            examples: Vec::new(),
-        });
+        let found = "0 rows (the primary key enforces it)".into();
+        return Ok(Outcome::of(check, true, found, Vec::new()));
     }
     let outcome = match &check.expect {
         Expectation::NoRows => {
@@ -70,26 +78,19 @@ async fn run_one(
                 .into_iter()
                 .map(|row| row.get(1).cloned().flatten().unwrap_or("NULL".into()))
                 .collect::<Vec<_>>();
-            Outcome {
-                name: check.name.clone(),
-                severity: check.severity,
-                passed: examples.is_empty(),
-                found: format!("{count} rows"),
-                expected: check.expect.to_string(),
+            Outcome::of(
+                check,
+                examples.is_empty(),
+                format!("{count} rows"),
                 examples,
-            }
+            )
         }
         expect => {
             let rows = database.text_rows(client, &step, &check.query).await?;
             let value = rows.first().and_then(|row| row.first().cloned().flatten());
-            Outcome {
-                name: check.name.clone(),
-                severity: check.severity,
-                passed: value.as_deref().is_some_and(|v| holds(expect, v)),
-                found: value.unwrap_or_else(|| "nothing".into()),
-                expected: expect.to_string(),
-                examples: Vec::new(),
-            }
+            let passed = value.as_deref().is_some_and(|v| holds(expect, v));
+            let found = value.unwrap_or_else(|| "nothing".into());
+            Outcome::of(check, passed, found, Vec::new())
         }
     };
     tracing::debug!(

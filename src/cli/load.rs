@@ -99,10 +99,7 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
         )?,
         resolved.target,
     );
-    request.mode = match args.mode {
-        ModeArg::Client => Mode::Client,
-        ModeArg::Copy => Mode::Copy,
-    };
+    request.mode = mode(args.mode);
     request.s3 = s3_options(&args.s3);
     request.s3.credentials = dwh_keys(dwh, &request, args.s3.no_sign_request);
     request.copy = CopyOptions {
@@ -128,34 +125,53 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
     request.checks = args.checks.clone();
     request.no_checks = args.no_checks;
     request.allow_empty = args.allow_empty;
-    request.scope = match (&args.shard, args.incremental, args.full) {
-        (Some(shard), ..) => LoadScope::Shard(parse_shard(shard, |name| std::env::var(name).ok())?),
-        (None, true, _) => LoadScope::Incremental,
-        (None, _, true) => LoadScope::Full,
-        _ => LoadScope::Rebuild,
-    };
-    request.insert = args.insert.map(|insert| match insert {
-        InsertArg::Arrays => InsertMethod::Arrays,
-        InsertArg::Bind => InsertMethod::Bind,
-        InsertArg::Literal => InsertMethod::Literal,
-    });
-    request.s3_copy = match args.sink {
-        SinkArg::Insert if args.staging_prefix.is_some() || args.slices.is_some() => {
-            return Err(Error::Config(
-                "--staging-prefix and --slices go with --sink s3-copy".into(),
-            )
-            .into())
-        }
-        SinkArg::Insert => None,
-        SinkArg::S3Copy => Some(S3CopyRequest {
-            staging: args.staging_prefix.clone().unwrap_or_default(),
-            slices: args.slices,
-        }),
-    };
+    request.scope = scope(args)?;
+    request.insert = args.insert.map(insert_method);
+    request.s3_copy = s3_copy(args)?;
     request.insert_connections = args.insert_connections;
     request.statements_in_flight = args.statements_in_flight;
     request.progress = !global.quiet && std::io::stderr().is_terminal();
     Ok((request.resolve()?, resolved.reach))
+}
+
+fn mode(mode: ModeArg) -> Mode {
+    match mode {
+        ModeArg::Client => Mode::Client,
+        ModeArg::Copy => Mode::Copy,
+    }
+}
+
+fn insert_method(insert: InsertArg) -> InsertMethod {
+    match insert {
+        InsertArg::Arrays => InsertMethod::Arrays,
+        InsertArg::Bind => InsertMethod::Bind,
+        InsertArg::Literal => InsertMethod::Literal,
+    }
+}
+
+/// What the load does with what the target holds: `--shard`, `--incremental`, `--full`,
+/// or a rebuild.
+fn scope(args: &LoadArgs) -> Result<LoadScope, Error> {
+    Ok(match (&args.shard, args.incremental, args.full) {
+        (Some(shard), ..) => LoadScope::Shard(parse_shard(shard, |name| std::env::var(name).ok())?),
+        (None, true, _) => LoadScope::Incremental,
+        (None, _, true) => LoadScope::Full,
+        _ => LoadScope::Rebuild,
+    })
+}
+
+/// `--sink s3-copy` with its staging prefix and slices; those two alone are refused.
+fn s3_copy(args: &LoadArgs) -> Result<Option<S3CopyRequest>, Error> {
+    match args.sink {
+        SinkArg::Insert if args.staging_prefix.is_some() || args.slices.is_some() => Err(
+            Error::Config("--staging-prefix and --slices go with --sink s3-copy".into()),
+        ),
+        SinkArg::Insert => Ok(None),
+        SinkArg::S3Copy => Ok(Some(S3CopyRequest {
+            staging: args.staging_prefix.clone().unwrap_or_default(),
+            slices: args.slices,
+        })),
+    }
 }
 
 /// The environment variables that name AWS credentials (keys, a profile, a web identity

@@ -94,29 +94,7 @@ pub(super) fn resolve(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
     let home = home(global);
     let mut reach = Reach::default();
-    let url = match (&args.target, &dwh) {
-        (Some(url), _) => {
-            // DATABASE_URL stays set in the shell a printed command runs in.
-            if std::env::var("DATABASE_URL").ok().as_ref() != Some(url) {
-                let (printable, had_password) = conninfo::without_password(url);
-                reach
-                    .target
-                    .push(format!("--target {}", shell_quote(&printable)));
-                reach.password_left_out = had_password;
-            }
-            Some(Secret::new(url.clone()))
-        }
-        (None, Some(cfg)) => {
-            let path = args.config.as_deref().expect("dwh comes from --config");
-            reach.target.push(format!(
-                "--config {}",
-                shell_quote(&path.display().to_string())
-            ));
-            Some(cfg.target_url(std::env::var_os("PGSSLMODE").is_some()))
-        }
-        (None, None) if from_environment => Some(Secret::new(String::new())),
-        (None, None) => None,
-    };
+    let url = target_url(args, dwh.as_ref(), from_environment, &mut reach);
     let implied = implied_dialect(url.as_ref().map(|url| url.expose().as_str()));
     let target = match url {
         Some(url) => Target::Url(url),
@@ -143,6 +121,40 @@ pub(super) fn resolve(args: &TargetArgs, global: &GlobalArgs) -> anyhow::Result<
         dwh,
         reach,
     })
+}
+
+/// The URL of the target --target, the cluster of --config, or the environment
+/// (`from_environment`: PGHOST or PGSERVICE) names, if one does; `reach` gets the flags
+/// that name it again.
+fn target_url(
+    args: &TargetArgs,
+    dwh: Option<&DwhConfig>,
+    from_environment: bool,
+    reach: &mut Reach,
+) -> Option<Secret<String>> {
+    match (&args.target, dwh) {
+        (Some(url), _) => {
+            // DATABASE_URL stays set in the shell a printed command runs in.
+            if std::env::var("DATABASE_URL").ok().as_ref() != Some(url) {
+                let (printable, had_password) = conninfo::without_password(url);
+                reach
+                    .target
+                    .push(format!("--target {}", shell_quote(&printable)));
+                reach.password_left_out = had_password;
+            }
+            Some(Secret::new(url.clone()))
+        }
+        (None, Some(cfg)) => {
+            let path = args.config.as_deref().expect("dwh comes from --config");
+            reach.target.push(format!(
+                "--config {}",
+                shell_quote(&path.display().to_string())
+            ));
+            Some(cfg.target_url(std::env::var_os("PGSSLMODE").is_some()))
+        }
+        (None, None) if from_environment => Some(Secret::new(String::new())),
+        (None, None) => None,
+    }
 }
 
 /// The dialect a target's URL implies (made whole from the environment): port 5439 or a

@@ -131,29 +131,7 @@ impl Source {
         T: Send + 'static,
         F: Apply<R, T>,
     {
-        let keys: BoxStream<'a, Result<String, SourceError>> = match selection {
-            Selection::All(listed) => self
-                .keys()
-                .map_ok(move |batch| {
-                    let (objects, others): (Vec<Entry>, Vec<Entry>) = batch
-                        .into_iter()
-                        .partition(|entry| is_object_key(&entry.key));
-                    let keys: Vec<String> = objects.iter().map(|e| e.key.clone()).collect();
-                    let mut listed = listed.lock().expect("never poisoned");
-                    listed
-                        .ignored
-                        .extend(others.into_iter().map(|entry| entry.key));
-                    listed.objects.extend(objects);
-                    bar.inc_length(keys.len() as u64);
-                    futures::stream::iter(keys.into_iter().map(Ok))
-                })
-                .try_flatten()
-                .boxed(),
-            Selection::Only(keys) => {
-                bar.inc_length(keys.len() as u64);
-                futures::stream::iter(keys.into_iter().map(Ok)).boxed()
-            }
-        };
+        let keys = self.selected_keys(selection, bar);
         let ranked = keys
             .enumerate()
             .map(|(index, key)| (index as u32, key.map_err(Error::from)));
@@ -181,6 +159,38 @@ impl Source {
             .boxed()
     }
 
+    /// The keys of the objects `selection` names, in key order; with every key, those that
+    /// are not objects are set aside into the selection's list and the rest listed there.
+    fn selected_keys<'a>(
+        &'a self,
+        selection: Selection<'a>,
+        bar: &'a ProgressBar,
+    ) -> BoxStream<'a, Result<String, SourceError>> {
+        match selection {
+            Selection::All(listed) => self
+                .keys()
+                .map_ok(move |batch| {
+                    let (objects, others): (Vec<Entry>, Vec<Entry>) = batch
+                        .into_iter()
+                        .partition(|entry| is_object_key(&entry.key));
+                    let keys: Vec<String> = objects.iter().map(|e| e.key.clone()).collect();
+                    let mut listed = listed.lock().expect("never poisoned");
+                    listed
+                        .ignored
+                        .extend(others.into_iter().map(|entry| entry.key));
+                    listed.objects.extend(objects);
+                    bar.inc_length(keys.len() as u64);
+                    futures::stream::iter(keys.into_iter().map(Ok))
+                })
+                .try_flatten()
+                .boxed(),
+            Selection::Only(keys) => {
+                bar.inc_length(keys.len() as u64);
+                futures::stream::iter(keys.into_iter().map(Ok)).boxed()
+            }
+        }
+    }
+
     /// One object, streamed and decoded chunk by chunk.
     fn object_pieces<'a, R, T, F>(
         &'a self,
@@ -200,65 +210,115 @@ impl Source {
         let chunks = self.chunks(&key).map_err(Error::from).boxed();
         // Each step decodes one chunk, knowing whether it is the last (the next one is
         // fetched first), so that a one-chunk object takes one trip to the CPU pool.
-        let fingerprint = matches!(self, Source::Local(_)).then(Fingerprint::default);
-        let start = Some((decoder, chunks, None::<Bytes>, true, fingerprint));
-        futures::stream::try_unfold(start, move |state| {
+        let start = Reading {
+            decoder,
+            chunks,
+            ahead: None,
+            first: true,
+            fingerprint: matches!(self, Source::Local(_)).then(Fingerprint::default),
+        };
+        futures::stream::try_unfold(Some(start), move |state| {
             let (apply, label) = (apply.clone(), label.clone());
             async move {
-                let Some((mut decoder, mut chunks, held, first, mut fingerprint)) = state else {
+                let Some(reading) = state else {
                     return Ok(None);
                 };
-                let current = if first {
-                    chunks.try_next().await?
-                } else {
-                    held
-                };
-                let next = match current {
-                    Some(_) => chunks.try_next().await?,
-                    None => None,
-                };
-                let bytes = current.as_ref().map_or(0, |c| c.len() as u64);
-                let last = next.is_none();
-                let work = move || {
-                    if let Some(chunk) = current {
-                        if let Some(fingerprint) = fingerprint.as_mut() {
-                            fingerprint.update(&chunk);
-                        }
-                        decoder.feed(&chunk);
-                    }
-                    if last {
-                        (None, apply(index, &label, decoder.finish()), fingerprint)
-                    } else {
-                        let decoded = decoder.take();
-                        (Some(decoder), apply(index, &label, decoded), fingerprint)
-                    }
-                };
-                // A small object (a song) decodes in microseconds, less than a trip to the
-                // CPU pool and back costs.
-                let (decoder, value, fingerprint) = if last && bytes <= INLINE_DECODE_BYTES {
-                    work()
-                } else {
-                    on_rayon(work).await?
-                };
-                let piece = |fingerprint| Piece {
-                    bytes,
-                    value,
-                    last,
-                    fingerprint,
-                };
-                match decoder {
-                    Some(decoder) => Ok(Some((
-                        piece(None),
-                        Some((decoder, chunks, next, false, fingerprint)),
-                    ))),
-                    None => {
-                        bar.inc(1);
-                        let done = fingerprint.map(|f| (index, f.finish()));
-                        Ok(Some((piece(done), None)))
-                    }
+                let (piece, rest) = reading.next_piece((apply, index, label)).await?;
+                if rest.is_none() {
+                    bar.inc(1);
                 }
+                Ok(Some((piece, rest)))
             }
         })
         .boxed()
+    }
+}
+
+/// One chunk of an object (`None` past its end) into its decoder and fingerprint: gives
+/// what `apply` made of what it decoded, and the decoder again unless it was the `last`.
+fn decode_chunk<R, T, F>(
+    (mut decoder, mut fingerprint): (ObjectDecoder<R>, Option<Fingerprint>),
+    chunk: Option<Bytes>,
+    last: bool,
+    (apply, index, label): (F, u32, &str),
+) -> (Option<ObjectDecoder<R>>, T, Option<Fingerprint>)
+where
+    R: Record,
+    F: Apply<R, T>,
+{
+    if let Some(chunk) = chunk {
+        if let Some(fingerprint) = fingerprint.as_mut() {
+            fingerprint.update(&chunk);
+        }
+        decoder.feed(&chunk);
+    }
+    if last {
+        (None, apply(index, label, decoder.finish()), fingerprint)
+    } else {
+        let decoded = decoder.take();
+        (Some(decoder), apply(index, label, decoded), fingerprint)
+    }
+}
+
+/// An object being read: its decoder, the chunks still to come, the one fetched ahead and
+/// the fingerprint of those read.
+struct Reading<'a, R> {
+    decoder: ObjectDecoder<R>,
+    chunks: BoxStream<'a, Result<Bytes, Error>>,
+    ahead: Option<Bytes>,
+    first: bool,
+    fingerprint: Option<Fingerprint>,
+}
+
+impl<'a, R: Record + 'static> Reading<'a, R> {
+    /// Decodes the next chunk: the piece it made, and the reading again unless that chunk
+    /// was the last.
+    async fn next_piece<T, F>(
+        mut self,
+        (apply, index, label): (F, u32, String),
+    ) -> Result<(Piece<T>, Option<Reading<'a, R>>), Error>
+    where
+        T: Send + 'static,
+        F: Apply<R, T>,
+    {
+        let current = if self.first {
+            self.chunks.try_next().await?
+        } else {
+            self.ahead.take()
+        };
+        let next = match current {
+            Some(_) => self.chunks.try_next().await?,
+            None => None,
+        };
+        let bytes = current.as_ref().map_or(0, |c| c.len() as u64);
+        let last = next.is_none();
+        let state = (self.decoder, self.fingerprint);
+        let work = move || decode_chunk(state, current, last, (apply, index, &label));
+        // A small object (a song) decodes in microseconds, less than a trip to the CPU pool
+        // and back costs.
+        let (decoder, value, fingerprint) = if last && bytes <= INLINE_DECODE_BYTES {
+            work()
+        } else {
+            on_rayon(work).await?
+        };
+        let piece = |fingerprint| Piece {
+            bytes,
+            value,
+            last,
+            fingerprint,
+        };
+        Ok(match decoder {
+            Some(decoder) => {
+                let rest = Reading {
+                    decoder,
+                    chunks: self.chunks,
+                    ahead: next,
+                    first: false,
+                    fingerprint,
+                };
+                (piece(None), Some(rest))
+            }
+            None => (piece(fingerprint.map(|f| (index, f.finish()))), None),
+        })
     }
 }

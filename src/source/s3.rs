@@ -167,24 +167,10 @@ impl S3Source {
                     return None;
                 }
                 if reading.body.is_none() {
-                    let mut request = self
-                        .client
-                        .get_object()
-                        .bucket(&self.bucket)
-                        .key(&reading.key);
-                    if reading.offset > 0 {
-                        request = request.range(format!("bytes={}-", reading.offset));
-                    }
-                    match request.send().await {
-                        Ok(response) => reading.body = Some(response.body),
-                        Err(e) => {
+                    match self.get_from(&reading.key, reading.offset).await {
+                        Ok(body) => reading.body = Some(body),
+                        Err(error) => {
                             reading.done = true;
-                            let described = describe(e, &self.endpoint);
-                            let error = self.object_error(
-                                &reading.key,
-                                described.reason,
-                                Some(described.source),
-                            );
                             return Some((Err(error), reading));
                         }
                     }
@@ -206,10 +192,7 @@ impl S3Source {
                             return Some((Err(error), reading));
                         }
                         tracing::debug!("resuming s3://{}/{}: {failure}", self.bucket, reading.key);
-                        let ceiling =
-                            self.backoff.as_millis() as u64 * (1 << reading.attempt.min(6));
-                        let pause = Duration::from_millis(rand::rng().random_range(0..=ceiling));
-                        tokio::time::sleep(pause).await;
+                        tokio::time::sleep(self.pause_before(reading.attempt)).await;
                         reading.attempt += 1;
                         reading.body = None;
                     }
@@ -217,6 +200,32 @@ impl S3Source {
             }
         })
         .boxed()
+    }
+
+    /// The body of the object `full_key` (with the prefix) from byte `offset` on.
+    async fn get_from(
+        &self,
+        full_key: &str,
+        offset: u64,
+    ) -> Result<aws_sdk_s3::primitives::ByteStream, SourceError> {
+        let mut request = self.client.get_object().bucket(&self.bucket).key(full_key);
+        if offset > 0 {
+            request = request.range(format!("bytes={offset}-"));
+        }
+        match request.send().await {
+            Ok(response) => Ok(response.body),
+            Err(e) => {
+                let described = describe(e, &self.endpoint);
+                Err(self.object_error(full_key, described.reason, Some(described.source)))
+            }
+        }
+    }
+
+    /// How long to wait before resuming a body for the `attempt`th time: exponential
+    /// backoff with full jitter.
+    fn pause_before(&self, attempt: u32) -> Duration {
+        let ceiling = self.backoff.as_millis() as u64 * (1 << attempt.min(6));
+        Duration::from_millis(rand::rng().random_range(0..=ceiling))
     }
 
     /// The error of one object; `full_key` already includes the prefix.

@@ -43,6 +43,13 @@ impl BenchReport {
                 self.final_rows as f64 / r.seconds
             );
         }
+        self.targets_markdown(&mut md);
+        self.matrix_markdown(&mut md);
+        md
+    }
+
+    /// The targets, each with its measured ratio and whether it was met.
+    fn targets_markdown(&self, md: &mut String) {
         let verdict = |ok: bool| if ok { "met" } else { "missed" };
         if self.seconds("classic").is_some() {
             let _ = writeln!(
@@ -91,8 +98,6 @@ impl BenchReport {
             self.parse_gb_per_s,
             verdict(self.parse_gb_per_s >= 1.0)
         );
-        self.matrix_markdown(&mut md);
-        md
     }
 
     /// The insert matrix: each client-mode load's wall time, its insert-bound stages, and

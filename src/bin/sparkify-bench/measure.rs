@@ -108,34 +108,9 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
     let database = Database::new(&url, Dialect::Postgres)?;
 
     let client = database.connect().await?;
-    // Each route starts with no dirty pages left by the one before (a checkpoint of those
-    // would otherwise land in whichever route runs next).
-    let settle = async || {
-        client
-            .batch_execute("CHECKPOINT")
-            .await
-            .map_err(|e| database.error("checkpoint", e))
-    };
-    // The three routes the targets compare, in turn, round after round: each one's figure
-    // is its median, so a slow spell of the machine does not land on one route alone.
-    let mut rounds: Vec<[Measured; 3]> = Vec::new();
-    let mut final_rows = 0;
-    for round in 1..=spec.rounds {
-        eprintln!("round {round} of {}: client mode…", spec.rounds);
-        settle().await?;
-        let (client_mode, _) =
-            run_loader(&spec.loader, &url, &data, "client", "bench_client", &[])?;
-        eprintln!("round {round}: COPY BINARY of the finished rows…");
-        settle().await?;
-        let (rows, sink_limit) = routes::copy_binary_limit(&client, &database).await?;
-        final_rows = rows;
-        eprintln!("round {round}: the classic route (COPY to jsonb, INSERT … SELECT)…");
-        settle().await?;
-        let classic = classic::classic(&client, &database, &data).await?;
-        rounds.push([client_mode, classic, sink_limit]);
-    }
-    let [client_mode, classic, sink_limit] =
-        std::array::from_fn(|route| median(rounds.iter().map(|round| round[route].clone())));
+    let settle = async || checkpoint(&client, &database).await;
+    let ([client_mode, classic, sink_limit], final_rows) =
+        interleaved_rounds(spec, (&client, &database), &url, &data).await?;
     let mut routes = vec![client_mode, classic];
     if !spec.client_only {
         eprintln!("copy mode…");
@@ -170,6 +145,45 @@ async fn run_in(spec: &BenchSpec, dir: &Path) -> Result<BenchReport> {
         routes,
         matrix,
     })
+}
+
+/// Each route starts with no dirty pages left by the one before (a checkpoint of those
+/// would otherwise land in whichever route runs next).
+async fn checkpoint(client: &tokio_postgres::Client, database: &Database) -> Result<()> {
+    client
+        .batch_execute("CHECKPOINT")
+        .await
+        .map_err(|e| database.error("checkpoint", e))?;
+    Ok(())
+}
+
+/// The three routes the targets compare (client mode, the classic route, the sink limit),
+/// in turn, round after round: each one's figure is its median, so a slow spell of the
+/// machine does not land on one route alone. Gives them and the rows of the star schema.
+async fn interleaved_rounds(
+    spec: &BenchSpec,
+    (client, database): (&tokio_postgres::Client, &Database),
+    url: &Secret<String>,
+    data: &Path,
+) -> Result<([Measured; 3], u64)> {
+    let mut rounds: Vec<[Measured; 3]> = Vec::new();
+    let mut final_rows = 0;
+    for round in 1..=spec.rounds {
+        eprintln!("round {round} of {}: client mode…", spec.rounds);
+        checkpoint(client, database).await?;
+        let (client_mode, _) = run_loader(&spec.loader, url, data, "client", "bench_client", &[])?;
+        eprintln!("round {round}: COPY BINARY of the finished rows…");
+        checkpoint(client, database).await?;
+        let (rows, sink_limit) = routes::copy_binary_limit(client, database).await?;
+        final_rows = rows;
+        eprintln!("round {round}: the classic route (COPY to jsonb, INSERT … SELECT)…");
+        checkpoint(client, database).await?;
+        let classic = classic::classic(client, database, data).await?;
+        rounds.push([client_mode, classic, sink_limit]);
+    }
+    let medians =
+        std::array::from_fn(|route| median(rounds.iter().map(|round| round[route].clone())));
+    Ok((medians, final_rows))
 }
 
 /// The run with the median time (the upper one of an even count).

@@ -39,25 +39,8 @@ pub(crate) async fn copy_binary_limit(
         (TimeRow::TABLE, TimeRow::COLUMNS),
     ];
     let mut dumps: Vec<Vec<Bytes>> = Vec::new();
-    for (table, columns) in tables {
-        let out = render(
-            bench_sql::COPY_OUT,
-            &[
-                ("schema", &from.quoted()),
-                ("table", table),
-                ("columns", &columns.join(", ")),
-            ],
-        );
-        let stream = client
-            .copy_out(out.trim_end())
-            .await
-            .map_err(|e| database.error("copy out", e))?;
-        dumps.push(
-            stream
-                .try_collect()
-                .await
-                .map_err(|e| database.error("copy out", e))?,
-        );
+    for table in tables {
+        dumps.push(copy_out(client, database, &from, table).await?);
     }
     let schema_sql = render(bench_sql::FRESH_SCHEMA, &[("schema", &into.quoted())])
         + &sql.create_tables_in(&into, "");
@@ -67,29 +50,8 @@ pub(crate) async fn copy_binary_limit(
         .map_err(|e| database.error("create sink tables", e))?;
     let started = Instant::now();
     let mut rows = 0;
-    for ((table, columns), chunks) in tables.iter().zip(dumps) {
-        let copy_in = render(
-            bench_sql::COPY_IN,
-            &[
-                ("schema", &into.quoted()),
-                ("table", table),
-                ("columns", &columns.join(", ")),
-            ],
-        );
-        let sink = client
-            .copy_in(copy_in.trim_end())
-            .await
-            .map_err(|e| database.error("copy in", e))?;
-        futures::pin_mut!(sink);
-        // The whole table as one buffer: the client's cost is then only the socket.
-        let whole = Bytes::from(chunks.concat());
-        sink.send(whole)
-            .await
-            .map_err(|e| database.error("copy in", e))?;
-        rows += sink
-            .finish()
-            .await
-            .map_err(|e| database.error("copy in", e))?;
+    for (table, chunks) in tables.into_iter().zip(dumps) {
+        rows += copy_in(client, database, &into, table, chunks).await?;
     }
     let [songplays_keys, dimension_keys] = private::keys(sql, &TableSet::plain(into));
     let second = database.connect().await?;
@@ -104,6 +66,62 @@ pub(crate) async fn copy_binary_limit(
         peak_rss_mib: None,
     };
     Ok((rows, measured))
+}
+
+/// One table into `into` from its binary dump, in one buffer: the client's cost is then
+/// only the socket. Gives the rows copied.
+async fn copy_in(
+    client: &Client,
+    database: &Database,
+    into: &SchemaName,
+    (table, columns): (&str, &[&str]),
+    chunks: Vec<Bytes>,
+) -> Result<u64> {
+    let copy_in = render(
+        bench_sql::COPY_IN,
+        &[
+            ("schema", &into.quoted()),
+            ("table", table),
+            ("columns", &columns.join(", ")),
+        ],
+    );
+    let sink = client
+        .copy_in(copy_in.trim_end())
+        .await
+        .map_err(|e| database.error("copy in", e))?;
+    futures::pin_mut!(sink);
+    sink.send(Bytes::from(chunks.concat()))
+        .await
+        .map_err(|e| database.error("copy in", e))?;
+    Ok(sink
+        .finish()
+        .await
+        .map_err(|e| database.error("copy in", e))?)
+}
+
+/// One table of `from` in binary, as COPY gives it.
+async fn copy_out(
+    client: &Client,
+    database: &Database,
+    from: &SchemaName,
+    (table, columns): (&str, &[&str]),
+) -> Result<Vec<Bytes>> {
+    let out = render(
+        bench_sql::COPY_OUT,
+        &[
+            ("schema", &from.quoted()),
+            ("table", table),
+            ("columns", &columns.join(", ")),
+        ],
+    );
+    let stream = client
+        .copy_out(out.trim_end())
+        .await
+        .map_err(|e| database.error("copy out", e))?;
+    Ok(stream
+        .try_collect()
+        .await
+        .map_err(|e| database.error("copy out", e))?)
 }
 
 /// The classic tutorials' ETL: one autocommitted single-row INSERT per row and a song

@@ -175,6 +175,7 @@ fn invalid(err: &tokio_postgres::Error) -> Error {
 }
 
 /// Sets parameter `key` unless the connection string (or an earlier source) set it.
+/// Longer than 60 lines by design: one arm per parameter libpq reads.
 fn fill(
     config: &mut tokio_postgres::Config,
     tls: &mut Tls,

@@ -1,6 +1,7 @@
 //! The standing equivalence test of the parser: the fast path ([`super::scan`]) and serde_json
 //! alone judge every record alike — accepted or refused, the same values, the same bad records
 //! — and an object decodes the same whole and fed in chunks of any size from one byte.
+//! (A test module: over 400 lines because its mutation classes belong together.)
 //!
 //! Records are mutations of real-shaped song and event records across the classes a
 //! differential run of the three load routes found worth trying: escapes of every kind, raw
