@@ -5,11 +5,13 @@
 
 use std::borrow::Cow;
 
+use super::Refusal;
+
 /// A JSON value's raw text, as the parser found it.
 pub type Raw<'a> = Option<&'a str>;
 
 /// A text column: strings as decoded, numbers as written, booleans as `true`/`false`.
-pub fn text(field: &str, raw: Raw<'_>) -> Result<Option<String>, String> {
+pub fn text(field: &'static str, raw: Raw<'_>) -> Result<Option<String>, Refusal> {
     let Some(raw) = raw else { return Ok(None) };
     match raw.as_bytes()[0] {
         b'"' => decode_string(field, raw).map(|s| Some(s.into_owned())),
@@ -20,17 +22,20 @@ pub fn text(field: &str, raw: Raw<'_>) -> Result<Option<String>, String> {
 }
 
 /// An `integer` column (32 bits).
-pub fn int32(field: &str, raw: Raw<'_>) -> Result<Option<i32>, String> {
+pub fn int32(field: &'static str, raw: Raw<'_>) -> Result<Option<i32>, Refusal> {
     int64(field, raw)?
         .map(|value| {
-            i32::try_from(value)
-                .map_err(|_| format!("{field}: {value} is out of range for type integer"))
+            i32::try_from(value).map_err(|_| Refusal::OutOfRange {
+                field,
+                value: value.to_string(),
+                column: "integer",
+            })
         })
         .transpose()
 }
 
 /// A `bigint` column.
-pub fn int64(field: &str, raw: Raw<'_>) -> Result<Option<i64>, String> {
+pub fn int64(field: &'static str, raw: Raw<'_>) -> Result<Option<i64>, Refusal> {
     let Some(raw) = raw else { return Ok(None) };
     match raw.as_bytes()[0] {
         b'"' => {
@@ -41,18 +46,23 @@ pub fn int64(field: &str, raw: Raw<'_>) -> Result<Option<i64>, String> {
             }
             parse_signed_digits(trimmed)
                 .map(Some)
-                .ok_or_else(|| format!("{field}: {raw} is not an integer"))
+                .ok_or_else(|| not_a(field, raw, "an integer"))
         }
         b'n' => Ok(None),
-        b'-' | b'0'..=b'9' => integral_number(raw)
-            .map(Some)
-            .ok_or_else(|| format!("{field}: {raw} is not an integer or is out of range")),
+        b'-' | b'0'..=b'9' => {
+            integral_number(raw)
+                .map(Some)
+                .ok_or_else(|| Refusal::NotAnIntegerInRange {
+                    field,
+                    raw: raw.to_string(),
+                })
+        }
         _ => Err(wrong_kind(field, raw, "an integer")),
     }
 }
 
 /// A `double precision` column.
-pub fn double(field: &str, raw: Raw<'_>) -> Result<Option<f64>, String> {
+pub fn double(field: &'static str, raw: Raw<'_>) -> Result<Option<f64>, Refusal> {
     let Some(raw) = raw else { return Ok(None) };
     let number = match raw.as_bytes()[0] {
         b'"' => {
@@ -62,7 +72,7 @@ pub fn double(field: &str, raw: Raw<'_>) -> Result<Option<f64>, String> {
                 return Ok(None);
             }
             if !is_decimal_text(trimmed) {
-                return Err(format!("{field}: {raw} is not a number"));
+                return Err(not_a(field, raw, "a number"));
             }
             finite_double(trimmed)
         }
@@ -70,14 +80,16 @@ pub fn double(field: &str, raw: Raw<'_>) -> Result<Option<f64>, String> {
         b'-' | b'0'..=b'9' => finite_double(raw),
         _ => return Err(wrong_kind(field, raw, "a number")),
     };
-    number
-        .map(Some)
-        .ok_or_else(|| format!("{field}: {raw} is out of range for type double precision"))
+    number.map(Some).ok_or_else(|| Refusal::OutOfRange {
+        field,
+        value: raw.to_string(),
+        column: "double precision",
+    })
 }
 
 /// The decoded text of a JSON string literal (quotes included in `raw`), which the parser
 /// found to be valid JSON and the record check free of `\u0000` and unpaired surrogates.
-fn decode_string<'a>(field: &str, raw: &'a str) -> Result<Cow<'a, str>, String> {
+fn decode_string<'a>(field: &'static str, raw: &'a str) -> Result<Cow<'a, str>, Refusal> {
     let inner = &raw[1..raw.len() - 1];
     if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
         return Ok(Cow::Borrowed(inner));
@@ -86,7 +98,10 @@ fn decode_string<'a>(field: &str, raw: &'a str) -> Result<Cow<'a, str>, String> 
     // a guard, not a path any record takes.
     unescape(inner)
         .map(Cow::Owned)
-        .ok_or_else(|| format!("{field}: {raw} holds an escape that is not JSON's"))
+        .ok_or_else(|| Refusal::BadEscape {
+            field,
+            raw: raw.to_string(),
+        })
 }
 
 /// JSON's escapes decoded; `None` for anything but a valid escape.
@@ -131,19 +146,27 @@ fn hex_unit(text: &str) -> Option<u16> {
     u16::from_str_radix(text.get(..4)?, 16).ok()
 }
 
-fn not_scalar(field: &str, raw: &str) -> String {
+fn not_scalar(field: &'static str, raw: &str) -> Refusal {
     let kind = if raw.starts_with('{') {
         "an object"
     } else {
         "an array"
     };
-    format!("{field}: {kind} cannot load into a scalar column")
+    Refusal::NotScalar { field, kind }
 }
 
-fn wrong_kind(field: &str, raw: &str, expected: &str) -> String {
+fn not_a(field: &'static str, raw: &str, expected: &'static str) -> Refusal {
+    Refusal::NotA {
+        field,
+        raw: raw.to_string(),
+        expected,
+    }
+}
+
+fn wrong_kind(field: &'static str, raw: &str, expected: &'static str) -> Refusal {
     match raw.as_bytes()[0] {
         b'{' | b'[' => not_scalar(field, raw),
-        _ => format!("{field}: {raw} is not {expected}"),
+        _ => not_a(field, raw, expected),
     }
 }
 
@@ -280,8 +303,14 @@ mod tests {
         assert_eq!(text("f", Some(r#""""#)), Ok(Some(String::new())));
         assert_eq!(text("f", Some("null")), Ok(None));
         assert_eq!(text("f", None), Ok(None));
-        assert!(text("f", Some("{}")).unwrap_err().contains("an object"));
-        assert!(text("f", Some("[1]")).unwrap_err().contains("an array"));
+        assert!(text("f", Some("{}"))
+            .unwrap_err()
+            .to_string()
+            .contains("an object"));
+        assert!(text("f", Some("[1]"))
+            .unwrap_err()
+            .to_string()
+            .contains("an array"));
     }
 
     #[test]
@@ -320,7 +349,10 @@ mod tests {
         assert!(int32("f", Some(r#""٣""#)).is_err());
         assert!(int32("f", Some("\"\u{a0}7\"")).is_err());
         assert!(int32("f", Some("true")).is_err());
-        assert!(int32("f", Some("[1]")).unwrap_err().contains("an array"));
+        assert!(int32("f", Some("[1]"))
+            .unwrap_err()
+            .to_string()
+            .contains("an array"));
     }
 
     #[test]

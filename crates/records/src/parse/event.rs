@@ -1,7 +1,7 @@
 //! Event records: the fields of a log line that a rule uses, and their column types.
 
 use super::coerce::{double, int32, int64, text, Raw};
-use super::Record;
+use super::{Record, Refusal};
 use crate::model::{EventRecord, Timestamp};
 
 impl Record for EventRecord {
@@ -22,10 +22,16 @@ impl Record for EventRecord {
         "userId",
     ];
 
-    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, String> {
-        let ts = int64("ts", f[11])?.ok_or("ts: missing, null or empty")?;
-        let start_time = Timestamp::from_epoch_millis(ts)
-            .ok_or_else(|| format!("ts: {ts} is out of range for type timestamp"))?;
+    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, Refusal> {
+        let ts = int64("ts", f[11])?.ok_or(Refusal::Required {
+            field: "ts",
+            absent: "missing, null or empty",
+        })?;
+        let start_time = Timestamp::from_epoch_millis(ts).ok_or_else(|| Refusal::OutOfRange {
+            field: "ts",
+            value: ts.to_string(),
+            column: "timestamp",
+        })?;
         Ok(EventRecord {
             artist: text("artist", f[0])?,
             first_name: text("firstName", f[1])?,
@@ -35,7 +41,10 @@ impl Record for EventRecord {
             length: double("length", f[5])?,
             level: text("level", f[6])?,
             location: text("location", f[7])?,
-            page: text("page", f[8])?.ok_or("page: missing or null")?,
+            page: text("page", f[8])?.ok_or(Refusal::Required {
+                field: "page",
+                absent: "missing or null",
+            })?,
             session_id: int32("sessionId", f[9])?,
             song: text("song", f[10])?,
             start_time,

@@ -9,13 +9,13 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::value::RawValue;
 use smallvec::SmallVec;
 
-use super::{Raw, Record, MAX_FIELDS};
+use super::{Raw, Record, Refusal, MAX_FIELDS};
 
 /// One top-level JSON value, with the raw text of each field `R` reads.
 pub(super) struct Fields<'de, R> {
     slots: [Raw<'de>; MAX_FIELDS],
     /// Why the value cannot be a record even if its fields coerce.
-    problem: Option<String>,
+    problem: Option<Refusal>,
     record: PhantomData<R>,
 }
 
@@ -34,7 +34,7 @@ impl<'de, R: Record> Fields<'de, R> {
         &self.slots
     }
 
-    pub(super) fn into_record(self, text: &[u8]) -> Result<R, String> {
+    pub(super) fn into_record(self, text: &[u8]) -> Result<R, Refusal> {
         if R::CHECKED {
             if memchr::memchr(b'\\', text).is_some() {
                 check_escapes(text)?;
@@ -49,19 +49,19 @@ impl<'de, R: Record> Fields<'de, R> {
 
 /// Refuses `\u0000` and unpaired surrogate escapes anywhere in the record's strings,
 /// keys included: PostgreSQL text can hold neither.
-fn check_escapes(text: &[u8]) -> Result<(), String> {
+fn check_escapes(text: &[u8]) -> Result<(), Refusal> {
     let mut i = 0;
     let mut pending_high = false;
     while let Some(offset) = memchr::memchr(b'\\', &text[i..]) {
         let at = i + offset;
         if pending_high && at != i {
-            return Err("a string holds an unpaired surrogate escape".into());
+            return Err(Refusal::UnpairedSurrogate);
         }
         let escaped = text[at + 1];
         i = at + 2;
         if escaped != b'u' {
             if pending_high {
-                return Err("a string holds an unpaired surrogate escape".into());
+                return Err(Refusal::UnpairedSurrogate);
             }
             continue;
         }
@@ -69,16 +69,16 @@ fn check_escapes(text: &[u8]) -> Result<(), String> {
         let unit = u16::from_str_radix(hex, 16).unwrap_or(0xFFFF);
         i = at + 6;
         match unit {
-            0 => return Err("a string holds a \\u0000 character".into()),
+            0 => return Err(Refusal::NulCharacter),
             0xD800..=0xDBFF if !pending_high => pending_high = true,
             0xDC00..=0xDFFF if pending_high => pending_high = false,
-            0xD800..=0xDFFF => return Err("a string holds an unpaired surrogate escape".into()),
-            _ if pending_high => return Err("a string holds an unpaired surrogate escape".into()),
+            0xD800..=0xDFFF => return Err(Refusal::UnpairedSurrogate),
+            _ if pending_high => return Err(Refusal::UnpairedSurrogate),
             _ => {}
         }
     }
     if pending_high {
-        return Err("a string holds an unpaired surrogate escape".into());
+        return Err(Refusal::UnpairedSurrogate);
     }
     Ok(())
 }
@@ -92,10 +92,10 @@ impl<'de, R: Record> Deserialize<'de> for Fields<'de, R> {
 struct FieldsVisitor<R>(PhantomData<R>);
 
 impl<'de, R: Record> FieldsVisitor<R> {
-    fn not_an_object(kind: &str) -> Fields<'de, R> {
+    fn not_an_object(kind: &'static str) -> Fields<'de, R> {
         Fields {
             slots: [None; MAX_FIELDS],
-            problem: Some(format!("the record is {kind}, not a JSON object")),
+            problem: Some(Refusal::NotAnObject { kind }),
             record: PhantomData,
         }
     }
@@ -129,12 +129,11 @@ impl<'de, R: Record> Visitor<'de> for FieldsVisitor<R> {
             };
             if fields.problem.is_none() {
                 if duplicate {
-                    fields.problem = Some(format!(
-                        "key {:?} appears twice in one object",
-                        String::from_utf8_lossy(&key)
-                    ));
+                    fields.problem = Some(Refusal::DuplicateKey {
+                        key: String::from_utf8_lossy(&key).into_owned(),
+                    });
                 } else if std::str::from_utf8(&key).is_err() {
-                    fields.problem = Some("a key is not valid UTF-8".into());
+                    fields.problem = Some(Refusal::KeyNotUtf8);
                 }
             }
         }

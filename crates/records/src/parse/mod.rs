@@ -12,6 +12,7 @@ mod equivalence;
 mod event;
 mod fields;
 mod raw;
+mod refusal;
 mod scan;
 mod song;
 
@@ -19,6 +20,7 @@ use serde::Serialize;
 
 pub use coerce::Raw;
 pub use raw::RawJson;
+pub use refusal::Refusal;
 
 use decoding::decode_records;
 use fields::Fields;
@@ -42,7 +44,7 @@ pub trait Record: Sized + Send {
     /// Builds the record from the raw text of each field and the bytes of the whole record,
     /// or says why it is bad. When [`Record::CHECKED`], the parser has already found every
     /// key and value to be UTF-8, so the record is too.
-    fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String>;
+    fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, Refusal>;
 
     /// The record's text values, by field name, for a target whose text is bounded.
     fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
@@ -68,21 +70,19 @@ pub struct Bounds {
 
 impl Bounds {
     /// Why a record does not fit, if it does not.
-    fn refuse<R: Record>(&self, record: &R) -> Option<String> {
+    fn refuse<R: Record>(&self, record: &R) -> Option<Refusal> {
         if let Some(limit) = self.text_bytes {
             if let Some((field, text)) = record.texts().find(|(_, text)| text.len() > limit) {
-                return Some(format!(
-                    "{field}: {} bytes of text, more than the target's VARCHAR({limit}) holds",
-                    text.len()
-                ));
+                return Some(Refusal::TooLong {
+                    field,
+                    bytes: text.len(),
+                    limit,
+                });
             }
         }
         if self.normal_doubles {
             if let Some((field, value)) = record.doubles().find(|(_, value)| value.is_subnormal()) {
-                return Some(format!(
-                    "{field}: {value:e} is below the smallest normal double, which Redshift's \
-                     DOUBLE PRECISION does not hold"
-                ));
+                return Some(Refusal::Subnormal { field, value });
             }
         }
         None

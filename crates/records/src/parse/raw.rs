@@ -1,7 +1,7 @@
 //! Raw records for copy mode: each record's JSON text, split from its object and nothing
 //! more, so that checking and coercion happen in SQL, independently of this crate's.
 
-use super::{Raw, Record};
+use super::{Raw, Record, Refusal};
 
 /// One record's exact JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,10 +11,10 @@ impl Record for RawJson {
     const FIELDS: &'static [&'static str] = &[];
     const CHECKED: bool = false;
 
-    fn coerce(_fields: &[Raw<'_>], record: &[u8]) -> Result<Self, String> {
+    fn coerce(_fields: &[Raw<'_>], record: &[u8]) -> Result<Self, Refusal> {
         std::str::from_utf8(record)
             .map(|text| RawJson(text.to_string()))
-            .map_err(|_| "a key is not valid UTF-8".to_string())
+            .map_err(|_| Refusal::KeyNotUtf8)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Song records: the fields of a song object and their column types.
 
 use super::coerce::{double, int32, text, Raw};
-use super::Record;
+use super::{Record, Refusal};
 use crate::model::SongRecord;
 
 impl Record for SongRecord {
@@ -17,7 +17,7 @@ impl Record for SongRecord {
         "year",
     ];
 
-    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, String> {
+    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, Refusal> {
         Ok(SongRecord {
             song_id: text("song_id", f[0])?,
             title: text("title", f[1])?,
