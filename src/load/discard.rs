@@ -8,7 +8,7 @@ use std::fmt;
 use super::registry::{join, read_finished};
 use super::shard::open_registry;
 use crate::config::MergeConfig;
-use crate::error::{Error, Result};
+use crate::error::{ManifestError, Result};
 use crate::sink::private;
 
 /// What a discard dropped: the run's finished shards, as (shard, shard count).
@@ -74,11 +74,11 @@ pub async fn discard(config: &MergeConfig) -> Result<Discarded> {
             .shards
             .first()
         {
-            return Err(Error::Manifest(format!(
-                "a worker of run {} finished shard {late} while the run was being discarded; \
-                 nothing was discarded: stop the run's workers, then discard again",
-                request.run_id
-            )));
+            return Err(ManifestError::FinishedDuringDiscard {
+                run_id: request.run_id.clone(),
+                shard: *late,
+            }
+            .into());
         }
         Ok(Discarded {
             run_id: request.run_id.clone(),

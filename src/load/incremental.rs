@@ -15,7 +15,7 @@ use super::{copy, open_trees, Loaded};
 use crate::config::{Fill, LoadConfig};
 use crate::db::merge::MergeSql;
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{ManifestError, Result};
 use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::private::{Contents, PrivateTables};
 use crate::sink::RowSink;
@@ -60,11 +60,11 @@ pub(super) async fn load(
             ),
         }
     }
-    Err(Error::Manifest(format!(
-        "other loads kept changing schema {} while this run read its objects ({ATTEMPTS} \
-         tries); nothing was loaded by this run: run it again",
-        config.schema
-    )))
+    Err(ManifestError::KeptChanging {
+        schema: config.schema.to_string(),
+        tries: ATTEMPTS,
+    }
+    .into())
 }
 
 /// What a run reads, against what the target holds.

@@ -11,7 +11,7 @@ use crate::config::Shard;
 use crate::cpu::on_rayon;
 use crate::db::merge::MergeSql;
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, ManifestError, Result};
 use crate::model::ObjectRow;
 use crate::report::{ObjectCounts, SourceSummary};
 use crate::source::{is_object_key, Entry, Listed, Selection, Source, SourceUri};
@@ -230,11 +230,11 @@ pub(super) async fn read_manifest(
 
 /// A manifest row that is not as the tool writes it: someone edited the state.
 fn unreadable(merge: &MergeSql, key: &str) -> Error {
-    Error::Manifest(format!(
-        "the manifest {} has a row the tool did not write (key {key}); run with \
-         --full to rebuild it",
-        merge.manifest_table()
-    ))
+    ManifestError::ForeignRow {
+        manifest: merge.manifest_table(),
+        key: key.to_string(),
+    }
+    .into()
 }
 
 /// A tree whose listing holds no object is a wrong path: refused unless `--allow-empty`.
@@ -293,9 +293,5 @@ pub(super) fn refuse_changes(plans: &[(&TreePlan, &Source)]) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::Manifest(format!(
-        "{}; nothing was loaded. Their rows are in the tables, so run with --full to \
-         rebuild from the objects as they are now",
-        problems.join("; ")
-    )))
+    Err(ManifestError::ObjectsChanged { problems }.into())
 }

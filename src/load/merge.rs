@@ -12,7 +12,7 @@ use super::move_in::{after_change, before_change, refuse_rebuilt_empty};
 use crate::check::{CheckFile, RunCounts, Scope};
 use crate::db::merge::MergeSql;
 use crate::db::{number_at, Database, SchemaName, TableSet};
-use crate::error::{Error, Result};
+use crate::error::{Error, ManifestError, Result};
 use crate::report::{stage, Stage, TableCounts};
 
 /// The five tables' rows once a run has committed: a count that fails then (a lost
@@ -82,20 +82,19 @@ impl Found {
         full: bool,
         merge: &MergeSql,
     ) -> Result<bool> {
-        let rebuild = "run once with --full to rebuild them with a manifest";
         match (self.tables, self.manifest_rows.is_some(), full) {
             (0, false, _) => Ok(true),
             (5, _, true) | (5, true, _) => Ok(false),
-            (5, false, _) => Err(Error::Manifest(format!(
-                "schema {schema} holds tables that a load without --incremental or --full \
-                 built, so which objects they hold is unknown; {rebuild}"
-            ))),
+            (5, false, _) => Err(ManifestError::TablesWithoutManifest {
+                schema: schema.to_string(),
+            }
+            .into()),
             (0, true, true) => Ok(true),
-            (0, true, _) => Err(Error::Manifest(format!(
-                "schema {schema} has no star schema tables, but its manifest ({}) lists \
-                 loaded objects; {rebuild}",
-                merge.manifest_table()
-            ))),
+            (0, true, _) => Err(ManifestError::ManifestWithoutTables {
+                schema: schema.to_string(),
+                manifest: merge.manifest_table(),
+            }
+            .into()),
             (found, ..) => Err(partial_star_schema(schema, found)),
         }
     }
@@ -103,10 +102,11 @@ impl Found {
 
 /// A schema that holds some of the five tables but not all: no load guesses what to do.
 pub(super) fn partial_star_schema(schema: &SchemaName, found: u64) -> Error {
-    Error::Manifest(format!(
-        "schema {schema} holds {found} of the five star schema tables; drop them or load \
-         into another --schema"
-    ))
+    ManifestError::PartialStarSchema {
+        schema: schema.to_string(),
+        found,
+    }
+    .into()
 }
 
 /// What the merge's transaction does besides merging.

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, ManifestError, Result};
 use crate::report::SourceSummary;
 
 /// A run's registry rows: its finished shards, and whether it was merged.
@@ -60,47 +60,42 @@ impl Finished {
     /// The shards to merge, all `0..N` of them; refuses a run that is merged, has no
     /// finished shard, whose shards disagree, or that misses a shard.
     pub(super) fn complete(&self, run_id: &str) -> Result<Vec<u32>> {
+        let run_id = run_id.to_string();
         if self.merged {
-            return Err(Error::Manifest(format!(
-                "run {run_id} was merged already; nothing was done"
-            )));
+            return Err(ManifestError::Merged { run_id }.into());
         }
         let Some((_, count, first)) = self.shards.first() else {
-            return Err(Error::Manifest(format!(
-                "run {run_id} has no finished shard: run its workers (load --shard K/N \
-                 --run-id {run_id}) first"
-            )));
+            return Err(ManifestError::NoFinishedShard { run_id }.into());
         };
         let counts: BTreeSet<u32> = self.shards.iter().map(|(_, n, _)| *n).collect();
         if counts.len() > 1 {
-            return Err(Error::Manifest(format!(
-                "the shards of run {run_id} disagree on how many shards there are ({}): \
-                 run every worker with the same N, then merge",
-                join(counts.iter())
-            )));
+            let counts = join(counts.iter());
+            return Err(ManifestError::ShardCountsDisagree { run_id, counts }.into());
         }
         if let Some((shard, _, other)) = self
             .shards
             .iter()
             .find(|(_, _, r)| (&r.song_uri, &r.log_uri) != (&first.song_uri, &first.log_uri))
         {
-            return Err(Error::Manifest(format!(
-                "shard {shard} of run {run_id} read {} and {}, not {} and {} as shard {} \
-                 did: run every worker on the same trees, then merge",
-                other.song_uri, other.log_uri, first.song_uri, first.log_uri, self.shards[0].0
-            )));
+            return Err(ManifestError::ShardTreesDisagree {
+                run_id,
+                shard: *shard,
+                read: (other.song_uri.clone(), other.log_uri.clone()),
+                first: self.shards[0].0,
+                expected: (first.song_uri.clone(), first.log_uri.clone()),
+            }
+            .into());
         }
         let done: BTreeSet<u32> = self.shards.iter().map(|(k, _, _)| *k).collect();
         let missing: Vec<u32> = (0..*count).filter(|k| !done.contains(k)).collect();
         if !missing.is_empty() {
-            return Err(Error::Manifest(format!(
-                "run {run_id} misses shard{} {} of {count} (numbered from 0): run {} \
-                 (load --shard K/{count} --run-id {run_id}), then merge again; nothing was \
-                 merged",
-                if missing.len() == 1 { "" } else { "s" },
-                join(missing.iter()),
-                if missing.len() == 1 { "it" } else { "them" },
-            )));
+            return Err(ManifestError::MissingShards {
+                run_id,
+                several: missing.len() > 1,
+                missing: join(missing.iter()),
+                count: *count,
+            }
+            .into());
         }
         Ok(done.into_iter().collect())
     }

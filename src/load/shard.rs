@@ -22,7 +22,7 @@ use crate::db::literal::Literals;
 use crate::db::merge::MergeSql;
 use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, ManifestError, Result};
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
 use crate::sink::private::{ensure_schema, Contents, PrivateTables};
 use crate::source::Source;
@@ -43,10 +43,10 @@ pub(super) async fn load(
     let sql = ShardSql::new(database.sql(), &config.schema, &config.run_id);
     create_registry(database, &client, &sql).await?;
     if read_finished(database, &client, &sql).await?.merged {
-        return Err(Error::Manifest(format!(
-            "run {} was merged already: give this load a new --run-id",
-            config.run_id
-        )));
+        return Err(ManifestError::WorkerAfterMerge {
+            run_id: config.run_id.clone(),
+        }
+        .into());
     }
     // The registry is shared by every worker of every run: it is written only in short
     // statements outside the shard's long transaction, so workers never wait on each other
@@ -220,11 +220,11 @@ pub async fn merge(config: &MergeConfig) -> Result<Report> {
             }),
         });
     }
-    Err(Error::Manifest(format!(
-        "other loads kept changing schema {} while the shards were gathered \
-         ({MERGE_ATTEMPTS} tries); nothing was merged: run the merge again",
-        request.schema
-    )))
+    Err(ManifestError::ShardsKeptChanging {
+        schema: request.schema.to_string(),
+        tries: MERGE_ATTEMPTS,
+    }
+    .into())
 }
 
 /// One attempt: `None` when the target changed before the merge could take its lock.
