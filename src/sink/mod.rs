@@ -44,11 +44,6 @@ pub trait TableRow: Send + Sync + 'static {
 /// Where a load's rows go, table by table: what the client pipeline (`load::client`)
 /// writes through, whichever the sink.
 pub trait RowSink: Sync {
-    /// A writer of one table's rows.
-    type Table<'s, R: TableRow>: TableSink<R>
-    where
-        Self: 's;
-
     /// The report's name for the stage in which the events are read and the rows
     /// written.
     const EVENTS_STAGE: &'static str;
@@ -59,7 +54,7 @@ pub trait RowSink: Sync {
     }
 
     /// A writer of `R`'s table on lane `lane` (below [`RowSink::lanes`]).
-    fn table<R: TableRow>(&self, lane: usize) -> Self::Table<'_, R>;
+    fn table<R: TableRow>(&self, lane: usize) -> impl TableSink<R>;
 
     /// What the sink does once every table is written (the COPY of each staged table),
     /// with its stages.

@@ -71,14 +71,9 @@ impl<'a> PrintedSink<'a> {
 }
 
 impl RowSink for PrintedSink<'_> {
-    type Table<'s, R: TableRow>
-        = PrintedTable<'s, R>
-    where
-        Self: 's;
-
     const EVENTS_STAGE: &'static str = "events";
 
-    fn table<R: TableRow>(&self, _lane: usize) -> PrintedTable<'_, R> {
+    fn table<R: TableRow>(&self, _lane: usize) -> impl TableSink<R> {
         PrintedTable {
             sink: self,
             rows: Vec::new(),

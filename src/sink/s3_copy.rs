@@ -96,14 +96,9 @@ impl<'c> S3CopySink<'c> {
 }
 
 impl RowSink for S3CopySink<'_> {
-    type Table<'s, R: TableRow>
-        = S3Table<'s, R>
-    where
-        Self: 's;
-
     const EVENTS_STAGE: &'static str = "events and staging";
 
-    fn table<R: TableRow>(&self, _lane: usize) -> S3Table<'_, R> {
+    fn table<R: TableRow>(&self, _lane: usize) -> impl TableSink<R> {
         S3Table {
             parts: TableParts::new::<R>(&self.stage, self.slices),
             staged: &self.staged,

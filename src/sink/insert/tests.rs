@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::model::UserRow;
+use crate::sink::arrays::unnest_sql;
+use tokio_postgres::types::Type;
 
 #[test]
 fn statements_stay_within_the_parameter_cap() {
@@ -41,18 +43,28 @@ fn literal_statements_split_at_the_row_cap_and_end_in_a_semicolon() {
     assert!(statements[0].contains("(1,'O''Neil',NULL,'F','free'),(2,"));
 }
 
-#[test]
-fn values_sql_numbers_placeholders_row_by_row() {
-    let tables = TableSet {
+/// Tables of schema `s` under the prefix `new_`.
+fn new_tables() -> TableSet {
+    TableSet {
         schema: "s".parse().unwrap(),
         prefix: "new_".into(),
-    };
-    let sql = values_sql(
-        "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n",
-        &tables,
-        "t",
-        &["a", "b"],
-        2,
-    );
+    }
+}
+
+#[test]
+fn values_sql_numbers_placeholders_row_by_row() {
+    let template = "INSERT INTO {schema}.{table} ({columns}) VALUES {rows}\n";
+    let sql = values_sql(template, &new_tables(), ("t", &["a", "b"]), 2);
     assert_eq!(sql, "INSERT INTO \"s\".new_t (a, b) VALUES ($1,$2),($3,$4)");
+}
+
+#[test]
+fn unnest_sql_casts_one_array_per_column() {
+    let template = "INSERT INTO {schema}.{table} ({columns}) SELECT * FROM unnest({arrays})\n";
+    let types = [Type::INT8, Type::VARCHAR];
+    let sql = unnest_sql(template, &new_tables(), ("t", &["a", "b"]), &types);
+    assert_eq!(
+        sql,
+        "INSERT INTO \"s\".new_t (a, b) SELECT * FROM unnest($1::int8[], $2::varchar[])"
+    );
 }
