@@ -1,5 +1,7 @@
 //! Tests of `check`.
 
+use std::collections::HashMap;
+
 use super::*;
 use crate::db::sql::{POSTGRES, REDSHIFT};
 

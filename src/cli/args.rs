@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+mod choices;
+
+pub(crate) use choices::{DialectArg, InsertArg, ModeArg, SinkArg};
 
 /// Load the Sparkify song and event JSON into a star-schema warehouse.
 ///
@@ -370,32 +374,6 @@ pub(crate) struct S3Args {
     /// Tries per S3 request before the load fails.
     #[arg(long, default_value_t = 5)]
     pub s3_attempts: u32,
-}
-
-#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ModeArg {
-    Client,
-    Copy,
-}
-
-#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InsertArg {
-    Arrays,
-    Bind,
-    Literal,
-}
-
-#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SinkArg {
-    Insert,
-    S3Copy,
-}
-
-#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DialectArg {
-    Auto,
-    Postgres,
-    Redshift,
 }
 
 #[cfg(test)]

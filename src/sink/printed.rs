@@ -6,7 +6,8 @@
 use std::marker::PhantomData;
 use std::sync::Mutex;
 
-use super::insert::{LiteralStatements, DEFAULT_ROWS_PER_STATEMENT};
+use super::insert::DEFAULT_ROWS_PER_STATEMENT;
+use super::literal::LiteralStatements;
 use super::s3_copy::{copy_statement, manifest_url, parts_url, run_prefix};
 use super::{RowSink, TableRow, TableSink};
 use crate::config::S3Copy;
