@@ -77,14 +77,7 @@ async fn copy_in(
     (table, columns): (&str, &[&str]),
     chunks: Vec<Bytes>,
 ) -> Result<u64> {
-    let copy_in = render(
-        bench_sql::COPY_IN,
-        &[
-            ("schema", &into.quoted()),
-            ("table", table),
-            ("columns", &columns.join(", ")),
-        ],
-    );
+    let copy_in = copy_statement(bench_sql::COPY_IN, into, (table, columns));
     let sink = client
         .copy_in(copy_in.trim_end())
         .await
@@ -99,6 +92,23 @@ async fn copy_in(
         .map_err(|e| database.error("copy in", e))?)
 }
 
+/// A bench COPY template (`COPY_IN`, `COPY_OUT`) for one table of `schema`.
+fn copy_statement(
+    template: &str,
+    schema: &SchemaName,
+    (table, columns): (&str, &[&str]),
+) -> String {
+    let columns = columns.join(", ");
+    render(
+        template,
+        &[
+            ("schema", &schema.quoted()),
+            ("table", table),
+            ("columns", &columns),
+        ],
+    )
+}
+
 /// One table of `from` in binary, as COPY gives it.
 async fn copy_out(
     client: &Client,
@@ -106,14 +116,7 @@ async fn copy_out(
     from: &SchemaName,
     (table, columns): (&str, &[&str]),
 ) -> Result<Vec<Bytes>> {
-    let out = render(
-        bench_sql::COPY_OUT,
-        &[
-            ("schema", &from.quoted()),
-            ("table", table),
-            ("columns", &columns.join(", ")),
-        ],
-    );
+    let out = copy_statement(bench_sql::COPY_OUT, from, (table, columns));
     let stream = client
         .copy_out(out.trim_end())
         .await
