@@ -63,6 +63,14 @@ pub enum Error {
     #[error(transparent)]
     Embedded(#[from] EmbeddedError),
 
+    /// `--metrics-addr` could not be listened on.
+    #[error("cannot serve the metrics on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// What a command was asked about is not there (`next` of an unknown song or user).
     #[error("{0}")]
     NotFound(String),
@@ -261,6 +269,10 @@ pub enum SourceError {
 
     #[error("invalid source URI {uri:?}: {message}")]
     InvalidUri { uri: String, message: String },
+
+    /// The SQS queue a watcher reads S3 event notifications from.
+    #[error("cannot read queue {url}: {message}")]
+    Queue { url: String, message: String },
 }
 
 /// The target database refused, dropped or failed a step of the load.
@@ -371,3 +383,20 @@ pub enum EmbeddedError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error and its causes as one line ("…: …"), as `-v` prints them; what a record of
+/// the run (the history table) keeps.
+pub fn sentence_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        // A wrapper that repeats its cause's words adds nothing.
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
+}

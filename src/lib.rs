@@ -17,13 +17,17 @@ mod cpu;
 pub mod db;
 pub mod embedded;
 pub mod error;
+pub mod history;
+pub mod lineage;
 mod load;
+pub mod metrics;
 pub mod parity;
 pub mod report;
 mod secret;
 pub mod sink;
 pub mod source;
 pub mod transform;
+pub mod watch;
 
 pub use sparkify_records::{model, parse};
 
@@ -35,7 +39,7 @@ pub use config::{
 pub use db::SchemaName;
 pub use error::{Error, Result};
 pub use load::progress::suspend as suspend_progress_bars;
-pub use load::{discard, dry_run, load, merge, Discarded};
+pub use load::{discard, dry_run, load, load_batch, merge, target_url, Discarded};
 pub use report::Report;
 pub use secret::Secret;
 pub use sink::private::create_tables;

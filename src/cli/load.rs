@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use sparkify_load::db::Database;
 use sparkify_load::embedded::Server;
+use sparkify_load::metrics::Metrics;
 use sparkify_load::report::{self, Report, Shards};
 use sparkify_load::source::{S3Options, SourceUri};
 use sparkify_load::{
@@ -31,9 +32,18 @@ pub(super) fn run(
         return runtime.block_on(dry_run(&config));
     }
     let started_at = report::now();
+    let started = std::time::Instant::now();
     let loaded = runtime.block_on(async { Ok(sparkify_load::load(&config).await?) });
     if let Some(path) = &args.report {
         write_run_record(path, config.run_id(), started_at, &loaded)?;
+    }
+    if let Some(path) = &args.metrics_file {
+        let metrics = Metrics::default();
+        match &loaded {
+            Ok(report) => metrics.loaded(report),
+            Err(_) => metrics.failed(started.elapsed().as_secs_f64()),
+        }
+        metrics.write_file(path)?;
     }
     let report = loaded?;
     say!("{report}");
@@ -186,7 +196,7 @@ const AWS_CREDENTIAL_VARIABLES: [&str; 5] = [
 
 /// The classic notebook's static keys (`[AWS] KEY`, `SECRET`), for a load that reads S3
 /// signed and whose environment names no credentials.
-fn dwh_keys(
+pub(super) fn dwh_keys(
     dwh: Option<&DwhConfig>,
     request: &LoadRequest,
     no_sign_request: bool,

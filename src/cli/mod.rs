@@ -17,11 +17,13 @@ pub(crate) mod args;
 mod check;
 mod db;
 mod dwh;
+mod history;
 pub(crate) mod hoist;
 mod load;
 mod merge;
 mod parity;
 mod target;
+mod watch;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -129,6 +131,16 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             global,
         }) => runtime.block_on(answers::next(target, of, json, &global)),
         Some(Command::Parity { args, global }) => runtime.block_on(parity::run(args, &global)),
+        Some(Command::Watch {
+            watch: args,
+            global,
+        }) => watch::run(args, &global, &runtime),
+        Some(Command::History {
+            target,
+            last,
+            json,
+            global,
+        }) => runtime.block_on(history::run(target, last, json, &global)),
     }
 }
 

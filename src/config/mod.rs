@@ -211,6 +211,8 @@ pub struct LoadConfig {
     pub(crate) max_errors: u64,
     /// Where skipped bad records are written, as JSON lines.
     pub(crate) reject_file: Option<PathBuf>,
+    /// Whether the reject file is added to (a watcher's batches) or replaced (a load).
+    pub(crate) append_rejects: bool,
     pub(crate) progress: bool,
     pub(crate) insert: InsertSettings,
     /// This load's name, unique among loads into one schema at a time.
@@ -274,6 +276,7 @@ impl LoadConfig {
             schema: request.schema,
             max_errors: request.max_errors,
             reject_file: request.reject_file,
+            append_rejects: false,
             progress: request.progress,
             insert,
             run_id,

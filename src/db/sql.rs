@@ -62,6 +62,10 @@ pub struct DialectSql {
     pub sync_identity: &'static str,
     /// The text type of the work tables.
     pub text_type: &'static str,
+    /// The load history's table (`src/history.rs`).
+    pub history: &'static str,
+    /// The watcher's quarantine table (`src/watch/quarantine.rs`).
+    pub quarantine: &'static str,
 }
 
 pub static POSTGRES: DialectSql = DialectSql {
@@ -95,6 +99,8 @@ pub static POSTGRES: DialectSql = DialectSql {
     sync_identity: sql_file!("postgres/sync_identity.sql"),
     referencing: sql_file!("postgres/referencing.sql"),
     text_type: "text",
+    history: sql_file!("postgres/history.sql"),
+    quarantine: sql_file!("postgres/quarantine.sql"),
 };
 
 pub static REDSHIFT: DialectSql = DialectSql {
@@ -131,6 +137,8 @@ pub static REDSHIFT: DialectSql = DialectSql {
     sync_identity: "",
     referencing: "",
     text_type: "VARCHAR(65535)",
+    history: sql_file!("redshift/history.sql"),
+    quarantine: sql_file!("redshift/quarantine.sql"),
 };
 
 impl DialectSql {
@@ -197,6 +205,28 @@ pub mod merge {
     pub const EXPECTED: &str = sql_file!("shared/merge/expected.sql");
 }
 
+/// The load history (`src/history.rs`): one row a run.
+pub mod history {
+    pub const APPEND: &str = sql_file!("shared/history/append.sql");
+    pub const LAST: &str = sql_file!("shared/history/last.sql");
+    pub const EXISTS: &str = sql_file!("shared/history/exists.sql");
+}
+
+/// One watcher per schema (PostgreSQL's advisory lock; `src/watch/mod.rs`): (try, wait).
+pub const WATCH_LOCK: (&str, &str) = (
+    sql_file!("postgres/watch_try_lock.sql"),
+    sql_file!("postgres/watch_lock.sql"),
+);
+
+/// The watcher's quarantine (`src/watch/quarantine.rs`).
+pub mod quarantine {
+    pub const LIST: &str = sql_file!("shared/quarantine/list.sql");
+    pub const HOLD: &str = sql_file!("shared/quarantine/hold.sql");
+    pub const RELEASE: &str = sql_file!("shared/quarantine/release.sql");
+    pub const CLEAR: &str = sql_file!("shared/quarantine/clear.sql");
+    pub const FORGET: &str = sql_file!("shared/quarantine/forget.sql");
+}
+
 /// Sharded loads (`db::shard`): the registry of finished shards and the merge's gathering.
 pub mod shard {
     pub const REGISTRY: &str = sql_file!("shared/shard/registry.sql");
@@ -226,6 +256,9 @@ pub mod checks {
     pub const TABLES_NOT_EMPTY: &str = sql_file!("checks/tables_not_empty.sql");
     pub const NO_FUTURE_PLAYS: &str = sql_file!("checks/no_future_plays.sql");
 }
+
+/// The five tables' columns, for OpenLineage's schema facet (`src/lineage.rs`).
+pub const LINEAGE_COLUMNS: &str = sql_file!("shared/lineage_columns.sql");
 
 /// Rows in each table of a star schema, in either dialect.
 pub const COUNTS: &str = sql_file!("shared/counts.sql");

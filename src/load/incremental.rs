@@ -19,10 +19,25 @@ use crate::error::{ManifestError, Result};
 use crate::report::{stage, SourceSummary, Stage};
 use crate::sink::private::{Contents, PrivateTables};
 use crate::sink::RowSink;
-use crate::source::{Source, SourceUri};
+use crate::source::{Entry, Source, SourceUri};
 
 /// Times a run starts again when another load changed the target while it read.
 const ATTEMPTS: u32 = 3;
+
+/// What a run compares with the manifest.
+pub(super) enum Candidates {
+    /// Both trees, listed whole: an object changed or gone since it was loaded fails the
+    /// run (`--incremental`, `--full`).
+    Listed,
+    /// These objects only (a watch batch): those the manifest holds, changed or not, are
+    /// left out, for the watcher to judge; `epilogue` (with `{private}` naming the run's
+    /// private tables) runs in the merge's transaction.
+    Given {
+        songs: Vec<Entry>,
+        logs: Vec<Entry>,
+        epilogue: String,
+    },
+}
 
 /// Runs one incremental (or `--full`: `full`) load, its new tables filled as `fill`
 /// says. A run plans from what the target holds when it starts and checks, under the
@@ -32,13 +47,14 @@ const ATTEMPTS: u32 = 3;
 pub(super) async fn load(
     config: &LoadConfig,
     (fill, full): (&Fill, bool),
+    candidates: &Candidates,
     database: &Database,
     rejects: &mut Rejects,
 ) -> Result<Loaded> {
     let (songs, logs) = open_trees(config).await;
     let main = database.connect().await?;
     for attempt in 1..=ATTEMPTS {
-        *rejects = Rejects::new(config.max_errors, config.reject_file.clone());
+        *rejects = Rejects::of(config);
         let work = (&config.schema, config.run_id.as_str(), Contents::Work);
         let private = PrivateTables::create(&main, database, work).await?;
         let merge = MergeSql::new(
@@ -47,7 +63,7 @@ pub(super) async fn load(
             &private.tables(),
             &config.run_id,
         );
-        let route = (fill, full);
+        let route = (fill, full, candidates);
         let loaded = run(config, route, (&private, &merge), (&songs, &logs), rejects).await;
         // The work tables go whatever happened: the rows are merged in, or nothing is.
         private.abandon().await;
@@ -81,14 +97,14 @@ struct Planned {
 /// One attempt: `None` when the target changed before the merge could take its lock.
 async fn run(
     config: &LoadConfig,
-    (fill, full): (&Fill, bool),
+    (fill, full, candidates): (&Fill, bool, &Candidates),
     (private, merge): (&PrivateTables<'_>, &MergeSql),
     (songs, logs): (&Source, &Source),
     rejects: &mut Rejects,
 ) -> Result<Option<Loaded>> {
     let database = private.database;
     let started = Instant::now();
-    let planned = match plan(config, full, (private, merge), (songs, logs)).await? {
+    let planned = match plan(config, (full, candidates), (private, merge), (songs, logs)).await? {
         Ok(planned) => planned,
         Err(nothing_new) => return Ok(Some(nothing_new)),
     };
@@ -110,12 +126,18 @@ async fn run(
     .await?;
     stages.extend(read);
 
+    let (epilogue, batch) = match candidates {
+        Candidates::Given { epilogue, .. } => (private.sql(epilogue), true),
+        Candidates::Listed => (String::new(), false),
+    };
     let merge_plan = MergePlan {
         found: planned.found,
         create_tables: planned.create_tables,
         full: planned.full,
-        epilogue: String::new(),
-        allow_empty: config.allow_empty,
+        epilogue,
+        // A watch batch may hold songs only, leaving tables empty that a first batch
+        // creates; a wrong path is refused when the watcher starts.
+        allow_empty: config.allow_empty || (batch && !planned.full),
     };
     let target = (config.schema(), config.gate());
     let Some(merged) = commit(target, database, private.client, merge, &merge_plan).await? else {
@@ -199,7 +221,7 @@ pub(super) async fn read_planned(
 /// rebuild that finds nothing new and so changes nothing.
 async fn plan(
     config: &LoadConfig,
-    full: bool,
+    (full, candidates): (bool, &Candidates),
     (private, merge): (&PrivateTables<'_>, &MergeSql),
     (songs, logs): (&Source, &Source),
 ) -> Result<Result<Planned, Loaded>> {
@@ -212,6 +234,29 @@ async fn plan(
     } else {
         read_manifest((database, client), merge).await?
     };
+    // A batch after a rebuild, which keeps no merge state, reads every object once, as
+    // an incremental run does then: it lists the trees whole.
+    let given = match candidates {
+        Candidates::Given { songs, logs, .. } if full || !found.lacks_state() => {
+            Some((songs.clone(), logs.clone()))
+        }
+        _ => None,
+    };
+    if let Some((song_given, log_given)) = given {
+        let mut song_plan = TreePlan::of("song", song_given, &manifest);
+        let mut log_plan = TreePlan::of("log", log_given, &manifest);
+        song_plan.forget_vanished();
+        log_plan.forget_vanished();
+        song_plan.settle_touched(songs).await?;
+        log_plan.settle_touched(logs).await?;
+        return Ok(Ok(Planned {
+            found,
+            create_tables,
+            full,
+            songs: song_plan,
+            logs: log_plan,
+        }));
+    }
     let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
     if !config.allow_empty {
         refuse_empty_listing("--song-data", &config.song_data, &song_listing)?;

@@ -46,14 +46,14 @@ impl TreeObjects {
 }
 
 /// A manifest: each loaded object's (tree, key) and its (size, version).
-pub(super) type Manifest = HashMap<(String, String), (u64, String)>;
+pub(crate) type Manifest = HashMap<(String, String), (u64, String)>;
 
 /// One tree's listing against the manifest.
-pub(super) struct TreePlan {
+pub(crate) struct TreePlan {
     tree: &'static str,
-    pub(super) new: Vec<Entry>,
+    pub(crate) new: Vec<Entry>,
     already_loaded: u64,
-    changed: Vec<String>,
+    pub(crate) changed: Vec<String>,
     /// Local files of the same size whose modification time moved since they were loaded,
     /// each with the fingerprint of the content loaded: changed only if their content did
     /// ([`TreePlan::settle_touched`]).
@@ -63,7 +63,7 @@ pub(super) struct TreePlan {
 }
 
 impl TreePlan {
-    pub(super) fn of(tree: &'static str, listing: Vec<Entry>, manifest: &Manifest) -> TreePlan {
+    pub(crate) fn of(tree: &'static str, listing: Vec<Entry>, manifest: &Manifest) -> TreePlan {
         let (objects, others): (Vec<Entry>, Vec<Entry>) = listing
             .into_iter()
             .partition(|entry| is_object_key(&entry.key));
@@ -103,7 +103,7 @@ impl TreePlan {
     /// Decides the touched files by content: one whose bytes are those loaded is already
     /// loaded (touch, a plain re-copy), as an S3 object re-uploaded with the same bytes
     /// keeps its ETag; any other has changed.
-    pub(super) async fn settle_touched(&mut self, source: &Source) -> Result<()> {
+    pub(crate) async fn settle_touched(&mut self, source: &Source) -> Result<()> {
         let Source::Local(local) = source else {
             return Ok(());
         };
@@ -127,6 +127,12 @@ impl TreePlan {
         }
         self.changed.sort();
         Ok(())
+    }
+
+    /// Forgets the manifest's keys this listing lacks: a listing of some objects only (a
+    /// watch batch) says nothing of the others.
+    pub(super) fn forget_vanished(&mut self) {
+        self.vanished.clear();
     }
 
     /// Keeps only the new objects shard `shard` reads.
@@ -209,7 +215,7 @@ fn object_rows<'a>(
 }
 
 /// The manifest, read from the target's (`merge` names it).
-pub(super) async fn read_manifest(
+pub(crate) async fn read_manifest(
     (database, client): (&Database, &Client),
     merge: &MergeSql,
 ) -> Result<Manifest> {
@@ -238,7 +244,7 @@ fn unreadable(merge: &MergeSql, key: &str) -> Error {
 }
 
 /// A tree whose listing holds no object is a wrong path: refused unless `--allow-empty`.
-pub(super) fn refuse_empty_listing(flag: &str, uri: &SourceUri, listing: &[Entry]) -> Result<()> {
+pub(crate) fn refuse_empty_listing(flag: &str, uri: &SourceUri, listing: &[Entry]) -> Result<()> {
     if listing.iter().any(|entry| is_object_key(&entry.key)) {
         return Ok(());
     }
@@ -250,7 +256,7 @@ pub(super) fn refuse_empty_listing(flag: &str, uri: &SourceUri, listing: &[Entry
 }
 
 /// The whole listing of a tree.
-pub(super) async fn list(source: &Source, tree: &'static str) -> Result<Vec<Entry>> {
+pub(crate) async fn list(source: &Source, tree: &'static str) -> Result<Vec<Entry>> {
     use futures::TryStreamExt;
     let batches: Vec<Vec<Entry>> = source.keys().try_collect().await?;
     tracing::debug!(tree, "listed");

@@ -34,7 +34,7 @@ pub(super) async fn counted_after_commit(
 /// What the target holds: how many of the five tables exist, and how many rows the
 /// manifest has (`None`: there is no manifest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Found {
+pub(crate) struct Found {
     tables: u64,
     manifest_rows: Option<u64>,
     /// Whether the merge's state beside the manifest exists (a rebuild keeps none).
@@ -42,7 +42,7 @@ pub(super) struct Found {
 }
 
 impl Found {
-    pub(super) async fn read(
+    pub(crate) async fn read(
         database: &Database,
         client: &Client,
         merge: &MergeSql,
@@ -65,6 +65,11 @@ impl Found {
             manifest_rows,
             state,
         })
+    }
+
+    /// Whether the target has a manifest.
+    pub(crate) fn has_manifest(&self) -> bool {
+        self.manifest_rows.is_some()
     }
 
     /// Whether an incremental run must read every object, as `--full` does: the tables and

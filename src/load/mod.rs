@@ -10,8 +10,8 @@ mod copy;
 mod discard;
 mod dry_run;
 mod incremental;
-mod manifest;
-mod merge;
+pub(crate) mod manifest;
+pub(crate) mod merge;
 mod move_in;
 pub mod progress;
 mod rebuild;
@@ -25,14 +25,17 @@ mod tree;
 use std::time::Instant;
 
 use crate::check::{self, CheckFile, RunCounts, Scope};
-use crate::config::{LoadConfig, Route, Target};
+use crate::config::{Fill, LoadConfig, Route, Target};
 use crate::db::Database;
 use crate::db::TableSet;
 use crate::embedded;
 use crate::error::{Error, Result};
+use crate::history::HistoryRow;
+use crate::lineage::Lineage;
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, Stage, TableCounts};
 use crate::secret::Secret;
-use crate::source::Source;
+use crate::source::{Entry, Source};
+use incremental::Candidates;
 use rebuild::Builder;
 use rejects::Rejects;
 
@@ -63,8 +66,95 @@ impl Loaded {
     }
 }
 
-/// Runs one load, all or nothing.
+/// Runs one load, all or nothing, and records it in the schema's history table.
 pub async fn load(config: &LoadConfig) -> Result<Report> {
+    let database = Database::new(&target_url(&config.target).await?, config.dialect)?;
+    run_recorded(config, &database, &Candidates::Listed, route_name(config)).await
+}
+
+/// One batch of a watcher (`crate::watch`): the given objects, those the manifest does not
+/// hold yet, merged in as an incremental run merges (`config`'s route must be one);
+/// `epilogue` runs in the merge's transaction. Recorded in the history as `route`.
+pub async fn load_batch(
+    config: &LoadConfig,
+    database: &Database,
+    (songs, logs): (Vec<Entry>, Vec<Entry>),
+    epilogue: String,
+) -> Result<Report> {
+    let candidates = Candidates::Given {
+        songs,
+        logs,
+        epilogue,
+    };
+    let route = format!("{} watch", config.mode().name());
+    run_recorded(config, database, &candidates, route).await
+}
+
+/// How the history names a load's route: its mode, then what it does with the target.
+fn route_name(config: &LoadConfig) -> String {
+    let what = match &config.route {
+        Route::Rebuild(Fill::S3Copy(_)) => "rebuild (s3-copy)".to_string(),
+        Route::Rebuild(_) | Route::RedshiftCopy(_) => "rebuild".to_string(),
+        Route::Merge { full: true, .. } => "full".to_string(),
+        Route::Merge { full: false, .. } => "incremental".to_string(),
+        Route::Shard(shard) => format!("shard {}/{}", shard.index, shard.count),
+    };
+    format!("{} {what}", config.mode().name())
+}
+
+/// [`run`], between its OpenLineage events (with `OPENLINEAGE_URL`: `crate::lineage`),
+/// then its row in the history table, whether it loaded or failed.
+async fn run_recorded(
+    config: &LoadConfig,
+    database: &Database,
+    candidates: &Candidates,
+    route: String,
+) -> Result<Report> {
+    let started_at = crate::report::now();
+    let lineage = Lineage::from_env();
+    let lineage_run = crate::lineage::Run {
+        id: uuid::Uuid::from_bytes(rand::random()),
+        job: match candidates {
+            Candidates::Given { .. } => "watch",
+            Candidates::Listed => "load",
+        },
+        songs: &config.song_data,
+        logs: &config.log_data,
+        database,
+        schema: &config.schema,
+    };
+    if let Some(lineage) = &lineage {
+        lineage.start(&lineage_run).await;
+    }
+    let mut rejects = Rejects::of(config);
+    let outcome = run(config, database, candidates, &mut rejects).await;
+    let row = HistoryRow::new(
+        (&config.run_id, route),
+        started_at,
+        outcome.as_ref(),
+        rejects.records.len() as u64,
+    );
+    crate::history::append(database, &config.schema, &row).await;
+    if let Some(lineage) = &lineage {
+        match &outcome {
+            Ok(report) => lineage.complete(&lineage_run, report).await,
+            Err(err) => {
+                lineage
+                    .fail(&lineage_run, &crate::error::sentence_chain(err))
+                    .await
+            }
+        }
+    }
+    outcome
+}
+
+/// The route of `config`, run: one load, all or nothing.
+async fn run(
+    config: &LoadConfig,
+    database: &Database,
+    candidates: &Candidates,
+    rejects: &mut Rejects,
+) -> Result<Report> {
     let started = Instant::now();
     tracing::info!(
         mode = config.mode().name(),
@@ -73,20 +163,18 @@ pub async fn load(config: &LoadConfig) -> Result<Report> {
         logs = %config.log_data,
         "load starts"
     );
-    let database = Database::new(&target_url(&config.target).await?, config.dialect)?;
-    let mut rejects = Rejects::new(config.max_errors, config.reject_file.clone());
     let loaded = match &config.route {
         Route::Rebuild(fill) => {
-            rebuild::run(config, Builder::Fill(fill), &database, &mut rejects).await?
+            rebuild::run(config, Builder::Fill(fill), database, rejects).await?
         }
         Route::RedshiftCopy(sources) => {
             let builder = Builder::RedshiftCopy(sources);
-            rebuild::run(config, builder, &database, &mut rejects).await?
+            rebuild::run(config, builder, database, rejects).await?
         }
         Route::Merge { fill, full } => {
-            incremental::load(config, (fill, *full), &database, &mut rejects).await?
+            incremental::load(config, (fill, *full), candidates, database, rejects).await?
         }
-        Route::Shard(shard) => shard::load(config, &database, *shard, &mut rejects).await?,
+        Route::Shard(shard) => shard::load(config, database, *shard, rejects).await?,
     };
     let report = Report {
         mode: config.mode().name(),
@@ -156,7 +244,7 @@ async fn open_trees(config: &LoadConfig) -> (Source, Source) {
 }
 
 /// The URL of the target; the embedded PostgreSQL is started (and created) on demand.
-async fn target_url(target: &Target) -> Result<Secret<String>> {
+pub async fn target_url(target: &Target) -> Result<Secret<String>> {
     match target {
         Target::Url(url) => Ok(url.clone()),
         Target::Embedded(home) => {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::config::LoadConfig;
 use crate::error::{Error, Result};
 use crate::parse::BadRecord;
 
@@ -11,6 +12,8 @@ pub(crate) struct Rejects {
     max_errors: u64,
     /// `--reject-file`: where they are written.
     file: Option<PathBuf>,
+    /// Whether the file is added to (a watcher's batches) rather than replaced (a load).
+    append: bool,
     pub(crate) records: Vec<BadRecord>,
 }
 
@@ -19,7 +22,16 @@ impl Rejects {
         Rejects {
             max_errors,
             file,
+            append: false,
             records: Vec::new(),
+        }
+    }
+
+    /// The rejects of a load as `config` says: its `--max-errors` and reject file.
+    pub(crate) fn of(config: &LoadConfig) -> Self {
+        Rejects {
+            append: config.append_rejects,
+            ..Rejects::new(config.max_errors, config.reject_file.clone())
         }
     }
 
@@ -72,7 +84,15 @@ impl Rejects {
             text.push_str(&serde_json::to_string(record).expect("a bad record always serializes"));
             text.push('\n');
         }
-        std::fs::write(path, text).map_err(|source| Error::Output {
+        let written = match self.append {
+            true => std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes())),
+            false => std::fs::write(path, text),
+        };
+        written.map_err(|source| Error::Output {
             path: path.clone(),
             source,
         })?;

@@ -194,15 +194,15 @@ fn walk(root: &Path) -> Result<Vec<Entry>, String> {
             .to_str()
             .ok_or_else(|| format!("{} is not a UTF-8 path", relative.display()))?;
         let metadata = entry.metadata().map_err(|e| e.to_string())?;
-        let modified = metadata
-            .modified()
-            .ok()
+        let modified = metadata.modified().ok();
+        let nanos = modified
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |since| since.as_nanos());
         keys.push(Entry {
             key: key.to_string(),
             size: metadata.len(),
-            version: modified.to_string(),
+            version: nanos.to_string(),
+            modified,
         });
     }
     Ok(keys)

@@ -95,6 +95,8 @@ pub struct Entry {
     /// none gives its last-modified time), or a local file's modification time in
     /// nanoseconds since the epoch (to which a manifest adds its content's XXH3 hash).
     pub version: String,
+    /// When it was last modified, as listed (a watcher's lag is measured from it).
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Whether a key names an object to read: it ends in `.json` (lower case).

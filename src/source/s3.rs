@@ -132,6 +132,9 @@ impl S3Source {
                     key: o.key()?.to_string(),
                     size: o.size().map_or(0, |size| size.max(0) as u64),
                     version: version_of(o.e_tag(), o.last_modified()),
+                    modified: o
+                        .last_modified()
+                        .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
                 })
             }));
             folders.extend(

@@ -50,7 +50,7 @@ async fn hostile_text_loads_verbatim_in_both_modes_and_bad_escapes_are_refused()
     let tables: i64 = client
         .query_one(
             "SELECT count(*) FROM pg_tables WHERE schemaname IN ('client', 'copy') \
-             AND tablename NOT LIKE 'sparkify\\_load\\_state\\_%'",
+             AND tablename NOT LIKE 'sparkify\\_load\\_%'",
             &[],
         )
         .await

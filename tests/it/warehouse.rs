@@ -24,15 +24,15 @@ static NEXT_ROLE: AtomicUsize = AtomicUsize::new(0);
 /// `CONNECT`, `USAGE` on the warehouse schema, `SELECT` on its tables (and on the tables
 /// the loader makes later), and a schema of its own for its views. PUBLIC keeps nothing
 /// on the database (no CONNECT, no TEMP) and no schema but its defaults.
-struct Warehouse {
-    admin: String,
-    loader: String,
+pub(crate) struct Warehouse {
+    pub(crate) admin: String,
+    pub(crate) loader: String,
     reader: String,
     reader_role: String,
 }
 
 impl Warehouse {
-    async fn new(schemas: &[&str]) -> Warehouse {
+    pub(crate) async fn new(schemas: &[&str]) -> Warehouse {
         let admin = fresh_database().await;
         let n = NEXT_ROLE.fetch_add(1, Ordering::SeqCst);
         let id = format!("{}_{n}", std::process::id());
@@ -79,7 +79,7 @@ impl Warehouse {
     }
 
     /// As [`Warehouse::run`], and it must succeed.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         let (stdout, stderr) = (
             String::from_utf8_lossy(&out.stdout),

@@ -16,6 +16,7 @@ use sparkify_load::source::SourceUri;
 use sparkify_load::{Dialect, Error, LoadRequest, Report, SchemaName, Secret, Target};
 
 pub mod hostile;
+pub mod moto;
 pub mod s3;
 
 /// The PostgreSQL servers a test binary may start, one of each at most.
@@ -151,11 +152,13 @@ pub async fn schemas(url: &str) -> Vec<String> {
     texts(url, "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1").await
 }
 
-/// The tables a finished load leaves in its schema: the five and the manifest.
-pub const LOADED_TABLES: [&str; 6] = [
+/// The tables a finished load leaves in its schema: the five, the load history and the
+/// manifest.
+pub const LOADED_TABLES: [&str; 7] = [
     "artists",
     "songplays",
     "songs",
+    "sparkify_load_history",
     "sparkify_load_state_objects",
     "time",
     "users",

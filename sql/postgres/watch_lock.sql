@@ -1,0 +1,1 @@
+SELECT pg_advisory_lock(hashtext('sparkify-load-watch:' || $1))

@@ -1,0 +1,2 @@
+-- `watch --retry-quarantined`: every quarantined object is tried again.
+DELETE FROM {schema}.sparkify_load_quarantine;

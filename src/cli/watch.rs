@@ -1,0 +1,142 @@
+//! `sparkify-load watch`: the flags resolved into a watcher, run until SIGINT or SIGTERM,
+//! which finish or roll back the batch in flight and exit 0.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sparkify_load::metrics::{self, Metrics};
+use sparkify_load::source::SourceUri;
+use sparkify_load::watch::{self, BatchLimits, Discovery, WatchConfig};
+use sparkify_load::{Error, LoadRequest, LoadScope};
+
+use super::args::{GlobalArgs, WatchArgs};
+use super::dwh::DwhConfig;
+use super::load::{dwh_keys, s3_options};
+use super::target::resolve;
+use super::Runtime;
+
+pub(super) fn run(
+    args: WatchArgs,
+    global: &GlobalArgs,
+    runtime: &Runtime,
+) -> anyhow::Result<ExitCode> {
+    let config = resolve_watch(&args, global)?;
+    let metrics = Arc::new(Metrics::default());
+    runtime.0.block_on(async {
+        let (stop, stopped) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            if let Ok(signal) = signalled().await {
+                let _ = stop.send(Some(signal));
+            }
+        });
+        if let Some(addr) = args.metrics_addr {
+            // The loop beats at least once a listing or a long poll (20 s), and after
+            // each batch.
+            let stale_after =
+                3 * args.interval.max(Duration::from_secs(20)) + Duration::from_secs(60);
+            let bound = metrics::serve(addr, metrics.clone(), stale_after).await?;
+            say!("metrics:  http://{bound}/metrics (liveness: http://{bound}/healthz)");
+        }
+        let how = match &config.discovery {
+            Discovery::Listing { every } => format!("listing every {}", seconds(*every)),
+            Discovery::Queue(queue) => format!("notifications from {}", queue.url),
+        };
+        say!(
+            "watching {} and {} into schema {} by {how}; stop with Ctrl-C or SIGTERM",
+            args.song_data.as_deref().unwrap_or("[S3] SONG_DATA"),
+            args.log_data.as_deref().unwrap_or("[S3] LOG_DATA"),
+            config.load.schema()
+        );
+        let said = |line: &str| say!("{line}");
+        watch::watch(&config, &metrics, stopped, &said).await?;
+        say!("stopped: every batch begun was committed or rolled back");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Waits for SIGINT or SIGTERM; gives its name.
+async fn signalled() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut sigint, mut sigterm) = (
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::terminate())?,
+    );
+    Ok(tokio::select! {
+        _ = sigint.recv() => "SIGINT",
+        _ = sigterm.recv() => "SIGTERM",
+    })
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}
+
+/// The watcher the flags ask for, with `dwh.cfg`'s [S3] as the trees' fallback.
+fn resolve_watch(args: &WatchArgs, global: &GlobalArgs) -> anyhow::Result<WatchConfig> {
+    let resolved = resolve(&args.target, global)?;
+    let dwh = resolved.dwh.as_ref();
+    let source = |flag: &Option<String>, pick: fn(&DwhConfig) -> Option<&String>, name: &str| {
+        let text = flag
+            .clone()
+            .or_else(|| dwh.and_then(pick).cloned())
+            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
+        text.parse::<SourceUri>().map_err(Error::from)
+    };
+    let mut request = LoadRequest::new(
+        source(&args.song_data, |c| c.song_data.as_ref(), "--song-data")?,
+        source(&args.log_data, |c| c.log_data.as_ref(), "--log-data")?,
+        resolved.target,
+    );
+    request.s3 = s3_options(&args.s3);
+    request.s3.credentials = dwh_keys(dwh, &request, args.s3.no_sign_request);
+    request.dialect = resolved.dialect;
+    request.schema = resolved.schema;
+    request.scope = LoadScope::Incremental;
+    request.max_errors = args.max_errors;
+    request.reject_file = args
+        .reject_file
+        .clone()
+        .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
+    request.concurrency = args.concurrency;
+    request.checks = args.checks.clone();
+    request.no_checks = args.no_checks;
+    request.allow_empty = args.allow_empty;
+    let discovery = match &args.queue_url {
+        Some(url) => {
+            let local = [&request.song_data, &request.log_data]
+                .iter()
+                .any(|uri| matches!(uri, SourceUri::Local(_)));
+            if local {
+                return Err(Error::Config(
+                    "--queue-url carries S3 event notifications: both trees must be s3:// \
+                     URIs (a local tree is watched by listing: leave out --queue-url)"
+                        .into(),
+                )
+                .into());
+            }
+            Discovery::Queue(watch::queue::QueueConfig { url: url.clone() })
+        }
+        None => Discovery::Listing {
+            every: args.interval,
+        },
+    };
+    if args.max_batch_objects == 0 || args.max_batch_mib == 0 {
+        return Err(Error::Config(
+            "--max-batch-objects and --max-batch-mib must be at least 1".into(),
+        )
+        .into());
+    }
+    Ok(WatchConfig {
+        load: request.resolve()?,
+        discovery,
+        reconcile_every: args.reconcile_interval,
+        limits: BatchLimits {
+            objects: args.max_batch_objects,
+            bytes: args.max_batch_mib << 20,
+            delay: args.max_batch_delay,
+        },
+        retry_quarantined: args.retry_quarantined,
+    })
+}

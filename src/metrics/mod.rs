@@ -1,0 +1,274 @@
+//! What a watcher (or a batch load with `--metrics-file`) tells Prometheus: objects and
+//! records loaded per tree, the tables' rows, batches, failures, the quarantine, lag and
+//! batch durations, in the Prometheus text format (version 0.0.4), which both a scrape of
+//! `/metrics` and node_exporter's textfile collector read. Written here rather than with
+//! `prometheus-client`, which writes OpenMetrics: its `# EOF` line and `_total` family
+//! names are not what the textfile collector's parser takes.
+
+mod serve;
+
+pub use serve::serve;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::report::Report;
+
+/// The batch-duration histogram's upper bounds, in seconds.
+const DURATION_BUCKETS: [f64; 11] = [
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+
+/// The counters and gauges of one process.
+#[derive(Default)]
+pub struct Metrics {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    objects: BTreeMap<&'static str, u64>,
+    records: BTreeMap<&'static str, u64>,
+    table_rows: Option<crate::report::TableCounts>,
+    batches: BTreeMap<&'static str, u64>,
+    object_failures: u64,
+    bad_records: u64,
+    quarantined: u64,
+    pending: u64,
+    lag_seconds: f64,
+    last_success: Option<SystemTime>,
+    /// Counts per bucket (the last one is +Inf), and the sum of every duration.
+    durations: [u64; DURATION_BUCKETS.len() + 1],
+    duration_sum: f64,
+    /// When the watcher's loop last ran (`/healthz`).
+    beat: Option<Instant>,
+}
+
+impl Metrics {
+    fn with<T>(&self, change: impl FnOnce(&mut State) -> T) -> T {
+        change(&mut self.state.lock().expect("never poisoned"))
+    }
+
+    /// A batch (or a load) that committed, as its report tells it.
+    pub fn loaded(&self, report: &Report) {
+        self.with(|state| {
+            *state.objects.entry("song").or_default() += report.songs.objects;
+            *state.objects.entry("log").or_default() += report.logs.objects;
+            *state.records.entry("song").or_default() += report.songs.records;
+            *state.records.entry("log").or_default() += report.logs.records;
+            state.table_rows = Some(report.tables);
+            state.bad_records += report.bad_records;
+            state.last_success = Some(SystemTime::now());
+            *state.batches.entry("loaded").or_default() += 1;
+            state.observe(report.seconds);
+            state.beat = Some(Instant::now());
+        });
+    }
+
+    /// A batch (or a load) that failed after `seconds`.
+    pub fn failed(&self, seconds: f64) {
+        self.with(|state| {
+            *state.batches.entry("failed").or_default() += 1;
+            state.observe(seconds);
+            state.beat = Some(Instant::now());
+        });
+    }
+
+    /// An object that failed to load on its own, to be tried again later.
+    pub fn object_failed(&self) {
+        self.with(|state| state.object_failures += 1);
+    }
+
+    /// What waits: objects found and not loaded (nor quarantined), the oldest of them last
+    /// modified `lag` ago, and the quarantine's size.
+    pub fn waiting(&self, pending: u64, lag: Duration, quarantined: u64) {
+        self.with(|state| {
+            state.beat = Some(Instant::now());
+            state.pending = pending;
+            state.lag_seconds = lag.as_secs_f64();
+            state.quarantined = quarantined;
+        });
+    }
+
+    /// How long ago the watcher's loop last ran, if it has.
+    pub fn since_beat(&self) -> Option<Duration> {
+        self.with(|state| state.beat.map(|beat| beat.elapsed()))
+    }
+
+    /// The text format, every metric with its HELP and TYPE.
+    pub fn render(&self) -> String {
+        self.with(|state| state.render())
+    }
+
+    /// Writes the metrics to `path` for node_exporter's textfile collector: into a
+    /// temporary file beside it, then renamed over it, so the collector never reads half.
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        let output = |source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        };
+        let name = path.file_name().map_or_else(
+            || "metrics".into(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        let temporary = path.with_file_name(format!(".{name}.{}", std::process::id()));
+        std::fs::write(&temporary, self.render()).map_err(output)?;
+        std::fs::rename(&temporary, path).map_err(output)
+    }
+}
+
+impl State {
+    fn observe(&mut self, seconds: f64) {
+        let bucket = DURATION_BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(DURATION_BUCKETS.len());
+        self.durations[bucket] += 1;
+        self.duration_sum += seconds;
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
+            let _ = writeln!(out, "# HELP sparkify_load_{name} {help}");
+            let _ = writeln!(out, "# TYPE sparkify_load_{name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "sparkify_load_{name}{labels} {value}");
+            }
+        };
+        let by = |label: &str, values: &BTreeMap<&'static str, u64>, keys: &[&'static str]| {
+            keys.iter()
+                .map(|key| {
+                    let value = values.get(key).copied().unwrap_or(0);
+                    (format!("{{{label}=\"{key}\"}}"), value.to_string())
+                })
+                .collect::<Vec<_>>()
+        };
+        let one = |value: String| vec![(String::new(), value)];
+        family(
+            "objects_loaded_total",
+            "counter",
+            "Objects loaded, by tree.",
+            by("tree", &self.objects, &["song", "log"]),
+        );
+        family(
+            "records_loaded_total",
+            "counter",
+            "Good records read from loaded objects, by tree.",
+            by("tree", &self.records, &["song", "log"]),
+        );
+        if let Some(tables) = &self.table_rows {
+            let rows = [
+                ("songplays", tables.songplays),
+                ("users", tables.users),
+                ("songs", tables.songs),
+                ("artists", tables.artists),
+                ("time", tables.time),
+            ];
+            family(
+                "table_rows",
+                "gauge",
+                "Rows in each star table after the last batch that loaded.",
+                rows.iter()
+                    .map(|(table, n)| (format!("{{table=\"{table}\"}}"), n.to_string()))
+                    .collect(),
+            );
+        }
+        family(
+            "batches_total",
+            "counter",
+            "Batches (or loads) that ended, by status.",
+            by("status", &self.batches, &["loaded", "failed"]),
+        );
+        family(
+            "object_failures_total",
+            "counter",
+            "Objects whose read or load failed on their own, each then tried again later.",
+            one(self.object_failures.to_string()),
+        );
+        family(
+            "bad_records_total",
+            "counter",
+            "Bad records skipped under --max-errors (written to the reject file).",
+            one(self.bad_records.to_string()),
+        );
+        family(
+            "quarantined_objects",
+            "gauge",
+            "Objects in the quarantine table, not loaded until they change or are cleared.",
+            one(self.quarantined.to_string()),
+        );
+        family(
+            "pending_objects",
+            "gauge",
+            "Objects found and not loaded yet (the quarantined left out).",
+            one(self.pending.to_string()),
+        );
+        family(
+            "lag_seconds",
+            "gauge",
+            "Now minus the last-modified time of the oldest object not loaded yet (0 when none waits).",
+            one(self.lag_seconds.to_string()),
+        );
+        let last = self
+            .last_success
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0.0, |since| since.as_secs_f64());
+        family(
+            "last_success_timestamp_seconds",
+            "gauge",
+            "When the last batch (or load) committed, in seconds since the epoch (0: none yet).",
+            one(last.to_string()),
+        );
+        let mut cumulative = 0;
+        let mut buckets = Vec::new();
+        for (i, count) in self.durations.iter().enumerate() {
+            cumulative += count;
+            let bound = DURATION_BUCKETS
+                .get(i)
+                .map_or("+Inf".to_string(), |b| b.to_string());
+            buckets.push((format!("_bucket{{le=\"{bound}\"}}"), cumulative.to_string()));
+        }
+        buckets.push(("_sum".to_string(), self.duration_sum.to_string()));
+        buckets.push(("_count".to_string(), cumulative.to_string()));
+        family(
+            "batch_duration_seconds",
+            "histogram",
+            "How long each batch (or load) took, loaded or failed.",
+            buckets,
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_counts_each_duration_in_its_bucket_and_above() {
+        let metrics = Metrics::default();
+        metrics.failed(0.3);
+        metrics.failed(7.0);
+        metrics.failed(1000.0);
+        let text = metrics.render();
+        for line in [
+            "sparkify_load_batch_duration_seconds_bucket{le=\"0.25\"} 0",
+            "sparkify_load_batch_duration_seconds_bucket{le=\"0.5\"} 1",
+            "sparkify_load_batch_duration_seconds_bucket{le=\"10\"} 2",
+            "sparkify_load_batch_duration_seconds_bucket{le=\"300\"} 2",
+            "sparkify_load_batch_duration_seconds_bucket{le=\"+Inf\"} 3",
+            "sparkify_load_batch_duration_seconds_sum 1007.3",
+            "sparkify_load_batch_duration_seconds_count 3",
+            "sparkify_load_batches_total{status=\"failed\"} 3",
+            "sparkify_load_batches_total{status=\"loaded\"} 0",
+            "# TYPE sparkify_load_batch_duration_seconds histogram",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+    }
+}
