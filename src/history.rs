@@ -108,6 +108,11 @@ impl HistoryRow {
 pub async fn append(database: &Database, schema: &SchemaName, row: &HistoryRow) {
     let written = async {
         let client = database.connect().await?;
+        if !schema_exists(database, &client, schema).await? {
+            // The run failed before it could make its schema: there is nowhere to write.
+            tracing::debug!("no history: schema {schema} does not exist");
+            return Ok(());
+        }
         let literals = Literals::of(database, &client).await?;
         let script = format!(
             "{}\n{}",
@@ -128,6 +133,21 @@ pub async fn append(database: &Database, schema: &SchemaName, row: &HistoryRow) 
     if let Err(err) = written {
         tracing::warn!("this run is not in the history table: {err}");
     }
+}
+
+async fn schema_exists(
+    database: &Database,
+    client: &Client,
+    schema: &SchemaName,
+) -> std::result::Result<bool, crate::error::TargetError> {
+    let exists = render(
+        crate::db::sql::private::SCHEMA_EXISTS,
+        &[("schema_name", &Literals::REDSHIFT.quote(schema.as_str()))],
+    );
+    let rows = database
+        .text_rows(client, "look for the target schema", &exists)
+        .await?;
+    Ok(crate::db::number_at(&rows, 0) == Some(1))
 }
 
 /// The table's DDL for `schema`.
@@ -159,6 +179,12 @@ pub async fn last(
     rows.into_iter().map(|row| parse(&row)).collect()
 }
 
+/// `YYYY-MM-DD HH:MI:SS.mmm` in UTC (as `last.sql` gives it, in a format both dialects'
+/// TO_CHAR write) as RFC 3339, as the row was written.
+fn rfc3339(utc: &str) -> String {
+    format!("{}Z", utc.replacen(' ', "T", 1))
+}
+
 /// One row of `last.sql`.
 fn parse(row: &[Option<String>]) -> Result<HistoryRow> {
     let unreadable = || Error::UnexpectedRows {
@@ -188,8 +214,8 @@ fn parse(row: &[Option<String>]) -> Result<HistoryRow> {
         run_id: text(0)?,
         tool_version: text(1)?,
         route: text(2)?,
-        started_at: text(3)?,
-        ended_at: text(4)?,
+        started_at: rfc3339(&text(3)?),
+        ended_at: rfc3339(&text(4)?),
         status: text(5)?,
         objects: number(6)?,
         tables,

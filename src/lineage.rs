@@ -251,7 +251,7 @@ fn location(database: &Database) -> (String, String) {
 /// The tables' columns as the target has them; none if they cannot be read.
 async fn columns(run: &Run<'_>) -> Columns {
     let query = render(
-        crate::db::sql::LINEAGE_COLUMNS,
+        run.database.sql().lineage_columns,
         &[(
             "schema_name",
             &Literals::REDSHIFT.quote(run.schema.as_str()),

@@ -50,11 +50,35 @@ pub(super) fn run(
             config.load.schema()
         );
         let said = |line: &str| say!("{line}");
-        watch::watch(&config, &metrics, stopped, &said).await?;
+        let mut asked = stopped.clone();
+        let watching = watch::watch(&config, &metrics, stopped, &said);
+        tokio::pin!(watching);
+        tokio::select! {
+            done = &mut watching => done?,
+            _ = asked.wait_for(Option::is_some) => {
+                // The watcher finishes or rolls back its batch; a target that cannot be
+                // reached cannot hold the stop past its deadline.
+                match tokio::time::timeout(STOP_DEADLINE, &mut watching).await {
+                    Ok(done) => done?,
+                    Err(_) => {
+                        say!(
+                            "stopped after {} s with a batch still in flight: the server rolls \
+                             it back when the connection closes, and the next batch or load \
+                             loads its objects",
+                            STOP_DEADLINE.as_secs_f64()
+                        );
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                }
+            }
+        }
         say!("stopped: every batch begun was committed or rolled back");
         Ok(ExitCode::SUCCESS)
     })
 }
+
+/// How long a stopped watcher may take to end: its batch's grace and rollback fit inside.
+const STOP_DEADLINE: Duration = Duration::from_millis(9_500);
 
 /// Waits for SIGINT or SIGTERM; gives its name.
 async fn signalled() -> std::io::Result<&'static str> {
@@ -71,6 +95,29 @@ async fn signalled() -> std::io::Result<&'static str> {
 
 fn seconds(duration: Duration) -> String {
     format!("{} s", duration.as_secs_f64())
+}
+
+/// How the watcher finds objects: the queue (both trees on S3), or a listing.
+fn discovery(args: &WatchArgs, request: &LoadRequest) -> anyhow::Result<Discovery> {
+    Ok(match &args.queue_url {
+        Some(url) => {
+            let local = [&request.song_data, &request.log_data]
+                .iter()
+                .any(|uri| matches!(uri, SourceUri::Local(_)));
+            if local {
+                return Err(Error::Config(
+                    "--queue-url carries S3 event notifications: both trees must be s3:// \
+                     URIs (a local tree is watched by listing: leave out --queue-url)"
+                        .into(),
+                )
+                .into());
+            }
+            Discovery::Queue(watch::queue::QueueConfig { url: url.clone() })
+        }
+        None => Discovery::Listing {
+            every: args.interval,
+        },
+    })
 }
 
 /// The watcher the flags ask for, with `dwh.cfg`'s [S3] as the trees' fallback.
@@ -103,25 +150,7 @@ fn resolve_watch(args: &WatchArgs, global: &GlobalArgs) -> anyhow::Result<WatchC
     request.checks = args.checks.clone();
     request.no_checks = args.no_checks;
     request.allow_empty = args.allow_empty;
-    let discovery = match &args.queue_url {
-        Some(url) => {
-            let local = [&request.song_data, &request.log_data]
-                .iter()
-                .any(|uri| matches!(uri, SourceUri::Local(_)));
-            if local {
-                return Err(Error::Config(
-                    "--queue-url carries S3 event notifications: both trees must be s3:// \
-                     URIs (a local tree is watched by listing: leave out --queue-url)"
-                        .into(),
-                )
-                .into());
-            }
-            Discovery::Queue(watch::queue::QueueConfig { url: url.clone() })
-        }
-        None => Discovery::Listing {
-            every: args.interval,
-        },
-    };
+    let discovery = discovery(args, &request)?;
     if args.max_batch_objects == 0 || args.max_batch_mib == 0 {
         return Err(Error::Config(
             "--max-batch-objects and --max-batch-mib must be at least 1".into(),

@@ -4,13 +4,21 @@
 //! running on the server until it next writes to the socket), and so that a report can say
 //! the run was interrupted.
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use tokio_postgres::CancelToken;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-/// The connections opened so far, with the TLS set-up their cancels need.
-static CONNECTIONS: Mutex<Vec<(CancelToken, MakeRustlsConnect)>> = Mutex::new(Vec::new());
+/// The connections open now, by the number [`register`] gave them, with the TLS set-up
+/// their cancels need. A connection leaves when it ends ([`unregister`]), so a process
+/// that runs for days (a watcher) keeps only those it has open.
+static CONNECTIONS: Mutex<BTreeMap<u64, (CancelToken, MakeRustlsConnect)>> =
+    Mutex::new(BTreeMap::new());
+
+/// The number the next connection is noted under.
+static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// How long one cancel may take to reach its server.
 const CANCEL_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
@@ -21,14 +29,21 @@ static SIGNAL: OnceLock<&'static str> = OnceLock::new();
 /// Notes a new connection, so that a signal can cancel its statement. A connection opened
 /// after the signal is one a command opens to clean up (`PrivateTables::abandon`): it is left
 /// alone.
-pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
+pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) -> Option<u64> {
     if interrupted_by().is_some() {
-        return;
+        return None;
     }
+    let number = NEXT.fetch_add(1, Ordering::Relaxed);
     CONNECTIONS
         .lock()
         .expect("never poisoned")
-        .push((token, tls));
+        .insert(number, (token, tls));
+    Some(number)
+}
+
+/// Forgets a connection that ended.
+pub(super) fn unregister(number: u64) {
+    CONNECTIONS.lock().expect("never poisoned").remove(&number);
 }
 
 /// Records `signal` (`SIGINT`, `SIGTERM`) and sends a cancel for the statement in flight
@@ -39,7 +54,12 @@ pub(super) fn register(token: CancelToken, tls: MakeRustlsConnect) {
 /// queued behind the cancelled one.
 pub async fn cancel_all(signal: &'static str) {
     let _ = SIGNAL.set(signal);
-    let connections: Vec<_> = CONNECTIONS.lock().expect("never poisoned").clone();
+    let connections: Vec<_> = CONNECTIONS
+        .lock()
+        .expect("never poisoned")
+        .values()
+        .cloned()
+        .collect();
     // A cancel is a new connection to the server: one that cannot be reached (often why
     // a user pressed Ctrl-C) must not hold the wind-down past its deadline.
     let cancels = connections.into_iter().map(|(token, tls)| async move {

@@ -109,11 +109,14 @@ impl Database {
             .connect(self.tls.clone())
             .await
             .map_err(|e| self.error("connect", e))?;
+        let noted = cancel::register(client.cancel_token(), self.tls.clone());
         tokio::spawn(async move {
             // A dropped connection surfaces as an error on the client's next query.
             let _ = connection.await;
+            if let Some(number) = noted {
+                cancel::unregister(number);
+            }
         });
-        cancel::register(client.cancel_token(), self.tls.clone());
         self.run(&client, "set up the session", self.sql().session)
             .await?;
         Ok(client)

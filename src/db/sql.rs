@@ -66,6 +66,8 @@ pub struct DialectSql {
     pub history: &'static str,
     /// The watcher's quarantine table (`src/watch/quarantine.rs`).
     pub quarantine: &'static str,
+    /// The five tables' columns, for OpenLineage's schema facet (`src/lineage.rs`).
+    pub lineage_columns: &'static str,
 }
 
 pub static POSTGRES: DialectSql = DialectSql {
@@ -101,6 +103,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     text_type: "text",
     history: sql_file!("postgres/history.sql"),
     quarantine: sql_file!("postgres/quarantine.sql"),
+    lineage_columns: sql_file!("postgres/lineage_columns.sql"),
 };
 
 pub static REDSHIFT: DialectSql = DialectSql {
@@ -139,6 +142,7 @@ pub static REDSHIFT: DialectSql = DialectSql {
     text_type: "VARCHAR(65535)",
     history: sql_file!("redshift/history.sql"),
     quarantine: sql_file!("redshift/quarantine.sql"),
+    lineage_columns: sql_file!("redshift/lineage_columns.sql"),
 };
 
 impl DialectSql {
@@ -256,9 +260,6 @@ pub mod checks {
     pub const TABLES_NOT_EMPTY: &str = sql_file!("checks/tables_not_empty.sql");
     pub const NO_FUTURE_PLAYS: &str = sql_file!("checks/no_future_plays.sql");
 }
-
-/// The five tables' columns, for OpenLineage's schema facet (`src/lineage.rs`).
-pub const LINEAGE_COLUMNS: &str = sql_file!("shared/lineage_columns.sql");
 
 /// Rows in each table of a star schema, in either dialect.
 pub const COUNTS: &str = sql_file!("shared/counts.sql");

@@ -234,29 +234,50 @@ async fn plan(
     } else {
         read_manifest((database, client), merge).await?
     };
-    // A batch after a rebuild, which keeps no merge state, reads every object once, as
-    // an incremental run does then: it lists the trees whole.
+    // A batch cannot be merged into a schema a plain rebuild left without the merge's
+    // state: the watcher then reads every object once (`watch::batch`).
     let given = match candidates {
-        Candidates::Given { songs, logs, .. } if full || !found.lacks_state() => {
-            Some((songs.clone(), logs.clone()))
+        Candidates::Given { .. } if !full && found.lacks_state() => {
+            return Err(ManifestError::StateMissing {
+                schema: config.schema.to_string(),
+            }
+            .into());
         }
-        _ => None,
+        Candidates::Given { songs, logs, .. } => Some((songs.clone(), logs.clone())),
+        Candidates::Listed => None,
     };
-    if let Some((song_given, log_given)) = given {
-        let mut song_plan = TreePlan::of("song", song_given, &manifest);
-        let mut log_plan = TreePlan::of("log", log_given, &manifest);
-        song_plan.forget_vanished();
-        log_plan.forget_vanished();
-        song_plan.settle_touched(songs).await?;
-        log_plan.settle_touched(logs).await?;
-        return Ok(Ok(Planned {
-            found,
-            create_tables,
-            full,
-            songs: song_plan,
-            logs: log_plan,
-        }));
-    }
+    let (song_plan, log_plan, full) = match given {
+        Some(given) => {
+            let (song_plan, log_plan) = plan_given(given, &manifest, (songs, logs)).await?;
+            (song_plan, log_plan, full)
+        }
+        None => {
+            let known = (full, &found, &manifest);
+            match plan_listed(config, known, private, (songs, logs), started).await? {
+                Ok(planned) => planned,
+                Err(nothing_new) => return Ok(Err(nothing_new)),
+            }
+        }
+    };
+    Ok(Ok(Planned {
+        found,
+        create_tables,
+        full,
+        songs: song_plan,
+        logs: log_plan,
+    }))
+}
+
+/// Both trees listed whole against the manifest: changed or vanished objects refused; the
+/// plans and whether the run replaces the tables, or (`Err`) a run after a rebuild that
+/// finds nothing new and so changes nothing.
+async fn plan_listed(
+    config: &LoadConfig,
+    (full, found, manifest): (bool, &Found, &Manifest),
+    private: &PrivateTables<'_>,
+    (songs, logs): (&Source, &Source),
+    started: Instant,
+) -> Result<Result<(TreePlan, TreePlan, bool), Loaded>> {
     let (song_listing, log_listing) = tokio::try_join!(list(songs, "song"), list(logs, "log"))?;
     if !config.allow_empty {
         refuse_empty_listing("--song-data", &config.song_data, &song_listing)?;
@@ -268,8 +289,8 @@ async fn plan(
     let rebuilds_state = !full && found.lacks_state();
     let keep = |listing: &Vec<_>| rebuilds_state.then(|| listing.clone());
     let (song_again, log_again) = (keep(&song_listing), keep(&log_listing));
-    let mut song_plan = TreePlan::of("song", song_listing, &manifest);
-    let mut log_plan = TreePlan::of("log", log_listing, &manifest);
+    let mut song_plan = TreePlan::of("song", song_listing, manifest);
+    let mut log_plan = TreePlan::of("log", log_listing, manifest);
     song_plan.settle_touched(songs).await?;
     log_plan.settle_touched(logs).await?;
     refuse_changes(&[(&song_plan, songs), (&log_plan, logs)])?;
@@ -288,13 +309,23 @@ async fn plan(
         song_plan = TreePlan::of("song", song_listing, &Manifest::new());
         log_plan = TreePlan::of("log", log_listing, &Manifest::new());
     }
-    Ok(Ok(Planned {
-        found,
-        create_tables,
-        full: full || rebuilds_state,
-        songs: song_plan,
-        logs: log_plan,
-    }))
+    Ok(Ok((song_plan, log_plan, full || rebuilds_state)))
+}
+
+/// A watch batch's objects against the manifest: those it holds, in any version, are left
+/// out (the watcher judges the changed ones), and no other key is missed.
+async fn plan_given(
+    (songs, logs): (Vec<Entry>, Vec<Entry>),
+    manifest: &Manifest,
+    sources: (&Source, &Source),
+) -> Result<(TreePlan, TreePlan)> {
+    let mut song_plan = TreePlan::of("song", songs, manifest);
+    let mut log_plan = TreePlan::of("log", logs, manifest);
+    song_plan.forget_vanished();
+    log_plan.forget_vanished();
+    song_plan.settle_touched(sources.0).await?;
+    log_plan.settle_touched(sources.1).await?;
+    Ok((song_plan, log_plan))
 }
 
 /// An incremental run that found nothing new after a rebuild: it changes nothing.

@@ -23,6 +23,7 @@ use crate::db::merge::MergeSql;
 use crate::db::shard::{ShardRecord, ShardSql};
 use crate::db::Database;
 use crate::error::{Error, ManifestError, Result};
+use crate::history::HistoryRow;
 use crate::report::{peak_rss_mib, stage, Report, Shards, SourceSummary, TableCounts};
 use crate::sink::private::{ensure_schema, Contents, PrivateTables};
 use crate::source::Source;
@@ -184,6 +185,19 @@ async fn create_registry(database: &Database, client: &Client, sql: &ShardSql) -
 
 /// `merge --run-id ID`: every shard of a run into the five tables, in one transaction.
 pub async fn merge(config: &MergeConfig) -> Result<Report> {
+    let request = &config.request;
+    let started_at = crate::report::now();
+    let outcome = merge_shards(config).await;
+    if let Ok(database) = Database::new(&target_url(&request.target).await?, request.dialect) {
+        let run = (request.run_id.as_str(), "client merge".to_string());
+        let row = HistoryRow::new(run, started_at, outcome.as_ref(), 0);
+        crate::history::append(&database, &request.schema, &row).await;
+    }
+    outcome
+}
+
+/// [`merge`], before its row in the history.
+async fn merge_shards(config: &MergeConfig) -> Result<Report> {
     let started = Instant::now();
     let request = &config.request;
     let (database, main, sql) = open_registry(request).await?;

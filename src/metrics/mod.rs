@@ -18,6 +18,9 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::error::{Error, Result};
 use crate::report::Report;
 
+/// The longest a batch or a listing may run and the watcher still count as alive.
+const LONGEST_BUSY: Duration = Duration::from_secs(30 * 60);
+
 /// The batch-duration histogram's upper bounds, in seconds.
 const DURATION_BUCKETS: [f64; 11] = [
     0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
@@ -46,6 +49,19 @@ struct State {
     duration_sum: f64,
     /// When the watcher's loop last ran (`/healthz`).
     beat: Option<Instant>,
+    /// Since when a batch or a listing has been running, if one is.
+    busy_since: Option<Instant>,
+    /// A watcher waiting for another to stop (a standby): alive, loading nothing.
+    standby: bool,
+}
+
+/// What `/healthz` says of a watcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Its loop ran lately, or a batch or listing is under way, or it stands by.
+    Alive(String),
+    /// Its loop has not run for this long, or it has not started.
+    Stale(String),
 }
 
 impl Metrics {
@@ -94,9 +110,47 @@ impl Metrics {
         });
     }
 
-    /// How long ago the watcher's loop last ran, if it has.
-    pub fn since_beat(&self) -> Option<Duration> {
-        self.with(|state| state.beat.map(|beat| beat.elapsed()))
+    /// A batch or a listing begins (`true`) or ends: its time counts as alive, up to
+    /// [`LONGEST_BUSY`].
+    pub fn busy(&self, busy: bool) {
+        self.with(|state| {
+            state.busy_since = busy.then(Instant::now);
+            state.beat = Some(Instant::now());
+        });
+    }
+
+    /// The watcher waits for another one's lock (`true`), or took it.
+    pub fn standby(&self, standby: bool) {
+        self.with(|state| {
+            state.standby = standby;
+            state.beat = Some(Instant::now());
+        });
+    }
+
+    /// Whether the watcher is alive: its loop ran within `stale_after`, a batch or listing
+    /// has run for less than [`LONGEST_BUSY`], or it stands by.
+    pub fn health(&self, stale_after: Duration) -> Health {
+        self.with(|state| {
+            if state.standby {
+                return Health::Alive("standby: another watcher holds the schema".into());
+            }
+            if let Some(since) = state.busy_since.map(|t| t.elapsed()) {
+                if since < LONGEST_BUSY {
+                    let seconds = since.as_secs();
+                    return Health::Alive(format!("ok: a batch or listing has run {seconds} s"));
+                }
+                let seconds = since.as_secs();
+                return Health::Stale(format!("a batch or listing has run {seconds} s"));
+            }
+            match state.beat.map(|beat| beat.elapsed()) {
+                Some(since) if since <= stale_after => Health::Alive("ok".into()),
+                Some(since) => Health::Stale(format!(
+                    "the watcher's loop last ran {} s ago",
+                    since.as_secs()
+                )),
+                None => Health::Stale("the watcher has not started yet".into()),
+            }
+        })
     }
 
     /// The text format, every metric with its HELP and TYPE.
@@ -133,116 +187,158 @@ impl State {
 
     fn render(&self) -> String {
         let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, String)>| {
-            let _ = writeln!(out, "# HELP sparkify_load_{name} {help}");
-            let _ = writeln!(out, "# TYPE sparkify_load_{name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "sparkify_load_{name}{labels} {value}");
-            }
-        };
-        let by = |label: &str, values: &BTreeMap<&'static str, u64>, keys: &[&'static str]| {
-            keys.iter()
-                .map(|key| {
-                    let value = values.get(key).copied().unwrap_or(0);
-                    (format!("{{{label}=\"{key}\"}}"), value.to_string())
-                })
-                .collect::<Vec<_>>()
-        };
-        let one = |value: String| vec![(String::new(), value)];
+        self.render_loaded(&mut out);
+        self.render_waiting(&mut out);
+        self.render_durations(&mut out);
+        out
+    }
+
+    /// What was loaded: objects, records, the tables' rows, batches, failures.
+    fn render_loaded(&self, out: &mut String) {
         family(
-            "objects_loaded_total",
-            "counter",
-            "Objects loaded, by tree.",
+            out,
+            (
+                "objects_loaded_total",
+                "counter",
+                "Objects loaded, by tree.",
+            ),
             by("tree", &self.objects, &["song", "log"]),
         );
         family(
-            "records_loaded_total",
-            "counter",
-            "Good records read from loaded objects, by tree.",
+            out,
+            (
+                "records_loaded_total",
+                "counter",
+                "Good records read from loaded objects, by tree.",
+            ),
             by("tree", &self.records, &["song", "log"]),
         );
-        if let Some(tables) = &self.table_rows {
+        if let Some(t) = &self.table_rows {
             let rows = [
-                ("songplays", tables.songplays),
-                ("users", tables.users),
-                ("songs", tables.songs),
-                ("artists", tables.artists),
-                ("time", tables.time),
+                ("songplays", t.songplays),
+                ("users", t.users),
+                ("songs", t.songs),
+                ("artists", t.artists),
+                ("time", t.time),
             ];
-            family(
-                "table_rows",
-                "gauge",
-                "Rows in each star table after the last batch that loaded.",
-                rows.iter()
-                    .map(|(table, n)| (format!("{{table=\"{table}\"}}"), n.to_string()))
-                    .collect(),
-            );
+            let help = "Rows in each star table after the last batch that loaded.";
+            let samples = rows
+                .iter()
+                .map(|(table, n)| (format!("{{table=\"{table}\"}}"), n.to_string()))
+                .collect();
+            family(out, ("table_rows", "gauge", help), samples);
         }
+        let help = "Batches (or loads) that ended, by status.";
+        let batches = by("status", &self.batches, &["loaded", "failed"]);
+        family(out, ("batches_total", "counter", help), batches);
         family(
-            "batches_total",
-            "counter",
-            "Batches (or loads) that ended, by status.",
-            by("status", &self.batches, &["loaded", "failed"]),
+            out,
+            (
+                "object_failures_total",
+                "counter",
+                "Objects whose read or load failed on their own, each then tried again later.",
+            ),
+            one(self.object_failures),
         );
         family(
-            "object_failures_total",
-            "counter",
-            "Objects whose read or load failed on their own, each then tried again later.",
-            one(self.object_failures.to_string()),
+            out,
+            (
+                "bad_records_total",
+                "counter",
+                "Bad records skipped under --max-errors (written to the reject file).",
+            ),
+            one(self.bad_records),
+        );
+    }
+
+    /// What waits: the quarantine, the objects not loaded yet, the lag, the last success.
+    fn render_waiting(&self, out: &mut String) {
+        family(
+            out,
+            (
+                "quarantined_objects",
+                "gauge",
+                "Objects in the quarantine table, not loaded until they change or are cleared.",
+            ),
+            one(self.quarantined),
         );
         family(
-            "bad_records_total",
-            "counter",
-            "Bad records skipped under --max-errors (written to the reject file).",
-            one(self.bad_records.to_string()),
+            out,
+            (
+                "pending_objects",
+                "gauge",
+                "Objects found and not loaded yet (the quarantined left out).",
+            ),
+            one(self.pending),
         );
         family(
-            "quarantined_objects",
-            "gauge",
-            "Objects in the quarantine table, not loaded until they change or are cleared.",
-            one(self.quarantined.to_string()),
-        );
-        family(
-            "pending_objects",
-            "gauge",
-            "Objects found and not loaded yet (the quarantined left out).",
-            one(self.pending.to_string()),
-        );
-        family(
-            "lag_seconds",
-            "gauge",
-            "Now minus the last-modified time of the oldest object not loaded yet (0 when none waits).",
-            one(self.lag_seconds.to_string()),
+            out,
+            (
+                "lag_seconds",
+                "gauge",
+                "Now minus the last-modified time of the oldest object not loaded yet (0 when none waits).",
+            ),
+            one(self.lag_seconds),
         );
         let last = self
             .last_success
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(0.0, |since| since.as_secs_f64());
         family(
-            "last_success_timestamp_seconds",
-            "gauge",
-            "When the last batch (or load) committed, in seconds since the epoch (0: none yet).",
-            one(last.to_string()),
+            out,
+            (
+                "last_success_timestamp_seconds",
+                "gauge",
+                "When the last batch (or load) committed, in seconds since the epoch (0: none yet).",
+            ),
+            one(last),
         );
+    }
+
+    /// The batch durations' histogram: cumulative buckets, their sum and count.
+    fn render_durations(&self, out: &mut String) {
         let mut cumulative = 0;
-        let mut buckets = Vec::new();
+        let mut samples = Vec::new();
         for (i, count) in self.durations.iter().enumerate() {
             cumulative += count;
             let bound = DURATION_BUCKETS
                 .get(i)
                 .map_or("+Inf".to_string(), |b| b.to_string());
-            buckets.push((format!("_bucket{{le=\"{bound}\"}}"), cumulative.to_string()));
+            samples.push((format!("_bucket{{le=\"{bound}\"}}"), cumulative.to_string()));
         }
-        buckets.push(("_sum".to_string(), self.duration_sum.to_string()));
-        buckets.push(("_count".to_string(), cumulative.to_string()));
-        family(
-            "batch_duration_seconds",
-            "histogram",
-            "How long each batch (or load) took, loaded or failed.",
-            buckets,
-        );
-        out
+        samples.push(("_sum".to_string(), self.duration_sum.to_string()));
+        samples.push(("_count".to_string(), cumulative.to_string()));
+        let help = "How long each batch (or load) took, loaded or failed.";
+        family(out, ("batch_duration_seconds", "histogram", help), samples);
     }
+}
+
+/// One metric family: its HELP and TYPE lines, then its samples (labels or suffix, value).
+fn family(
+    out: &mut String,
+    (name, kind, help): (&str, &str, &str),
+    samples: Vec<(String, String)>,
+) {
+    let _ = writeln!(out, "# HELP sparkify_load_{name} {help}");
+    let _ = writeln!(out, "# TYPE sparkify_load_{name} {kind}");
+    for (labels, value) in samples {
+        let _ = writeln!(out, "sparkify_load_{name}{labels} {value}");
+    }
+}
+
+/// A sample per key, labelled `label`, 0 for a key not counted yet.
+fn by(label: &str, values: &BTreeMap<&'static str, u64>, keys: &[&str]) -> Vec<(String, String)> {
+    keys.iter()
+        .map(|key| {
+            let value = values.get(key).copied().unwrap_or(0);
+            (format!("{{{label}=\"{key}\"}}"), value.to_string())
+        })
+        .collect()
+}
+
+/// The one sample of a family without labels.
+fn one(value: impl ToString) -> Vec<(String, String)> {
+    vec![(String::new(), value.to_string())]
 }
 
 #[cfg(test)]

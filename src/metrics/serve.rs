@@ -1,5 +1,6 @@
 //! `--metrics-addr`: the metrics over HTTP for Prometheus to scrape (`/metrics`), and
-//! `/healthz` for a liveness probe: 200 while the watcher's loop has run lately.
+//! `/healthz` for a liveness probe: 200 while the watcher's loop runs lately, a batch or a
+//! listing is under way (30 minutes at most), or it stands by for another watcher.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 
-use super::Metrics;
+use super::{Health, Metrics};
 use crate::error::{Error, Result};
 
 /// The content type of the text format.
@@ -63,17 +64,12 @@ fn answer<B>(
 ) -> Response<Full<Bytes>> {
     let (status, kind, body) = match request.uri().path() {
         "/metrics" => (StatusCode::OK, TEXT_FORMAT, metrics.render()),
-        "/healthz" => match metrics.since_beat() {
-            Some(since) if since <= stale_after => (StatusCode::OK, "text/plain", "ok\n".into()),
-            Some(since) => (
+        "/healthz" => match metrics.health(stale_after) {
+            Health::Alive(said) => (StatusCode::OK, "text/plain", format!("{said}\n")),
+            Health::Stale(said) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "text/plain",
-                format!("the watcher's loop last ran {} s ago\n", since.as_secs()),
-            ),
-            None => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "text/plain",
-                "the watcher has not started yet\n".into(),
+                format!("{said}\n"),
             ),
         },
         _ => (

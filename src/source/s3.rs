@@ -57,14 +57,6 @@ impl S3Source {
         format!("s3://{}/{}{}", self.bucket, self.prefix, key)
     }
 
-    fn unreadable(&self, reason: String) -> SourceError {
-        SourceError::Unreadable {
-            uri: self.uri(),
-            reason,
-            source: None,
-        }
-    }
-
     fn failed(&self, described: Described) -> SourceError {
         SourceError::Unreadable {
             uri: self.uri(),
@@ -79,7 +71,7 @@ impl S3Source {
         let top = async move {
             let (files, folders) = self.list(&self.prefix, Some("/")).await?;
             if files.is_empty() && folders.is_empty() {
-                return Err(self.unreadable("no objects under this prefix".into()));
+                return Err(SourceError::EmptyPrefix { uri: self.uri() });
             }
             // Merge direct keys and sub-prefixes into one byte order.
             let mut entries: Vec<(String, Option<Entry>)> = files

@@ -1,13 +1,14 @@
 //! One watcher batch: the due objects merged in as one incremental run, and what a
-//! failure means: a batch that fails on an object is split so that each object is tried
-//! alone; an object that fails alone is quarantined (bad beyond `--max-errors`) or waits
-//! out its backoff (it could not be read); a failure of the target pauses the watcher.
+//! failure means: a batch that fails on an object (bad input, a source, a quality check) is
+//! split so that each object is tried alone; an object that fails alone is quarantined (bad
+//! beyond `--max-errors`) or waits out its backoff (it could not be read, or failed a
+//! check); a failure of the target pauses the watcher.
 
 use std::time::{Duration, Instant};
 
 use super::pending::Tree;
 use super::Watcher;
-use crate::error::{sentence_chain, Error, Result};
+use crate::error::{sentence_chain, Error, ManifestError, Result};
 use crate::report::Report;
 use crate::source::Entry;
 
@@ -62,7 +63,7 @@ impl Watcher<'_> {
 
     /// After the target failed: waits 1 s, then twice as long each time in a row (a minute
     /// at most), the objects still waiting.
-    async fn pause_after_target_failure(&mut self) {
+    pub(crate) async fn pause_after_target_failure(&mut self) {
         self.target_failures += 1;
         let pause = Duration::from_secs(1 << self.target_failures.min(6).saturating_sub(1))
             .min(MAX_TARGET_PAUSE);
@@ -76,7 +77,9 @@ impl Watcher<'_> {
     /// Tries one batch and settles its objects by the outcome.
     async fn try_batch(&mut self, batch: &[(Tree, Entry)]) -> Tried {
         let started = Instant::now();
+        self.metrics.busy(true);
         let outcome = self.run_batch(batch).await;
+        self.metrics.busy(false);
         match outcome {
             Ok(report) => {
                 self.loaded(batch, &report);
@@ -127,10 +130,12 @@ impl Watcher<'_> {
             self.pending.remove(*tree, &entry.key);
             self.held
                 .remove(&(tree.name().to_string(), entry.key.clone()));
-            self.known.insert(
-                (tree.name().to_string(), entry.key.clone()),
-                (entry.size, entry.version.clone()),
-            );
+            // An object the manifest holds in another version was left out by the batch
+            // (changed since it was loaded): the manifest keeps what it has.
+            let slot = (tree.name().to_string(), entry.key.clone());
+            self.known
+                .entry(slot)
+                .or_insert_with(|| (entry.size, entry.version.clone()));
         }
         self.metrics.loaded(report);
         let t = &report.tables;
@@ -157,7 +162,18 @@ impl Watcher<'_> {
         if self.stopped() || matches!(err, Error::Interrupted { .. }) {
             return Tried::Stopped;
         }
-        let on_objects = matches!(err, Error::BadInput { .. } | Error::Source(_));
+        if let Error::Manifest(manifest) = err {
+            if let ManifestError::StateMissing { .. } = **manifest {
+                return self.catch_up().await;
+            }
+        }
+        // A failed quality check may be one object's doing: the batch is split so the
+        // others load, and an object that fails it alone waits out a backoff (it is not
+        // quarantined: a check can fail on what the tables already hold).
+        let on_objects = matches!(
+            err,
+            Error::BadInput { .. } | Error::Source(_) | Error::Check(_)
+        );
         match (on_objects, batch) {
             (false, _) => {
                 (self.say)(&format!("batch failed: {}", sentence_chain(err)));
@@ -172,26 +188,29 @@ impl Watcher<'_> {
         }
     }
 
-    /// An object that failed alone: bad beyond `--max-errors`, it is quarantined; not
-    /// readable, it waits out its backoff.
+    /// An object that failed alone: bad beyond `--max-errors` (its own bad records), it is
+    /// quarantined; not readable, or failing a quality check, it waits out its backoff.
     async fn object_failed(&mut self, tree: Tree, entry: &Entry, err: &Error) {
         let reason = sentence_chain(err);
-        if let Error::BadInput { .. } = err {
-            match self
+        let its_own =
+            matches!(err, Error::BadInput { first, .. } if first.key.ends_with(&entry.key));
+        if its_own {
+            let held = self
                 .quarantine
-                .hold(self.client, (tree.name(), entry), &reason)
-                .await
-            {
+                .hold(&self.client, (tree.name(), entry), &reason)
+                .await;
+            match held {
                 Ok(()) => {
                     self.pending.remove(tree, &entry.key);
-                    if let Ok(held) = self.quarantine.list(self.client).await {
+                    if let Ok(held) = self.quarantine.list(&self.client).await {
                         self.held = held;
                     }
                     (self.say)(&format!("quarantined {}: {reason}", entry.key));
+                    return;
                 }
+                // Not recorded, so not skipped: it waits and is tried again.
                 Err(hold) => tracing::warn!("cannot quarantine {}: {hold}", entry.key),
             }
-            return;
         }
         self.metrics.object_failed();
         let wait = self.pending.failed(tree, &entry.key, Instant::now());
@@ -200,5 +219,39 @@ impl Watcher<'_> {
             entry.key,
             wait.as_secs()
         ));
+    }
+
+    /// The schema was rebuilt by a load that keeps no merge state (a plain `load`): every
+    /// object is read once, as `--full` does, before batches go on. Gives how the catch-up
+    /// ended.
+    async fn catch_up(&mut self) -> Tried {
+        (self.say)(&format!(
+            "schema {} was rebuilt by a load without --incremental, which keeps no merge \
+             state: every object is read once, as --full does",
+            self.config.load.schema
+        ));
+        let mut config = self.config.load.clone();
+        config.run_id = format!("{:08x}", rand::random::<u32>());
+        config.append_rejects = true;
+        if let crate::config::Route::Merge { full, .. } = &mut config.route {
+            *full = true;
+        }
+        self.metrics.busy(true);
+        let caught_up = crate::load::load(&config).await;
+        self.metrics.busy(false);
+        match caught_up {
+            Ok(report) => {
+                self.metrics.loaded(&report);
+                Tried::Settled
+            }
+            Err(err) => {
+                (self.say)(&format!(
+                    "the catch-up failed, tried again after a pause (a load with --full, with \
+                     --max-errors if an object is bad, also catches up): {}",
+                    sentence_chain(&err)
+                ));
+                Tried::TargetFailed
+            }
+        }
     }
 }

@@ -77,12 +77,16 @@ pub async fn watch(
         schema,
     };
     quarantine.create(&client).await?;
+    metrics.standby(true);
+    let locked = take_watch_lock(&database, &client, config, stop.clone(), say).await?;
+    metrics.standby(false);
+    if !locked {
+        return Ok(());
+    }
+    // Only the watcher that holds the lock may let objects out of the quarantine.
     if config.retry_quarantined {
         quarantine.clear(&client).await?;
         say("the quarantine was cleared: every object in it is tried again");
-    }
-    if !take_watch_lock(&database, &client, config, stop.clone(), say).await? {
-        return Ok(());
     }
     let (songs, logs) = tokio::join!(
         Source::open(&config.load.song_data, &config.load.s3),
@@ -91,7 +95,7 @@ pub async fn watch(
     let mut watcher = Watcher {
         config,
         database: &database,
-        client: &client,
+        client,
         quarantine,
         songs: &songs,
         logs: &logs,
@@ -148,12 +152,26 @@ async fn take_watch_lock(
     }
 }
 
+/// A tree's whole listing; with `--allow-empty`, an S3 prefix that holds nothing yet is
+/// an empty tree (one whose first object has not arrived).
+async fn listing(source: &Source, tree: &'static str, allow_empty: bool) -> Result<Vec<Entry>> {
+    match manifest::list(source, tree).await {
+        Err(crate::error::Error::Source(crate::error::SourceError::EmptyPrefix { .. }))
+            if allow_empty =>
+        {
+            Ok(Vec::new())
+        }
+        listed => listed,
+    }
+}
+
 /// A running watcher's state.
 pub(crate) struct Watcher<'a> {
     config: &'a WatchConfig,
     database: &'a Database,
-    /// The watcher's own connection: its lock, the manifest, the quarantine.
-    client: &'a Client,
+    /// The watcher's own connection: its lock, the manifest, the quarantine; made again
+    /// (and the lock taken again) when it is lost.
+    client: Client,
     quarantine: Quarantine<'a>,
     songs: &'a Source,
     logs: &'a Source,
@@ -189,12 +207,62 @@ impl Watcher<'_> {
         let mut first = true;
         while !self.stopped() {
             let started = Instant::now();
-            self.reconcile(first).await?;
-            first = false;
-            self.load_due(true).await?;
+            if self.listed(first).await? {
+                first = false;
+                self.load_due(true).await?;
+            }
             self.pause_until(started + every).await;
         }
         Ok(())
+    }
+
+    /// [`Watcher::reconcile`], its connection made again first if it was lost. The first
+    /// listing's failure ends the watcher (a wrong path, a wrong target); a later one is said
+    /// and waited out, as a failed batch is. Gives whether the listing was taken.
+    pub(crate) async fn listed(&mut self, first: bool) -> Result<bool> {
+        let listed = async {
+            if !self.connected().await? {
+                return Ok(false);
+            }
+            self.metrics.busy(true);
+            let done = self.reconcile(first).await;
+            self.metrics.busy(false);
+            done.map(|()| true)
+        }
+        .await;
+        match listed {
+            Err(err) if !first => {
+                (self.say)(&format!(
+                    "the listing or the watcher's own reads failed, tried again after a \
+                     pause: {}",
+                    crate::error::sentence_chain(&err)
+                ));
+                self.pause_after_target_failure().await;
+                Ok(false)
+            }
+            done => done,
+        }
+    }
+
+    /// Makes the watcher's own connection again, and takes its lock again, when the target
+    /// dropped it. `false` when stopped meanwhile.
+    async fn connected(&mut self) -> Result<bool> {
+        if !self.client.is_closed() {
+            return Ok(true);
+        }
+        (self.say)("the watcher's connection to the target was lost; connecting again");
+        self.client = self.database.connect().await?;
+        self.metrics.standby(true);
+        let locked = take_watch_lock(
+            self.database,
+            &self.client,
+            self.config,
+            self.stop.clone(),
+            self.say,
+        )
+        .await;
+        self.metrics.standby(false);
+        locked
     }
 
     /// Lists both trees whole and compares them with the manifest and the quarantine:
@@ -202,17 +270,17 @@ impl Watcher<'_> {
     /// that are loaded now (or gone) leave the quarantine. The first listing refuses a
     /// tree that holds no object (a wrong path), unless `--allow-empty`.
     pub(crate) async fn reconcile(&mut self, first: bool) -> Result<()> {
-        let (song_listing, log_listing) = tokio::try_join!(
-            manifest::list(self.songs, "song"),
-            manifest::list(self.logs, "log")
-        )?;
         let load = &self.config.load;
+        let (song_listing, log_listing) = tokio::try_join!(
+            listing(self.songs, "song", load.allow_empty),
+            listing(self.logs, "log", load.allow_empty)
+        )?;
         if first && !load.allow_empty {
             manifest::refuse_empty_listing("--song-data", &load.song_data, &song_listing)?;
             manifest::refuse_empty_listing("--log-data", &load.log_data, &log_listing)?;
         }
         self.known = self.read_manifest().await?;
-        self.held = self.quarantine.list(self.client).await?;
+        self.held = self.quarantine.list(&self.client).await?;
         let mut settled = Vec::new();
         for (tree, listing, source) in [
             (Tree::Song, song_listing, self.songs),
@@ -243,7 +311,7 @@ impl Watcher<'_> {
                     .cloned(),
             );
         }
-        self.quarantine.forget(self.client, &settled).await?;
+        self.quarantine.forget(&self.client, &settled).await?;
         for slot in &settled {
             self.held.remove(slot);
         }
@@ -282,13 +350,13 @@ impl Watcher<'_> {
         let reason = "changed after it was loaded (another size or version); a load with \
                       --full loads it as it is now, or restore the content that was loaded";
         self.quarantine
-            .hold(self.client, (tree.name(), entry), reason)
+            .hold(&self.client, (tree.name(), entry), reason)
             .await?;
         (self.say)(&format!(
             "quarantined {}: {reason}",
             source.describe(&entry.key)
         ));
-        self.held = self.quarantine.list(self.client).await?;
+        self.held = self.quarantine.list(&self.client).await?;
         Ok(())
     }
 
@@ -296,11 +364,11 @@ impl Watcher<'_> {
     async fn read_manifest(&self) -> Result<Manifest> {
         let tables = TableSet::plain(self.config.load.schema.clone());
         let merge = MergeSql::new(self.database.sql(), &self.config.load.schema, &tables, "");
-        let found = crate::load::merge::Found::read(self.database, self.client, &merge).await?;
+        let found = crate::load::merge::Found::read(self.database, &self.client, &merge).await?;
         if !found.has_manifest() {
             return Ok(Manifest::new());
         }
-        manifest::read_manifest((self.database, self.client), &merge).await
+        manifest::read_manifest((self.database, &self.client), &merge).await
     }
 
     /// Tells the metrics what waits, and how long the oldest of it has.

@@ -109,10 +109,15 @@ impl Quarantine<'_> {
             ],
         );
         tracing::debug!(tree, key = %entry.key, reason, "object quarantined");
-        Ok(self
+        let held = self
             .database
             .run(client, "quarantine an object", &hold)
-            .await?)
+            .await;
+        if held.is_err() {
+            // The script is one transaction: a statement that failed leaves it aborted.
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
+        Ok(held?)
     }
 
     /// Takes quarantined objects out: they load again on the next batch.

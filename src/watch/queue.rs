@@ -23,6 +23,10 @@ pub struct QueueConfig {
 /// The pause after the queue failed to answer, once the watcher runs.
 const QUEUE_PAUSE: Duration = Duration::from_secs(5);
 
+/// How often the queue route reads the quarantine again, to try at once what an operator
+/// let out of it (a listing does that on its own).
+const QUARANTINE_LOOK: Duration = Duration::from_secs(10);
+
 /// SQS's longest long poll.
 const LONGEST_POLL: Duration = Duration::from_secs(20);
 
@@ -82,19 +86,35 @@ pub(super) async fn run(watcher: &mut Watcher<'_>, queue: &QueueConfig) -> Resul
     ];
     let mut unsettled = Unsettled::default();
     let mut next_listing = Instant::now();
+    let mut next_look = Instant::now() + QUARANTINE_LOOK;
     let mut first = true;
     while !watcher.stopped() {
         if Instant::now() >= next_listing {
-            watcher.reconcile(first).await?;
-            first = false;
-            next_listing = Instant::now() + watcher.config.reconcile_every;
-            watcher.load_due(true).await?;
+            if watcher.listed(first).await? {
+                first = false;
+                next_listing = Instant::now() + watcher.config.reconcile_every;
+                watcher.load_due(true).await?;
+            }
+            continue;
+        }
+        if Instant::now() >= next_look {
+            if let Err(err) = watcher.look_at_quarantine().await {
+                tracing::warn!("the quarantine could not be read; read again later: {err}");
+            }
+            next_look = Instant::now() + QUARANTINE_LOOK;
         }
         let due = watcher.pending.next_due(&watcher.config.limits);
         let until = due.map_or(next_listing, |due| due.min(next_listing));
         let wait = until
             .saturating_duration_since(Instant::now())
             .min(LONGEST_POLL);
+        // A wait under a second is slept: SQS waits whole seconds, and 0 would poll in a
+        // loop.
+        if wait < Duration::from_secs(1) {
+            watcher.pause_until(until).await;
+            watcher.load_due(false).await?;
+            continue;
+        }
         let mut stop = watcher.stop.clone();
         let received = tokio::select! {
             received = receive(&client, &queue.url, wait) => received,
@@ -108,12 +128,13 @@ pub(super) async fn run(watcher: &mut Watcher<'_>, queue: &QueueConfig) -> Resul
                 continue;
             }
         };
+        tracing::debug!(messages = received.len(), "received");
         let now = Instant::now();
         for (receipt, body) in received {
             let mut named = Vec::new();
             for (tree, entry) in objects_of(&body, &trees) {
                 named.push((tree, entry.key.clone()));
-                watcher.found(tree, entry, now).await?;
+                watcher.found(tree, entry, now).await;
             }
             unsettled.messages.push((receipt, named));
         }
@@ -124,19 +145,52 @@ pub(super) async fn run(watcher: &mut Watcher<'_>, queue: &QueueConfig) -> Resul
 }
 
 impl Watcher<'_> {
+    /// Reads the quarantine again: an object an operator let out of it (a `DELETE` of its
+    /// row) waits to be loaded again, as listed when it was quarantined.
+    async fn look_at_quarantine(&mut self) -> Result<()> {
+        let now = self.quarantine.list(&self.client).await?;
+        let released: Vec<_> = self
+            .held
+            .values()
+            .filter(|held| !now.contains_key(&(held.tree.clone(), held.key.clone())))
+            .cloned()
+            .collect();
+        self.held = now;
+        let found = Instant::now();
+        for held in released {
+            let tree = if held.tree == Tree::Song.name() {
+                Tree::Song
+            } else {
+                Tree::Log
+            };
+            let entry = Entry {
+                key: held.key,
+                size: held.size,
+                version: held.version,
+                modified: None,
+            };
+            // Tried again as a notification of it would be: an object changed after it was
+            // loaded is still changed, and goes back.
+            self.found(tree, entry, found).await;
+        }
+        Ok(())
+    }
+
     /// An object a notification named: waiting to load unless the manifest has it already
     /// (a repeat), quarantined if the manifest has another version of it.
-    async fn found(&mut self, tree: Tree, entry: Entry, now: Instant) -> Result<()> {
+    async fn found(&mut self, tree: Tree, entry: Entry, now: Instant) {
         match self
             .known
             .get(&(tree.name().to_string(), entry.key.clone()))
         {
-            Some((size, version)) if *size == entry.size && *version == entry.version => Ok(()),
-            Some(_) => self.changed(tree, &entry).await,
-            None => {
-                self.offer(tree, entry, now);
-                Ok(())
+            Some((size, version)) if *size == entry.size && *version == entry.version => {}
+            Some(_) => {
+                if let Err(err) = self.changed(tree, &entry).await {
+                    // Not recorded: the next listing finds it changed again.
+                    tracing::warn!("cannot quarantine {}: {err}", entry.key);
+                }
             }
+            None => self.offer(tree, entry, now),
         }
     }
 }
@@ -152,21 +206,40 @@ impl Unsettled {
                     .all(|(tree, key)| !watcher.pending.contains(*tree, key))
             });
         self.messages = waiting;
-        for (receipt, _) in settled {
+        tracing::debug!(
+            settled = settled.len(),
+            waiting = self.messages.len(),
+            "messages settled"
+        );
+        // DeleteMessageBatch takes ten at most.
+        for chunk in settled.chunks(10) {
+            let entries = chunk.iter().enumerate().filter_map(|(i, (receipt, _))| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(receipt)
+                    .build()
+                    .ok()
+            });
+            let deleted = client
+                .delete_message_batch()
+                .queue_url(url)
+                .set_entries(Some(entries.collect()))
+                .send()
+                .await;
             // A message received again since has a newer receipt; this one may no longer
             // delete it, and its repeat is dropped by the manifest.
-            if let Err(err) = client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(receipt)
-                .send()
-                .await
-            {
-                tracing::warn!(
-                    "a settled message stays on the queue (it will be delivered again and \
+            match deleted {
+                Ok(answer) if answer.failed().is_empty() => {}
+                Ok(answer) => tracing::warn!(
+                    failed = answer.failed().len(),
+                    "settled messages stay on the queue (they will be delivered again and \
+                     dropped)"
+                ),
+                Err(err) => tracing::warn!(
+                    "settled messages stay on the queue (they will be delivered again and \
                      dropped): {}",
                     crate::error::sentence_chain(&err)
-                );
+                ),
             }
         }
     }
@@ -198,7 +271,7 @@ async fn receive(client: &Client, url: &str, wait: Duration) -> Result<Vec<(Stri
         .receive_message()
         .queue_url(url)
         .max_number_of_messages(10)
-        .wait_time_seconds(wait.as_secs() as i32)
+        .wait_time_seconds(wait.as_secs().min(20) as i32)
         .send()
         .await
         .map_err(|err| queue_error(url, &err))?;

@@ -607,3 +607,65 @@ async fn a_client_load_through_s3_copy_copies_each_table_from_its_manifest() {
     );
     assert!(matches!(&parse(&statement)[..], [Statement::Copy { .. }]));
 }
+
+/// The watcher's quarantine, the load history and the lineage schema query, as rendered
+/// for Redshift, parse; text compares byte for byte there too.
+#[test]
+fn the_history_and_the_quarantine_parse_on_redshift() {
+    use sparkify_load::db::render;
+    use sparkify_load::db::sql::{history, quarantine};
+    let sql = DialectSql::of(Dialect::Redshift);
+    let literal = |text: &str| Literals::REDSHIFT.quote(text);
+    let (tree, key, version) = (
+        literal("log"),
+        literal("2018/11/a b.json"),
+        literal("\"e1\""),
+    );
+    let names = [
+        ("schema", "\"dwh\""),
+        ("schema_name", "'dwh'"),
+        ("eq", sql.exact_text),
+        ("now", sql.now),
+        ("tree", tree.as_str()),
+        ("key", key.as_str()),
+        ("version", version.as_str()),
+        ("size", "18"),
+        ("reason", "'bad record in x line 1: it''s not JSON'"),
+        ("private", "\"dwh\".sparkify_load_run_r1_"),
+        (
+            "which",
+            "(tree || CHR(1) = 'log' || CHR(1) AND key || CHR(1) = 'k' || CHR(1))",
+        ),
+        ("limit", "20"),
+        (
+            "values",
+            "'r1', '0.1.0', 'client watch', CAST('2026-12-07T10:00:00.000Z' AS TIMESTAMPTZ), \
+             CAST('2026-12-07T10:00:01.000Z' AS TIMESTAMPTZ), 'failed', NULL, NULL, NULL, NULL, \
+             NULL, NULL, 0, 'bad record'",
+        ),
+    ];
+    for template in [
+        sql.history,
+        sql.quarantine,
+        sql.lineage_columns,
+        history::APPEND,
+        history::LAST,
+        history::EXISTS,
+        quarantine::LIST,
+        quarantine::HOLD,
+        quarantine::RELEASE,
+        quarantine::CLEAR,
+        quarantine::FORGET,
+    ] {
+        let script = render(template, &names);
+        assert!(
+            !script.contains("now()") && !script.contains("COLLATE"),
+            "{script}"
+        );
+        parse(&script);
+    }
+    let release = render(quarantine::RELEASE, &names);
+    assert!(release.contains("USING \"dwh\".sparkify_load_run_r1_new_objects n"));
+    assert!(release.contains("key || CHR(1) = n.key || CHR(1)"));
+    assert!(render(quarantine::HOLD, &names).contains("GETDATE()"));
+}
