@@ -267,16 +267,8 @@ pub(crate) struct LoadArgs {
     /// client: parse and transform here, multi-row INSERT; copy: COPY and SQL transforms.
     #[arg(long, value_enum, default_value_t = ModeArg::Client)]
     pub mode: ModeArg,
-    /// The song tree: s3://bucket/prefix, a directory or a file:// URI.
-    #[arg(long, value_name = "URI")]
-    pub song_data: Option<String>,
-    /// The log tree: s3://bucket/prefix, a directory or a file:// URI.
-    #[arg(long, value_name = "URI")]
-    pub log_data: Option<String>,
     #[command(flatten)]
-    pub target: TargetArgs,
-    #[command(flatten)]
-    pub s3: S3Args,
+    pub from_to: FromToArgs,
     /// Bad records to skip before the load fails (Redshift's MAXERROR).
     #[arg(long, default_value_t = 0)]
     pub max_errors: u64,
@@ -361,6 +353,21 @@ pub(crate) struct LoadArgs {
     /// that has rows; each is refused by default (exit 2), as a wrong path would cause it.
     #[arg(long)]
     pub allow_empty: bool,
+}
+
+/// The two trees a command reads and the warehouse it writes, with how S3 is reached.
+#[derive(Args, Clone)]
+pub(crate) struct FromToArgs {
+    /// The song tree: s3://bucket/prefix, a directory or a file:// URI.
+    #[arg(long, value_name = "URI")]
+    pub song_data: Option<String>,
+    /// The log tree: s3://bucket/prefix, a directory or a file:// URI.
+    #[arg(long, value_name = "URI")]
+    pub log_data: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 #[derive(Args, Clone)]

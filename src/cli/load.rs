@@ -15,7 +15,7 @@ use sparkify_load::{
     Secret, Shard, Target,
 };
 
-use super::args::{GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
+use super::args::{FromToArgs, GlobalArgs, InsertArg, LoadArgs, ModeArg, S3Args, SinkArg};
 use super::dwh::DwhConfig;
 use super::target::{resolve, Reach};
 use super::{write_run_record, Runtime};
@@ -86,32 +86,10 @@ fn print_hints(config: &LoadConfig, report: &Report, reach: &Reach) -> anyhow::R
 /// The load the flags ask for, with `dwh.cfg`'s [S3] and [IAM_ROLE] as fallbacks, and the
 /// flags that reach its tables again.
 fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadConfig, Reach)> {
-    let resolved = resolve(&args.target, global)?;
-    let dwh = resolved.dwh.as_ref();
+    let (mut request, dwh, reach) = from_to(&args.from_to, global)?;
+    let dwh = dwh.as_ref();
     let from_dwh = |pick: fn(&DwhConfig) -> Option<&String>| dwh.and_then(pick).cloned();
-    let source = |flag: &Option<String>, fallback: Option<String>, name: &str| {
-        let text = flag
-            .clone()
-            .or(fallback)
-            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
-        text.parse::<SourceUri>().map_err(Error::from)
-    };
-    let mut request = LoadRequest::new(
-        source(
-            &args.song_data,
-            from_dwh(|c| c.song_data.as_ref()),
-            "--song-data",
-        )?,
-        source(
-            &args.log_data,
-            from_dwh(|c| c.log_data.as_ref()),
-            "--log-data",
-        )?,
-        resolved.target,
-    );
     request.mode = mode(args.mode);
-    request.s3 = s3_options(&args.s3);
-    request.s3.credentials = dwh_keys(dwh, &request, args.s3.no_sign_request);
     request.copy = CopyOptions {
         iam_role_arn: args
             .iam_role
@@ -123,13 +101,8 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
             .or_else(|| from_dwh(|c| c.log_jsonpath.as_ref())),
     };
     request.dry_run = args.dry_run;
-    request.dialect = resolved.dialect;
-    request.schema = resolved.schema;
     request.max_errors = args.max_errors;
-    request.reject_file = args
-        .reject_file
-        .clone()
-        .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
+    request.reject_file = reject_file(&args.reject_file, args.max_errors);
     request.concurrency = args.concurrency;
     request.run_id = args.run_id.clone();
     request.checks = args.checks.clone();
@@ -141,7 +114,58 @@ fn resolve_load(args: &LoadArgs, global: &GlobalArgs) -> anyhow::Result<(LoadCon
     request.insert_connections = args.insert_connections;
     request.statements_in_flight = args.statements_in_flight;
     request.progress = !global.quiet && std::io::stderr().is_terminal();
-    Ok((request.resolve()?, resolved.reach))
+    Ok((request.resolve()?, reach))
+}
+
+/// A request for the trees and the warehouse `args` name, every other setting at its
+/// default: dwh.cfg's [S3] the trees' fallback and its [AWS] keys S3's, where the
+/// environment names none; with the dwh.cfg read and the flags that reach the tables.
+pub(super) fn from_to(
+    args: &FromToArgs,
+    global: &GlobalArgs,
+) -> anyhow::Result<(LoadRequest, Option<DwhConfig>, Reach)> {
+    let resolved = resolve(&args.target, global)?;
+    let dwh = resolved.dwh;
+    let (song_data, log_data) = trees((&args.song_data, &args.log_data), dwh.as_ref())?;
+    let mut request = LoadRequest::new(song_data, log_data, resolved.target);
+    request.s3 = s3_options(&args.s3);
+    request.s3.credentials = dwh_keys(dwh.as_ref(), &request, args.s3.no_sign_request);
+    request.dialect = resolved.dialect;
+    request.schema = resolved.schema;
+    Ok((request, dwh, resolved.reach))
+}
+
+/// The two trees, from the flags or else dwh.cfg's [S3].
+fn trees(
+    (song_data, log_data): (&Option<String>, &Option<String>),
+    dwh: Option<&DwhConfig>,
+) -> Result<(SourceUri, SourceUri), Error> {
+    let tree = |flag: &Option<String>, fallback: Option<&String>, name: &str| {
+        let text = flag
+            .clone()
+            .or(fallback.cloned())
+            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
+        text.parse::<SourceUri>().map_err(Error::from)
+    };
+    Ok((
+        tree(
+            song_data,
+            dwh.and_then(|c| c.song_data.as_ref()),
+            "--song-data",
+        )?,
+        tree(
+            log_data,
+            dwh.and_then(|c| c.log_data.as_ref()),
+            "--log-data",
+        )?,
+    ))
+}
+
+/// `--reject-file`, or its default when `--max-errors` lets bad records be skipped.
+pub(super) fn reject_file(given: &Option<PathBuf>, max_errors: u64) -> Option<PathBuf> {
+    given
+        .clone()
+        .or_else(|| (max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")))
 }
 
 fn mode(mode: ModeArg) -> Mode {
@@ -196,7 +220,7 @@ const AWS_CREDENTIAL_VARIABLES: [&str; 5] = [
 
 /// The classic notebook's static keys (`[AWS] KEY`, `SECRET`), for a load that reads S3
 /// signed and whose environment names no credentials.
-pub(super) fn dwh_keys(
+fn dwh_keys(
     dwh: Option<&DwhConfig>,
     request: &LoadRequest,
     no_sign_request: bool,

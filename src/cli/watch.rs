@@ -1,7 +1,6 @@
 //! `sparkify-load watch`: the flags resolved into a watcher, run until SIGINT or SIGTERM,
 //! which finish or roll back the batch in flight and exit 0.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +11,7 @@ use sparkify_load::watch::{self, BatchLimits, Discovery, WatchConfig};
 use sparkify_load::{Error, LoadRequest, LoadScope};
 
 use super::args::{GlobalArgs, WatchArgs};
-use super::dwh::DwhConfig;
-use super::load::{dwh_keys, s3_options};
-use super::target::resolve;
+use super::load::{from_to, reject_file};
 use super::Runtime;
 
 pub(super) fn run(
@@ -45,8 +42,8 @@ pub(super) fn run(
         };
         say!(
             "watching {} and {} into schema {} by {how}; stop with Ctrl-C or SIGTERM",
-            args.song_data.as_deref().unwrap_or("[S3] SONG_DATA"),
-            args.log_data.as_deref().unwrap_or("[S3] LOG_DATA"),
+            config.load.song_data(),
+            config.load.log_data(),
             config.load.schema()
         );
         let said = |line: &str| say!("{line}");
@@ -122,30 +119,10 @@ fn discovery(args: &WatchArgs, request: &LoadRequest) -> anyhow::Result<Discover
 
 /// The watcher the flags ask for, with `dwh.cfg`'s [S3] as the trees' fallback.
 fn resolve_watch(args: &WatchArgs, global: &GlobalArgs) -> anyhow::Result<WatchConfig> {
-    let resolved = resolve(&args.target, global)?;
-    let dwh = resolved.dwh.as_ref();
-    let source = |flag: &Option<String>, pick: fn(&DwhConfig) -> Option<&String>, name: &str| {
-        let text = flag
-            .clone()
-            .or_else(|| dwh.and_then(pick).cloned())
-            .ok_or_else(|| Error::Config(format!("{name} is required (or [S3] in --config)")))?;
-        text.parse::<SourceUri>().map_err(Error::from)
-    };
-    let mut request = LoadRequest::new(
-        source(&args.song_data, |c| c.song_data.as_ref(), "--song-data")?,
-        source(&args.log_data, |c| c.log_data.as_ref(), "--log-data")?,
-        resolved.target,
-    );
-    request.s3 = s3_options(&args.s3);
-    request.s3.credentials = dwh_keys(dwh, &request, args.s3.no_sign_request);
-    request.dialect = resolved.dialect;
-    request.schema = resolved.schema;
+    let (mut request, _, _) = from_to(&args.from_to, global)?;
     request.scope = LoadScope::Incremental;
     request.max_errors = args.max_errors;
-    request.reject_file = args
-        .reject_file
-        .clone()
-        .or_else(|| (args.max_errors > 0).then(|| PathBuf::from("sparkify-load-rejects.jsonl")));
+    request.reject_file = reject_file(&args.reject_file, args.max_errors);
     request.concurrency = args.concurrency;
     request.checks = args.checks.clone();
     request.no_checks = args.no_checks;

@@ -330,6 +330,14 @@ impl LoadConfig {
     }
 
     /// How S3 sources are reached.
+    pub fn song_data(&self) -> &SourceUri {
+        &self.song_data
+    }
+
+    pub fn log_data(&self) -> &SourceUri {
+        &self.log_data
+    }
+
     pub fn s3(&self) -> &S3Options {
         &self.s3
     }

@@ -4,20 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{S3Args, TargetArgs};
+use super::FromToArgs;
 
 #[derive(Args, Clone)]
 pub(crate) struct WatchArgs {
-    /// The song tree: s3://bucket/prefix, a directory or a file:// URI.
-    #[arg(long, value_name = "URI")]
-    pub song_data: Option<String>,
-    /// The log tree: s3://bucket/prefix, a directory or a file:// URI.
-    #[arg(long, value_name = "URI")]
-    pub log_data: Option<String>,
     #[command(flatten)]
-    pub target: TargetArgs,
-    #[command(flatten)]
-    pub s3: S3Args,
+    pub from_to: FromToArgs,
     /// The SQS queue that S3 event notifications (s3:ObjectCreated:*) of both trees are
     /// sent to [default: find objects by listing every --interval].
     #[arg(long, value_name = "URL")]
