@@ -22,8 +22,10 @@ use moto::{notify, Moto};
 enum Route {
     /// S3 event notifications through SQS.
     Queue,
-    /// A listing every --interval.
+    /// A listing of moto's S3 every --interval.
     Listing,
+    /// A listing of a local tree every --interval: the listing route without moto's cost.
+    ListingLocal,
 }
 
 #[derive(Parser)]
@@ -71,15 +73,15 @@ async fn main() -> Result<()> {
             .build(),
     );
     s3.create_bucket().bucket("bench").send().await?;
+    let store = match args.route {
+        Route::ListingLocal => Store::Local(work.path().join("trees")),
+        _ => Store::S3(s3.clone()),
+    };
     let objects = log_objects(work.path(), &args)?;
     let songs = work.path().join("data/song_data");
     for path in json_files(&songs) {
-        put(
-            &s3,
-            &format!("song_data/{}", relative(&songs, &path)),
-            &path,
-        )
-        .await?;
+        let key = format!("song_data/{}", relative(&songs, &path));
+        store.put(&key, std::fs::read(&path)?).await?;
     }
     // Notifications from now on: the catalogue is there before, as a backfill would be.
     let queue_url = notify(&s3, &aws_sdk_sqs::Client::new(&sdk)).await?;
@@ -88,7 +90,7 @@ async fn main() -> Result<()> {
     tokio::spawn(connection);
     wait_for_songs(&client, json_files(&songs).len()).await?;
     let cpu_before = cpu_seconds(watcher.0.id())?;
-    let measured = put_and_measure(&s3, &client, &objects, args.rate).await;
+    let measured = put_and_measure(&store, &client, &objects, args.rate).await;
     let latencies = measured.with_context(|| {
         let said = std::fs::read_to_string(work.path().join("watch.log")).unwrap_or_default()
             + &std::fs::read_to_string(work.path().join("watch.err")).unwrap_or_default();
@@ -113,14 +115,24 @@ fn start_watcher(
     work: &WorkDir,
 ) -> Result<Guard> {
     let mut command = Command::new(loader);
-    command.args(["watch", "--song-data", "s3://bench/song_data", "--log-data"]);
+    let trees = match args.route {
+        Route::ListingLocal => {
+            let root = work.path().join("trees");
+            std::fs::create_dir_all(root.join("log_data"))?;
+            ["song_data", "log_data"].map(|tree| root.join(tree).display().to_string())
+        }
+        _ => ["s3://bench/song_data", "s3://bench/log_data"].map(String::from),
+    };
+    command.args(["watch", "--song-data", &trees[0], "--log-data", &trees[1]]);
     // The generated events hold bad records on purpose (SPEC's awkward cases): skipped.
-    command.args(["s3://bench/log_data", "--allow-empty", "--target", url]);
+    command.args(["--allow-empty", "--target", url]);
     command.args(["--max-errors", "1000000", "--reject-file", "/dev/null"]);
     command.args(["--endpoint-url", endpoint, "--region", "us-east-1"]);
     match args.route {
         Route::Queue => command.args(["--queue-url", queue_url]),
-        Route::Listing => command.args(["--interval", &format!("{}s", args.interval)]),
+        Route::Listing | Route::ListingLocal => {
+            command.args(["--interval", &format!("{}s", args.interval)])
+        }
     };
     Ok(Guard(
         command
@@ -229,19 +241,34 @@ fn relative(root: &Path, path: &Path) -> String {
         .to_string()
 }
 
-async fn put(s3: &aws_sdk_s3::Client, key: &str, path: &Path) -> Result<()> {
-    let body = std::fs::read(path)?;
-    put_bytes(s3, key, body).await
+/// Where objects are written: moto's bucket, or a local tree (written whole under another
+/// name, then renamed, as a writer that publishes files does).
+enum Store {
+    S3(aws_sdk_s3::Client),
+    Local(PathBuf),
 }
 
-async fn put_bytes(s3: &aws_sdk_s3::Client, key: &str, body: Vec<u8>) -> Result<()> {
-    s3.put_object()
-        .bucket("bench")
-        .key(key)
-        .body(body.into())
-        .send()
-        .await?;
-    Ok(())
+impl Store {
+    async fn put(&self, key: &str, body: Vec<u8>) -> Result<()> {
+        match self {
+            Store::S3(s3) => {
+                s3.put_object()
+                    .bucket("bench")
+                    .key(key)
+                    .body(body.into())
+                    .send()
+                    .await?;
+            }
+            Store::Local(root) => {
+                let path = root.join(key);
+                std::fs::create_dir_all(path.parent().context("a key names a folder")?)?;
+                let partial = path.with_extension("partial");
+                std::fs::write(&partial, body)?;
+                std::fs::rename(&partial, &path)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Waits until the watcher has loaded the whole song catalogue (its first listing).
@@ -267,7 +294,7 @@ async fn wait_for_songs(client: &tokio_postgres::Client, songs: usize) -> Result
 /// PUTs the objects at `rate` a second while another task polls the manifest every 50 ms;
 /// gives each object's seconds from its PUT's answer to its manifest row being visible.
 async fn put_and_measure(
-    s3: &aws_sdk_s3::Client,
+    store: &Store,
     client: &tokio_postgres::Client,
     objects: &[(String, Vec<u8>)],
     rate: f64,
@@ -281,7 +308,7 @@ async fn put_and_measure(
         let now = Instant::now();
         while next < objects.len() && now >= started + Duration::from_secs_f64(next as f64 / rate) {
             let (key, body) = &objects[next];
-            put_bytes(s3, key, body.clone()).await?;
+            store.put(key, body.clone()).await?;
             put_at.insert(
                 key.trim_start_matches("log_data/").to_string(),
                 Instant::now(),
@@ -352,6 +379,7 @@ fn print_row(args: &Args, latencies: &[f64], cpu_busy: f64, idle_cpu: f64, rss: 
     let route = match args.route {
         Route::Queue => "queue".to_string(),
         Route::Listing => format!("listing every {} s", args.interval),
+        Route::ListingLocal => format!("local tree, listing every {} s", args.interval),
     };
     println!(
         "| {route} | {} /s | {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} % | {:.0} |",
