@@ -33,3 +33,33 @@ impl Default for S3Options {
         }
     }
 }
+
+impl S3Options {
+    /// The AWS configuration every client of these options starts from (S3 for the trees,
+    /// SQS for a watcher's queue): the region given, else the default chain's, else
+    /// us-east-1; the endpoint given; the static keys given, else the default chain's, or
+    /// (`anonymous`) none at all.
+    pub(crate) async fn sdk_config(&self, anonymous: bool) -> aws_config::SdkConfig {
+        use aws_config::meta::region::RegionProviderChain;
+        use aws_config::{BehaviorVersion, Region};
+        let region = RegionProviderChain::first_try(self.region.clone().map(Region::new))
+            .or_default_provider()
+            .or_else(Region::new("us-east-1"));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+        if let Some(endpoint) = &self.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        if anonymous {
+            loader = loader.no_credentials();
+        } else if let Some((access_key, secret_key)) = &self.credentials {
+            loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+                access_key,
+                secret_key.expose(),
+                None,
+                None,
+                "sparkify-load",
+            ));
+        }
+        loader.load().await
+    }
+}

@@ -3,12 +3,9 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{
-    Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
-};
+use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -254,15 +251,8 @@ fn version_of(
 /// An S3 client as `options` say (region, endpoint, credentials, retries), and the region
 /// it signs for.
 pub(crate) async fn client(options: &S3Options) -> (Client, String) {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = &options.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    if options.no_sign_request {
-        loader = loader.no_credentials();
-    }
-    let sdk = loader.load().await;
-    let mut config = aws_sdk_s3::config::Builder::from(&sdk)
+    let sdk = options.sdk_config(options.no_sign_request).await;
+    let config = aws_sdk_s3::config::Builder::from(&sdk)
         // S3-compatible stores often lack the newer default checksums.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
@@ -276,23 +266,10 @@ pub(crate) async fn client(options: &S3Options) -> (Client, String) {
                 .connect_timeout(Duration::from_secs(10))
                 .operation_attempt_timeout(Duration::from_secs(60))
                 .build(),
-        );
+        )
+        // An S3-compatible endpoint is addressed path-style.
+        .force_path_style(options.endpoint_url.is_some());
     let region = sdk.region().map_or("us-east-1", |r| r.as_ref()).to_string();
-    if sdk.region().is_none() {
-        config = config.region(Region::new("us-east-1"));
-    }
-    if let Some(endpoint) = &options.endpoint_url {
-        config = config.endpoint_url(endpoint).force_path_style(true);
-    }
-    if let Some((access_key, secret_key)) = &options.credentials {
-        config = config.credentials_provider(Credentials::new(
-            access_key,
-            secret_key.expose(),
-            None,
-            None,
-            "sparkify-load",
-        ));
-    }
     (Client::from_conf(config.build()), region)
 }
 

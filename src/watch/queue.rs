@@ -336,31 +336,10 @@ fn objects_of(body: &str, trees: &[(Tree, &SourceUri); 2]) -> Vec<(Tree, Entry)>
     objects
 }
 
-/// An SQS client reached as the S3 sources are (region, endpoint, credentials).
+/// An SQS client reached as the S3 sources are (region, endpoint, credentials); never
+/// anonymous: `--no-sign-request` is for public buckets, and a queue is not public.
 async fn client(options: &S3Options) -> Client {
-    use aws_config::{BehaviorVersion, Region};
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(region) = &options.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    let sdk = loader.load().await;
-    let mut config = aws_sdk_sqs::config::Builder::from(&sdk);
-    if sdk.region().is_none() {
-        config = config.region(Region::new("us-east-1"));
-    }
-    if let Some(endpoint) = &options.endpoint_url {
-        config = config.endpoint_url(endpoint);
-    }
-    if let Some((access_key, secret_key)) = &options.credentials {
-        config = config.credentials_provider(aws_credential_types::Credentials::new(
-            access_key,
-            secret_key.expose(),
-            None,
-            None,
-            "dwh.cfg",
-        ));
-    }
-    Client::from_conf(config.build())
+    Client::new(&options.sdk_config(false).await)
 }
 
 #[cfg(test)]
