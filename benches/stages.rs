@@ -1,14 +1,22 @@
 //! Criterion benches of the CPU stages on generated fixtures: parsing song and event
-//! objects (bytes/s) and the star-schema transform (events/s).
+//! objects (bytes/s, on both cores and on one), the star-schema transform (events/s), and
+//! the writers that encode songplay rows for the wire (rows/s on one core).
 
 use std::path::Path;
 
+use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use rayon::prelude::*;
 use sparkify_fixtures::{generate, FixtureSpec};
-use sparkify_load::model::{EventRecord, SongRecord};
+use sparkify_load::db::literal::Literals;
+use sparkify_load::model::{EventRecord, SongRecord, SongplayRow};
 use sparkify_load::parse::decode_object;
+use sparkify_load::sink::arrays::ColumnArray;
+use sparkify_load::sink::csv::CsvRow;
+use sparkify_load::sink::literal::tuple;
+use sparkify_load::sink::TableRow;
 use sparkify_load::transform::{Catalog, EventFold, ObjectFold};
+use tokio_postgres::types::{ToSql, Type};
 
 // The binary's allocator, so that the figures are the loader's.
 #[global_allocator]
@@ -65,6 +73,24 @@ fn stages(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // The same on one thread: the per-core figure.
+    group.throughput(Throughput::Bytes(bytes(&songs)));
+    group.bench_function("songs-one-thread", |b| {
+        b.iter(|| {
+            songs
+                .iter()
+                .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
+                .sum::<usize>()
+        })
+    });
+    group.throughput(Throughput::Bytes(bytes(&logs)));
+    group.bench_function("events-one-thread", |b| {
+        b.iter(|| {
+            logs.iter()
+                .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
+                .sum::<usize>()
+        })
+    });
     // The ceiling of any decoder built on serde_json: its syntax pass over every record
     // alone, keeping nothing (docs/BENCHMARKS.md).
     group.bench_function("events-serde-json-syntax-only", |b| {
@@ -90,7 +116,7 @@ fn stages(c: &mut Criterion) {
                 .map(|(_, r)| r)
         })
         .collect();
-    let events: Vec<Vec<(u32, EventRecord)>> = logs
+    let events: Vec<Vec<(u32, EventRecord<'_>)>> = logs
         .iter()
         .map(|(k, b)| decode_object::<EventRecord>(k, b).records)
         .collect();
@@ -125,6 +151,82 @@ fn stages(c: &mut Criterion) {
             },
             BatchSize::LargeInput,
         )
+    });
+    group.finish();
+    encode(c, &catalog, &events);
+}
+
+/// The writers of songplay rows, on one core: binary arrays (PostgreSQL's INSERT), SQL
+/// literals (Redshift's INSERT) and CSV fields (the s3-copy sink, before gzip).
+fn encode(c: &mut Criterion, catalog: &Catalog, events: &[Vec<(u32, EventRecord<'_>)>]) {
+    let rows: Vec<SongplayRow> = events
+        .iter()
+        .enumerate()
+        .flat_map(|(i, object)| ObjectFold::of_events(catalog, i as u32, object.clone()).songplays)
+        .collect();
+    let mut group = c.benchmark_group("encode");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(rows.len() as u64));
+    const PER_STATEMENT: usize = 1_000;
+    let column_types = [
+        Type::TIMESTAMP_ARRAY,
+        Type::INT4_ARRAY,
+        Type::TEXT_ARRAY,
+        Type::TEXT_ARRAY,
+        Type::TEXT_ARRAY,
+        Type::INT4_ARRAY,
+        Type::TEXT_ARRAY,
+        Type::TEXT_ARRAY,
+    ];
+    let mut wire = BytesMut::new();
+    group.bench_function("arrays-songplays", |b| {
+        b.iter(|| {
+            let mut written = 0;
+            for statement in rows.chunks(PER_STATEMENT) {
+                wire.clear();
+                let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
+                for row in statement {
+                    row.push_params(&mut params);
+                }
+                for (column, ty) in column_types.iter().enumerate() {
+                    let array = ColumnArray::new(&params, column_types.len(), column);
+                    array.to_sql_checked(ty, &mut wire).unwrap();
+                }
+                written += wire.len();
+            }
+            written
+        })
+    });
+    let mut text = String::new();
+    group.bench_function("literal-songplays", |b| {
+        b.iter(|| {
+            let mut written = 0;
+            for statement in rows.chunks(PER_STATEMENT) {
+                text.clear();
+                for row in statement {
+                    tuple(Literals::REDSHIFT, &mut text, |values| {
+                        row.write_values(values)
+                    });
+                    text.push(',');
+                }
+                written += text.len();
+            }
+            written
+        })
+    });
+    let mut csv = Vec::new();
+    group.bench_function("csv-songplays", |b| {
+        b.iter(|| {
+            let mut written = 0;
+            for statement in rows.chunks(PER_STATEMENT) {
+                csv.clear();
+                for row in statement {
+                    CsvRow::write(row, &mut csv);
+                }
+                written += csv.len();
+            }
+            written
+        })
     });
     group.finish();
 }

@@ -1,5 +1,6 @@
-//! CPU work off the async workers: runs a closure on the rayon pool and hands its result
-//! back, a panic included, as an error rather than an abort.
+//! Work off the async workers: CPU work on the rayon pool (as wide as the cores), blocking
+//! reads on tokio's blocking pool (wide, so that many reads wait on a disk at once); each
+//! hands its result back, a panic included, as an error rather than an abort.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -24,6 +25,24 @@ pub(crate) async fn on_rayon<T: Send + 'static>(
         Err(_) => Err(Error::WorkerFailed {
             worker: "a worker of the CPU pool",
             what: "vanished".into(),
+        }),
+    }
+}
+
+/// Runs blocking `work` (file reads) on tokio's blocking pool, which is not bounded by the
+/// cores: a read waiting on a cold disk holds no core. A panic becomes
+/// [`Error::WorkerFailed`], as in [`on_rayon`].
+pub(crate) async fn on_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(failed) => Err(Error::WorkerFailed {
+            worker: "a reader of the blocking pool",
+            what: match failed.try_into_panic() {
+                Ok(panic) => format!("panicked: {}", panic_message(panic.as_ref())),
+                Err(_) => "was cancelled".into(),
+            },
         }),
     }
 }

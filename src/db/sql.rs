@@ -68,6 +68,9 @@ pub struct DialectSql {
     pub quarantine: &'static str,
     /// The five tables' columns, for OpenLineage's schema facet (`src/lineage.rs`).
     pub lineage_columns: &'static str,
+    /// What the quality gate runs first in the load's transaction; empty where there is
+    /// nothing to set (Redshift has no JIT).
+    pub checks_settings: &'static str,
 }
 
 pub static POSTGRES: DialectSql = DialectSql {
@@ -93,6 +96,7 @@ pub static POSTGRES: DialectSql = DialectSql {
     exact_text: "",
     now: "now()",
     session: sql_file!("postgres/session.sql"),
+    checks_settings: sql_file!("postgres/checks_settings.sql"),
     utc_now: "LOCALTIMESTAMP",
     // postgres/session.sql sets it in every session.
     exact_floats: "",
@@ -130,6 +134,7 @@ pub static REDSHIFT: DialectSql = DialectSql {
     // CURRENT_TIMESTAMP is one of Redshift's leader-node-only functions.
     now: "GETDATE()",
     session: sql_file!("redshift/session.sql"),
+    checks_settings: "",
     // GETDATE() is the session's time zone (AWS, "GETDATE"); the session is set to UTC.
     utc_now: "GETDATE()",
     // Redshift's most, 2: 17 significant digits, which read back as the same double (AWS,

@@ -126,7 +126,7 @@ async fn read_songs(
         bounds: config.dialect.bounds(),
     };
     let mut records: Vec<SongRecord> = Vec::new();
-    let summary = tree::read(
+    let summary = tree::read::<SongRecord, _, _>(
         songs,
         progress,
         rejects,
@@ -189,11 +189,11 @@ async fn read_events(
 ) -> Result<(EventFold, SourceSummary)> {
     let mut fold = EventFold::default();
     let catalog = Arc::clone(catalog);
-    let summary = tree::read(
+    let summary = tree::read::<EventRecord<'static>, _, _>(
         events_tree(config, trees),
         progress,
         rejects,
-        move |index, _: &str, decoded: Decoded<EventRecord>| {
+        move |index, _: &str, decoded: Decoded<EventRecord<'_>>| {
             let records = decoded.records.len();
             let folded = ObjectFold::of_events(&catalog, index, decoded.records);
             (records, decoded.bad, folded)
@@ -262,11 +262,11 @@ pub(super) async fn fill_work<S: RowSink>(
 
     let started = Instant::now();
     let mut new_plays = sink.table::<PlayRecord>(0);
-    let logs = tree::read(
+    let logs = tree::read::<EventRecord<'static>, _, _>(
         events_tree(config, trees),
         &progress,
         rejects,
-        |rank, _: &str, decoded: Decoded<EventRecord>| {
+        |rank, _: &str, decoded: Decoded<EventRecord<'_>>| {
             let records = decoded.records.len();
             let plays: Vec<PlayRecord> = decoded
                 .records
@@ -275,7 +275,7 @@ pub(super) async fn fill_work<S: RowSink>(
                 .map(|(line, event)| PlayRecord {
                     object_rank: rank as i32,
                     line: line as i32,
-                    event,
+                    event: event.into_owned(),
                 })
                 .collect();
             (records, decoded.bad, plays)

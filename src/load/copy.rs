@@ -151,7 +151,7 @@ async fn copy_tree(
         bounds: Bounds::default(),
     };
     let mut writer = RawWriter::open(private, table).await?;
-    let summary = tree::read(
+    let summary = tree::read::<RawJson, _, _>(
         raw,
         progress,
         rejects,

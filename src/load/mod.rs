@@ -219,6 +219,12 @@ async fn gate(
         return Ok(None);
     };
     let started = Instant::now();
+    let settings = database.sql().checks_settings;
+    if !settings.is_empty() {
+        for client in clients {
+            database.run(client, "prepare the checks", settings).await?;
+        }
+    }
     let checks = check::all(database.sql(), tables, scope, run, file);
     let outcomes = check::run(database, clients, &checks).await?;
     if let Some(failed) = outcomes.failure() {

@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::rejects::Rejects;
 use crate::db::cancel::interrupted_by;
 use crate::error::{Error, Result};
-use crate::parse::{BadRecord, Bounds, Record};
+use crate::parse::{BadRecord, Bounds, RecordFamily};
 use crate::report::SourceSummary;
 use crate::source::{Apply, Listed, Source, SourceUri};
 
@@ -41,7 +41,7 @@ pub(super) async fn read<R, T, F>(
     mut take: impl AsyncFnMut(T) -> Result<bool>,
 ) -> Result<SourceSummary>
 where
-    R: Record + 'static,
+    R: RecordFamily,
     T: Send + 'static,
     F: Apply<R, Made<T>>,
 {

@@ -11,8 +11,8 @@ use crate::model::{
 };
 use crate::parse::Record;
 
-fn text_bytes(value: &Option<String>) -> usize {
-    value.as_ref().map_or(0, String::len)
+fn text_bytes<T: AsRef<str>>(value: &Option<T>) -> usize {
+    value.as_ref().map_or(0, |text| text.as_ref().len())
 }
 
 /// One value to a [`Values`] writer, by kind: `text` (an optional string), `text_set` (a

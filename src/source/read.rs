@@ -11,9 +11,9 @@ use rayon::iter::{IntoParallelIterator, ParallelIterator};
 
 use super::local::{Fingerprint, LocalSource};
 use super::{is_object_key, Entry, Source};
-use crate::cpu::on_rayon;
+use crate::cpu::{on_blocking, on_rayon};
 use crate::error::{Error, SourceError};
-use crate::parse::{decode_object_within, Bounds, Decoded, ObjectDecoder, Record};
+use crate::parse::{decode_object_within, Bounds, Decoded, ObjectDecoder, RecordFamily};
 
 /// What reading every object of a tree listed: the objects, for the manifest, and the
 /// keys that are not objects, set aside.
@@ -33,16 +33,20 @@ pub enum Selection<'a> {
 
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
-/// Small local objects read and decoded per trip to the CPU pool, and such trips at once.
+/// Small local objects read one after another per trip to the blocking pool (a batch per
+/// object in flight: `--concurrency` 32 has 32 reads waiting at once), and decoded per
+/// trip to the CPU pool.
 const LOCAL_OBJECTS_PER_TRIP: usize = 64;
-const LOCAL_BATCHES_IN_FLIGHT: usize = 2;
 
 /// What a reader of a tree makes of each decoded piece, given the object's rank in key
-/// order and its name; it runs on the CPU pool.
-pub trait Apply<R, T>: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static {}
+/// order and its name; it runs on the CPU pool, while the records borrow the piece's bytes.
+pub trait Apply<R: RecordFamily, T>:
+    for<'c> Fn(u32, &str, Decoded<R::Of<'c>>) -> T + Clone + Send + Sync + 'static
+{
+}
 
-impl<R, T, F> Apply<R, T> for F where
-    F: Fn(u32, &str, Decoded<R>) -> T + Clone + Send + Sync + 'static
+impl<R: RecordFamily, T, F> Apply<R, T> for F where
+    F: for<'c> Fn(u32, &str, Decoded<R::Of<'c>>) -> T + Clone + Send + Sync + 'static
 {
 }
 
@@ -56,16 +60,17 @@ pub struct Piece<T> {
     pub fingerprint: Option<(u32, String)>,
 }
 
-/// Small local objects read and decoded in batches on the CPU pool (both cores); a large
-/// one is left to stream chunk by chunk.
+/// Small local objects read in batches on the blocking pool, up to `reads_in_flight`
+/// batches at once (a cold tree's reads wait on the disk, not on the cores), and each batch
+/// decoded on the CPU pool; a large object is left to stream chunk by chunk.
 fn local_reads<'a, R, T, F>(
     local: &'a LocalSource,
     ranked: impl futures::Stream<Item = (u32, Result<String, Error>)> + Send + 'a,
-    bounds: Bounds,
+    (bounds, reads_in_flight): (Bounds, usize),
     apply: F,
 ) -> BoxStream<'a, Result<Read<T>, Error>>
 where
-    R: Record + 'static,
+    R: RecordFamily,
     T: Send + 'static,
     F: Apply<R, T>,
 {
@@ -73,34 +78,59 @@ where
         .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
         .map(move |batch| {
             let (local, apply) = (local.clone(), apply.clone());
-            let read = on_rayon(move || {
-                batch
-                    .into_par_iter()
-                    .map(|(index, key)| {
-                        let key = key?;
-                        let Some(bytes) = local.read_if_small(&key)? else {
-                            return Ok(Read::Stream(index, key));
-                        };
-                        let label = local.path_of(&key).display().to_string();
-                        let decoded = decode_object_within::<R>(&label, &bytes, bounds);
-                        Ok(Read::Decoded(Piece {
-                            bytes: bytes.len() as u64,
-                            value: apply(index, &label, decoded),
-                            last: true,
-                            fingerprint: Some((index, Fingerprint::of(&bytes))),
-                        }))
-                    })
-                    .collect::<Vec<_>>()
-            });
-            futures::stream::once(read)
-                .flat_map(|batch| match batch {
-                    Ok(reads) => futures::stream::iter(reads).left_stream(),
-                    Err(err) => futures::stream::iter([Err(err)]).right_stream(),
+            async move {
+                let read = on_blocking(move || read_small(&local, batch)).await?;
+                on_rayon(move || {
+                    read.into_par_iter()
+                        .map(|read| decode_small(read?, bounds, &apply))
+                        .collect::<Vec<_>>()
                 })
-                .boxed()
+                .await
+            }
         })
-        .flatten_unordered(LOCAL_BATCHES_IN_FLIGHT)
+        .buffer_unordered(reads_in_flight.max(1))
+        .flat_map(|batch| match batch {
+            Ok(reads) => futures::stream::iter(reads).left_stream(),
+            Err(err) => futures::stream::iter([Err(err)]).right_stream(),
+        })
         .boxed()
+}
+
+/// A small local object's rank, key, label and bytes (`None`: too large, to stream).
+type SmallRead = (u32, String, String, Option<Bytes>);
+
+/// Reads a batch of local objects, each whole unless it is large.
+fn read_small(
+    local: &LocalSource,
+    batch: Vec<(u32, Result<String, Error>)>,
+) -> Vec<Result<SmallRead, Error>> {
+    batch
+        .into_iter()
+        .map(|(index, key)| {
+            let key = key?;
+            let bytes = local.read_if_small(&key)?;
+            let label = local.path_of(&key).display().to_string();
+            Ok((index, key, label, bytes))
+        })
+        .collect()
+}
+
+/// Decodes a small object read whole; a large one is handed back to stream.
+fn decode_small<R: RecordFamily, T>(
+    (index, key, label, bytes): SmallRead,
+    bounds: Bounds,
+    apply: &impl Apply<R, T>,
+) -> Result<Read<T>, Error> {
+    let Some(bytes) = bytes else {
+        return Ok(Read::Stream(index, key));
+    };
+    let decoded = decode_object_within::<R::Of<'_>>(&label, &bytes, bounds);
+    Ok(Read::Decoded(Piece {
+        bytes: bytes.len() as u64,
+        value: apply(index, &label, decoded),
+        last: true,
+        fingerprint: Some((index, Fingerprint::of(&bytes))),
+    }))
 }
 
 /// What reading an object gave: a small one, decoded whole, or one to stream.
@@ -127,7 +157,7 @@ impl Source {
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
-        R: Record + 'static,
+        R: RecordFamily,
         T: Send + 'static,
         F: Apply<R, T>,
     {
@@ -139,7 +169,9 @@ impl Source {
             // A trip to the CPU pool per object costs more than reading and decoding a
             // small local file: small ones go in batches, read and decoded on both cores;
             // a large one is left to stream chunk by chunk.
-            Source::Local(local) => local_reads(local, ranked, bounds, apply.clone()),
+            Source::Local(local) => {
+                local_reads(local, ranked, (bounds, concurrency), apply.clone())
+            }
             Source::S3(_) => ranked
                 .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
                 .boxed(),
@@ -201,7 +233,7 @@ impl Source {
         apply: F,
     ) -> BoxStream<'a, Result<Piece<T>, Error>>
     where
-        R: Record + 'static,
+        R: RecordFamily,
         T: Send + 'static,
         F: Apply<R, T>,
     {
@@ -243,21 +275,15 @@ fn decode_chunk<R, T, F>(
     (apply, index, label): (F, u32, &str),
 ) -> (Option<ObjectDecoder<R>>, T, Option<Fingerprint>)
 where
-    R: Record,
+    R: RecordFamily,
     F: Apply<R, T>,
 {
-    if let Some(chunk) = chunk {
-        if let Some(fingerprint) = fingerprint.as_mut() {
-            fingerprint.update(&chunk);
-        }
-        decoder.feed(&chunk);
+    let chunk = chunk.unwrap_or_default();
+    if let Some(fingerprint) = fingerprint.as_mut() {
+        fingerprint.update(&chunk);
     }
-    if last {
-        (None, apply(index, label, decoder.finish()), fingerprint)
-    } else {
-        let decoded = decoder.take();
-        (Some(decoder), apply(index, label, decoded), fingerprint)
-    }
+    let value = decoder.feed(&chunk, last, |decoded| apply(index, label, decoded));
+    ((!last).then_some(decoder), value, fingerprint)
 }
 
 /// An object being read: its decoder, the chunks still to come, the one fetched ahead and
@@ -270,7 +296,7 @@ struct Reading<'a, R> {
     fingerprint: Option<Fingerprint>,
 }
 
-impl<'a, R: Record + 'static> Reading<'a, R> {
+impl<'a, R: RecordFamily> Reading<'a, R> {
     /// Decodes the next chunk: the piece it made, and the reading again unless that chunk
     /// was the last.
     async fn next_piece<T, F>(

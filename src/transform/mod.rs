@@ -23,10 +23,10 @@ pub struct ObjectFold {
 }
 
 impl ObjectFold {
-    /// Applies the songplays, users and time rules to the events of one object, taking
-    /// their text rather than copying it.
-    pub fn of_events(catalog: &Catalog, object: u32, events: Vec<(u32, EventRecord)>) -> Self {
-        let plays: Vec<(u32, &EventRecord)> = events
+    /// Applies the songplays, users and time rules to the events of one object, while
+    /// their text is borrowed from the object's bytes: only the rows' text is copied.
+    pub fn of_events(catalog: &Catalog, object: u32, events: Vec<(u32, EventRecord<'_>)>) -> Self {
+        let plays: Vec<(u32, &EventRecord<'_>)> = events
             .iter()
             .filter(|(_, event)| songplays::is_play(event))
             .map(|(line, event)| (*line, event))
@@ -35,7 +35,8 @@ impl ObjectFold {
         drop(plays);
         let mut fold = ObjectFold {
             users,
-            ..ObjectFold::default()
+            songplays: Vec::with_capacity(events.len()),
+            times: Vec::with_capacity(events.len()),
         };
         for (_, event) in events {
             if let Some(row) = songplays::songplay(catalog, event) {

@@ -15,7 +15,7 @@ pub struct UserFold {
 /// (ts, sessionId, itemInSession): `None` sorts lowest, as SPEC asks of a NULL.
 type Recency = (Timestamp, Option<i32>, Option<i32>);
 
-fn recency(event: &EventRecord) -> Recency {
+fn recency(event: &EventRecord<'_>) -> Recency {
     (event.start_time, event.session_id, event.item_in_session)
 }
 
@@ -55,8 +55,8 @@ struct Latest {
 impl UserFold {
     /// The latest of one object's songplay events for each user. Rows are made for the
     /// winners only, not copied out of every event.
-    pub fn of_plays(object: u32, plays: &[(u32, &EventRecord)]) -> UserFold {
-        let mut winners: HashMap<i32, (Recency, Position, &EventRecord)> = HashMap::default();
+    pub fn of_plays(object: u32, plays: &[(u32, &EventRecord<'_>)]) -> UserFold {
+        let mut winners: HashMap<i32, (Recency, Position, &EventRecord<'_>)> = HashMap::default();
         for &(line, event) in plays {
             let Some(user_id) = event.user_id else {
                 continue;
@@ -69,10 +69,10 @@ impl UserFold {
             .map(|(user_id, (recency, position, event))| {
                 let row = UserRow {
                     user_id,
-                    first_name: event.first_name.clone(),
-                    last_name: event.last_name.clone(),
-                    gender: event.gender.clone(),
-                    level: event.level.clone(),
+                    first_name: event.first_name.as_deref().map(str::to_string),
+                    last_name: event.last_name.as_deref().map(str::to_string),
+                    gender: event.gender.as_deref().map(str::to_string),
+                    level: event.level.as_deref().map(str::to_string),
                 };
                 let latest = Latest {
                     recency,
@@ -105,7 +105,7 @@ impl UserFold {
 mod tests {
     use super::*;
 
-    fn play(ts: i64, session: Option<i32>, item: Option<i32>, level: &str) -> EventRecord {
+    fn play(ts: i64, session: Option<i32>, item: Option<i32>, level: &str) -> EventRecord<'_> {
         EventRecord {
             artist: None,
             first_name: Some("Lily".into()),
@@ -124,7 +124,7 @@ mod tests {
         }
     }
 
-    fn level_after(offers: &[(u32, u32, EventRecord)]) -> String {
+    fn level_after(offers: &[(u32, u32, EventRecord<'_>)]) -> String {
         let mut fold = UserFold::default();
         for (object, line, event) in offers {
             fold.merge(UserFold::of_plays(*object, &[(*line, event)]));

@@ -1,5 +1,6 @@
 //! Typed records (after coercion) and the rows of the five star-schema tables.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 
 use bytes::BytesMut;
@@ -19,23 +20,48 @@ pub struct SongRecord {
     pub year: Option<i32>,
 }
 
-/// One event of the log tree, coerced per SPEC section 1; only the fields a rule uses.
+/// One event of the log tree, coerced per SPEC section 1; only the fields a rule uses. Its
+/// text borrows the bytes it was decoded from, unless an escape had to be decoded: most
+/// events are read, matched and dropped without a copy of their text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventRecord {
-    pub artist: Option<String>,
-    pub first_name: Option<String>,
-    pub gender: Option<String>,
+pub struct EventRecord<'a> {
+    pub artist: Option<Cow<'a, str>>,
+    pub first_name: Option<Cow<'a, str>>,
+    pub gender: Option<Cow<'a, str>>,
     pub item_in_session: Option<i32>,
-    pub last_name: Option<String>,
+    pub last_name: Option<Cow<'a, str>>,
     pub length: Option<f64>,
-    pub level: Option<String>,
-    pub location: Option<String>,
-    pub page: String,
+    pub level: Option<Cow<'a, str>>,
+    pub location: Option<Cow<'a, str>>,
+    pub page: Cow<'a, str>,
     pub session_id: Option<i32>,
-    pub song: Option<String>,
+    pub song: Option<Cow<'a, str>>,
     pub start_time: Timestamp,
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Cow<'a, str>>,
     pub user_id: Option<i32>,
+}
+
+impl EventRecord<'_> {
+    /// The event with its text copied, to keep past the bytes it came from.
+    pub fn into_owned(self) -> EventRecord<'static> {
+        let owned = |text: Option<Cow<'_, str>>| text.map(|t| Cow::Owned(t.into_owned()));
+        EventRecord {
+            artist: owned(self.artist),
+            first_name: owned(self.first_name),
+            gender: owned(self.gender),
+            item_in_session: self.item_in_session,
+            last_name: owned(self.last_name),
+            length: self.length,
+            level: owned(self.level),
+            location: owned(self.location),
+            page: Cow::Owned(self.page.into_owned()),
+            session_id: self.session_id,
+            song: owned(self.song),
+            start_time: self.start_time,
+            user_agent: owned(self.user_agent),
+            user_id: self.user_id,
+        }
+    }
 }
 
 /// Where a record starts: the object's rank in key order and the 1-based line within it.
@@ -54,7 +80,7 @@ pub struct PlayRecord {
     /// Where the event starts, as the work table's INTEGER columns hold it.
     pub object_rank: i32,
     pub line: i32,
-    pub event: EventRecord,
+    pub event: EventRecord<'static>,
 }
 
 /// An object an incremental run reads, as the manifest will record it.

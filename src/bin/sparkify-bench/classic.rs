@@ -15,7 +15,7 @@ use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::Client;
 
 use crate::bench_sql;
-use crate::measure::{json_files, Measured};
+use crate::measure::{json_files, CpuClock, Measured};
 
 /// Bytes buffered before a COPY chunk is sent.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -31,6 +31,7 @@ pub(crate) async fn classic(client: &Client, database: &Database, data: &Path) -
         .await
         .map_err(|e| database.error("prepare the classic route", e))?;
     let started = Instant::now();
+    let cpu = CpuClock::own();
     for (table, tree) in [
         ("staging_songs", "song_data"),
         ("staging_events", "log_data"),
@@ -61,6 +62,7 @@ pub(crate) async fn classic(client: &Client, database: &Database, data: &Path) -
         seconds: started.elapsed().as_secs_f64(),
         extrapolated: false,
         peak_rss_mib: None,
+        cpu_seconds: Some(cpu.seconds()),
     })
 }
 

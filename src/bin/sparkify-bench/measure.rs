@@ -7,6 +7,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use nix::sys::resource::{getrusage, UsageWho};
+use nix::sys::time::TimeVal;
 use rayon::prelude::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::db::Database;
@@ -56,6 +58,48 @@ pub(crate) struct Measured {
     pub seconds: f64,
     pub extrapolated: bool,
     pub peak_rss_mib: Option<f64>,
+    /// CPU seconds (user + system) of the route's own process: the loader's for client and
+    /// copy mode, this program's (the client side of its COPYs and INSERTs) for the routes
+    /// it runs itself; PostgreSQL's work is not in it.
+    pub cpu_seconds: Option<f64>,
+}
+
+/// CPU seconds (user + system) spent since it was started, by `getrusage`: of this
+/// process, or of the children it has waited for.
+pub(crate) struct CpuClock {
+    who: UsageWho,
+    start: f64,
+}
+
+impl CpuClock {
+    /// This process's CPU.
+    pub(crate) fn own() -> CpuClock {
+        CpuClock::start(UsageWho::RUSAGE_SELF)
+    }
+
+    /// The CPU of the children waited for from now on.
+    pub(crate) fn children() -> CpuClock {
+        CpuClock::start(UsageWho::RUSAGE_CHILDREN)
+    }
+
+    fn start(who: UsageWho) -> CpuClock {
+        CpuClock {
+            who,
+            start: cpu_seconds(who),
+        }
+    }
+
+    pub(crate) fn seconds(&self) -> f64 {
+        cpu_seconds(self.who) - self.start
+    }
+}
+
+fn cpu_seconds(who: UsageWho) -> f64 {
+    let seconds = |t: TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    // getrusage fails only for an invalid `who`.
+    getrusage(who).map_or(f64::NAN, |usage| {
+        seconds(usage.user_time()) + seconds(usage.system_time())
+    })
 }
 
 /// Everything one run measured.
@@ -297,6 +341,7 @@ fn run_loader(
 ) -> Result<(Measured, serde_json::Value)> {
     let report_path = data.with_file_name(format!("{schema}-report.json"));
     let started = Instant::now();
+    let cpu = CpuClock::children();
     let status = Command::new(loader)
         .args([
             "load",
@@ -337,6 +382,7 @@ fn run_loader(
         seconds,
         extrapolated: false,
         peak_rss_mib: report["peak_rss_mib"].as_f64(),
+        cpu_seconds: Some(cpu.seconds()),
     };
     Ok((measured, report))
 }

@@ -21,7 +21,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
 use crate::bench_sql;
-use crate::measure::{json_files, Measured};
+use crate::measure::{json_files, CpuClock, Measured};
 
 /// The sink's limit: the finished rows of the client-mode load, COPY'd in binary into fresh
 /// tables of the same shape, keys added after, as the load does.
@@ -49,6 +49,7 @@ pub(crate) async fn copy_binary_limit(
         .await
         .map_err(|e| database.error("create sink tables", e))?;
     let started = Instant::now();
+    let cpu = CpuClock::own();
     let mut rows = 0;
     for (table, chunks) in tables.into_iter().zip(dumps) {
         rows += copy_in(client, database, &into, table, chunks).await?;
@@ -64,6 +65,7 @@ pub(crate) async fn copy_binary_limit(
         seconds: started.elapsed().as_secs_f64(),
         extrapolated: false,
         peak_rss_mib: None,
+        cpu_seconds: Some(cpu.seconds()),
     };
     Ok((rows, measured))
 }
@@ -168,6 +170,8 @@ pub(crate) async fn row_by_row(
         seconds: songs_took.as_secs_f64() + per_event * total_events as f64,
         extrapolated: timed_events < total_events,
         peak_rss_mib: None,
+        // Extrapolated from a slice: no whole run's CPU to give.
+        cpu_seconds: None,
     })
 }
 
@@ -244,7 +248,7 @@ impl<'a> Baseline<'a> {
     }
 
     /// A NextSong event with a user: the song lookup, then a songplay, a user and a time.
-    async fn insert_event(&self, e: &EventRecord) -> Result<()> {
+    async fn insert_event(&self, e: &EventRecord<'_>) -> Result<()> {
         let (Some(user_id), true) = (e.user_id, e.page == NEXT_SONG) else {
             return Ok(());
         };

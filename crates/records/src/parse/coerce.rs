@@ -10,15 +10,21 @@ use super::Refusal;
 /// A JSON value's raw text, as the parser found it.
 pub type Raw<'a> = Option<&'a str>;
 
-/// A text column: strings as decoded, numbers as written, booleans as `true`/`false`.
-pub fn text(field: &'static str, raw: Raw<'_>) -> Result<Option<String>, Refusal> {
+/// A text column: strings as decoded, numbers as written, booleans as `true`/`false`;
+/// borrowed from the source where it has no escape.
+pub fn text<'a>(field: &'static str, raw: Raw<'a>) -> Result<Option<Cow<'a, str>>, Refusal> {
     let Some(raw) = raw else { return Ok(None) };
     match raw.as_bytes()[0] {
-        b'"' => decode_string(field, raw).map(|s| Some(s.into_owned())),
+        b'"' => decode_string(field, raw).map(Some),
         b'n' => Ok(None),
-        b't' | b'f' | b'-' | b'0'..=b'9' => Ok(Some(raw.to_string())),
+        b't' | b'f' | b'-' | b'0'..=b'9' => Ok(Some(Cow::Borrowed(raw))),
         _ => Err(not_scalar(field, raw)),
     }
+}
+
+/// A text column, owned: for records kept past the bytes they came from.
+pub fn owned_text(field: &'static str, raw: Raw<'_>) -> Result<Option<String>, Refusal> {
+    Ok(text(field, raw)?.map(Cow::into_owned))
 }
 
 /// An `integer` column (32 bits).
@@ -187,6 +193,11 @@ fn parse_signed_digits(s: &str) -> Option<i64> {
 /// The value of a JSON number literal when it is an integer within 64 bits
 /// (`39`, `39.0`, `3.9e1`), computed exactly on its decimal digits.
 fn integral_number(raw: &str) -> Option<i64> {
+    // Nearly every integer is written as one: up to 18 digits always fit in 64 bits.
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    if (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return raw.parse().ok();
+    }
     let (negative, unsigned) = match raw.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, raw),

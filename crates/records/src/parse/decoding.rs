@@ -5,9 +5,9 @@ use super::*;
 
 /// Decodes the records of `bytes`, which starts on line `first_line`, into `out`; gives the
 /// bytes consumed. Unless `last`, a record that may go on past the end is left unconsumed.
-pub(super) fn decode_records<R: Record>(
+pub(super) fn decode_records<'a, R: Record<'a>>(
     key: &str,
-    bytes: &[u8],
+    bytes: &'a [u8],
     first_line: u64,
     last: bool,
     reading: Reading,
@@ -44,6 +44,10 @@ struct Decoding<'k, 'a> {
     reading: Reading,
 }
 
+/// About the bytes of the shortest event of the log tree's usual shape: the list of a
+/// chunk's records is sized by it (more records than that grow it, as any list grows).
+const RECORD_BYTES_AT_LEAST: usize = 256;
+
 /// What reading one record at a position found.
 // Lives on the stack for one record; boxing the fields would allocate for every record.
 #[allow(clippy::large_enum_variant)]
@@ -64,7 +68,7 @@ impl<'a> Decoding<'_, 'a> {
     /// fast path may read them); gives where the undecoded rest begins. Kept whole, a little
     /// over 60 lines: it is the decoder's hot loop, whose states (a record, an unfinished
     /// one, a broken one) read best side by side, and performance round three rewrites it.
-    fn decode<R: Record, J: serde_json::de::Read<'a>>(
+    fn decode<R: Record<'a>, J: serde_json::de::Read<'a>>(
         &self,
         text: Option<&'a str>,
         out: &mut Decoded<R>,
@@ -74,6 +78,9 @@ impl<'a> Decoding<'_, 'a> {
         let mut lines = LineCounter::default();
         let mut line_of = |pos: usize| self.first_line - 1 + lines.line_at(bytes, pos);
         let fast_path = text.filter(|_| R::CHECKED && self.reading.fast_path);
+        // A log line is a few hundred bytes: room for the records of the bytes at once,
+        // rather than growing (and copying) the list as they come.
+        out.records.reserve(bytes.len() / RECORD_BYTES_AT_LEAST);
         let mut pos = 0;
         while pos < bytes.len() {
             let start = skip_json_space(bytes, pos);
@@ -131,7 +138,7 @@ impl<'a> Decoding<'_, 'a> {
     /// Reads the value at `start` with serde_json. serde_json lets a raw control character
     /// through in a key (it reads keys as bytes here); JSON does not, so parsing fails there
     /// as it does in a value.
-    fn parse<R: Record, J: serde_json::de::Read<'a>>(
+    fn parse<R: Record<'a>, J: serde_json::de::Read<'a>>(
         &self,
         start: usize,
         reader_at: impl Fn(usize) -> serde_json::Deserializer<J>,

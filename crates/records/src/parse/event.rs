@@ -1,10 +1,11 @@
 //! Event records: the fields of a log line that a rule uses, and their column types.
 
 use super::coerce::{double, int32, int64, text, Raw};
-use super::{Record, Refusal};
+use super::{Record, RecordFamily, Refusal};
 use crate::model::{EventRecord, Timestamp};
 
-impl Record for EventRecord {
+/// Event records borrow their text from the bytes they were decoded from.
+impl<'a> Record<'a> for EventRecord<'a> {
     const FIELDS: &'static [&'static str] = &[
         "artist",
         "firstName",
@@ -22,7 +23,7 @@ impl Record for EventRecord {
         "userId",
     ];
 
-    fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, Refusal> {
+    fn coerce(f: &[Raw<'a>], _record: &'a [u8]) -> Result<Self, Refusal> {
         let ts = int64("ts", f[11])?.ok_or(Refusal::Required {
             field: "ts",
             absent: "missing, null or empty",
@@ -61,7 +62,7 @@ impl Record for EventRecord {
             ("lastName", self.last_name.as_deref()),
             ("level", self.level.as_deref()),
             ("location", self.location.as_deref()),
-            ("page", Some(self.page.as_str())),
+            ("page", Some(&*self.page)),
             ("song", self.song.as_deref()),
             ("userAgent", self.user_agent.as_deref()),
         ]
@@ -74,6 +75,14 @@ impl Record for EventRecord {
     }
 }
 
+impl RecordFamily for EventRecord<'static> {
+    type Of<'a> = EventRecord<'a>;
+
+    fn into_owned(record: EventRecord<'_>) -> EventRecord<'static> {
+        record.into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::{EventRecord, Timestamp};
@@ -81,8 +90,9 @@ mod tests {
 
     const PLAY: &str = r#"{"artist":"Harmonia","auth":"Logged In","firstName":"Ryan","gender":"M","itemInSession":0,"lastName":"Smith","length":655.77751,"level":"free","location":"San Jose-Sunnyvale-Santa Clara, CA","method":"PUT","page":"NextSong","registration":1541016707796.0,"sessionId":583,"song":"Sehr kosmisch","status":200,"ts":1542241826796,"userAgent":"\"Mozilla\/5.0 (X11; Linux x86_64)\"","userId":"26"}"#;
 
-    fn decode(text: &str) -> (Vec<(u32, EventRecord)>, Vec<BadRecord>) {
-        let decoded = decode_object::<EventRecord>("log_data/x.json", text.as_bytes());
+    fn decode(text: &str) -> (Vec<(u32, EventRecord<'static>)>, Vec<BadRecord>) {
+        let decoded = decode_object::<EventRecord>("log_data/x.json", text.as_bytes())
+            .into_owned::<EventRecord<'static>>();
         (decoded.records, decoded.bad)
     }
 

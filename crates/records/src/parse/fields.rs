@@ -19,7 +19,7 @@ pub(super) struct Fields<'de, R> {
     record: PhantomData<R>,
 }
 
-impl<'de, R: Record> Fields<'de, R> {
+impl<'de, R: Record<'de>> Fields<'de, R> {
     /// A record's fields as the fast path found them (`super::scan`): no problem seen.
     pub(super) fn from_slots(slots: [Raw<'de>; MAX_FIELDS]) -> Self {
         Fields {
@@ -34,7 +34,7 @@ impl<'de, R: Record> Fields<'de, R> {
         &self.slots
     }
 
-    pub(super) fn into_record(self, text: &[u8]) -> Result<R, Refusal> {
+    pub(super) fn into_record(self, text: &'de [u8]) -> Result<R, Refusal> {
         if R::CHECKED {
             if memchr::memchr(b'\\', text).is_some() {
                 check_escapes(text)?;
@@ -83,7 +83,7 @@ fn check_escapes(text: &[u8]) -> Result<(), Refusal> {
     Ok(())
 }
 
-impl<'de, R: Record> Deserialize<'de> for Fields<'de, R> {
+impl<'de, R: Record<'de>> Deserialize<'de> for Fields<'de, R> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(FieldsVisitor(PhantomData))
     }
@@ -91,7 +91,7 @@ impl<'de, R: Record> Deserialize<'de> for Fields<'de, R> {
 
 struct FieldsVisitor<R>(PhantomData<R>);
 
-impl<'de, R: Record> FieldsVisitor<R> {
+impl<'de, R: Record<'de>> FieldsVisitor<R> {
     fn not_an_object(kind: &'static str) -> Fields<'de, R> {
         Fields {
             slots: [None; MAX_FIELDS],
@@ -101,7 +101,7 @@ impl<'de, R: Record> FieldsVisitor<R> {
     }
 }
 
-impl<'de, R: Record> Visitor<'de> for FieldsVisitor<R> {
+impl<'de, R: Record<'de>> Visitor<'de> for FieldsVisitor<R> {
     type Value = Fields<'de, R>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

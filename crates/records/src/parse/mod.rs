@@ -16,6 +16,8 @@ mod refusal;
 mod scan;
 mod song;
 
+use std::marker::PhantomData;
+
 use serde::Serialize;
 
 pub use coerce::Raw;
@@ -31,8 +33,9 @@ const MAX_FIELDS: usize = 16;
 const SNIPPET_BYTES: usize = 200;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// A record type decoded from JSON objects: which keys it reads and how it coerces them.
-pub trait Record: Sized + Send {
+/// A record type decoded from JSON objects, whose values may borrow the bytes (of lifetime
+/// `'a`) they were decoded from: which keys it reads and how it coerces them.
+pub trait Record<'a>: Sized + Send {
     /// Keys read from each JSON object, matched exactly; their values reach
     /// [`Record::coerce`] in this order. Other keys are ignored.
     const FIELDS: &'static [&'static str];
@@ -44,7 +47,7 @@ pub trait Record: Sized + Send {
     /// Builds the record from the raw text of each field and the bytes of the whole record,
     /// or says why it is bad. When [`Record::CHECKED`], the parser has already found every
     /// key and value to be UTF-8, so the record is too.
-    fn coerce(fields: &[Raw<'_>], record: &[u8]) -> Result<Self, Refusal>;
+    fn coerce(fields: &[Raw<'a>], record: &'a [u8]) -> Result<Self, Refusal>;
 
     /// The record's text values, by field name, for a target whose text is bounded.
     fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
@@ -55,6 +58,17 @@ pub trait Record: Sized + Send {
     fn doubles(&self) -> impl Iterator<Item = (&'static str, f64)> {
         std::iter::empty()
     }
+}
+
+/// A record type for every lifetime of the bytes it borrows, named by its owned form (the
+/// one that borrows nothing): what a streaming [`ObjectDecoder`] decodes, since the records
+/// of each chunk borrow that chunk and live only while it is handed on.
+pub trait RecordFamily: Sized + Send + 'static {
+    /// The record borrowing bytes of lifetime `'a`.
+    type Of<'a>: Record<'a>;
+
+    /// The record with its borrowed text copied: for records kept past their chunk.
+    fn into_owned(record: Self::Of<'_>) -> Self;
 }
 
 /// What a target holds of the values JSON can give: a record with a value beyond it is bad,
@@ -70,7 +84,7 @@ pub struct Bounds {
 
 impl Bounds {
     /// Why a record does not fit, if it does not.
-    fn refuse<R: Record>(&self, record: &R) -> Option<Refusal> {
+    fn refuse<'a, R: Record<'a>>(&self, record: &R) -> Option<Refusal> {
         if let Some(limit) = self.text_bytes {
             if let Some((field, text)) = record.texts().find(|(_, text)| text.len() > limit) {
                 return Some(Refusal::TooLong {
@@ -130,14 +144,32 @@ impl<R> Default for Decoded<R> {
     }
 }
 
+impl<'a, R: Record<'a>> Decoded<R> {
+    /// The records with their borrowed text copied, to keep past the bytes they came from.
+    pub fn into_owned<F: RecordFamily<Of<'a> = R>>(self) -> Decoded<F> {
+        Decoded {
+            records: self
+                .records
+                .into_iter()
+                .map(|(line, record)| (line, F::into_owned(record)))
+                .collect(),
+            bad: self.bad,
+        }
+    }
+}
+
 /// Decodes every record of one object held whole.
-pub fn decode_object<R: Record>(key: &str, bytes: &[u8]) -> Decoded<R> {
+pub fn decode_object<'a, R: Record<'a>>(key: &str, bytes: &'a [u8]) -> Decoded<R> {
     decode_object_within(key, bytes, Bounds::default())
 }
 
 /// Decodes every record of one object held whole, for a target that holds values within
 /// `bounds`: a record with a value beyond them is bad.
-pub fn decode_object_within<R: Record>(key: &str, bytes: &[u8], bounds: Bounds) -> Decoded<R> {
+pub fn decode_object_within<'a, R: Record<'a>>(
+    key: &str,
+    bytes: &'a [u8],
+    bounds: Bounds,
+) -> Decoded<R> {
     let mut decoded = Decoded::default();
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let reading = Reading {
@@ -150,17 +182,18 @@ pub fn decode_object_within<R: Record>(key: &str, bytes: &[u8], bounds: Bounds) 
 
 /// Decodes one object fed in chunks as they arrive, holding back only a record that may
 /// continue in the next chunk. Never fails as a whole: a record that cannot be parsed is
-/// reported and reading resumes at the next line (SPEC section 4).
-pub struct ObjectDecoder<R> {
+/// reported and reading resumes at the next line (SPEC section 4). The records a chunk
+/// completes borrow it, and are handed on before the next chunk comes.
+pub struct ObjectDecoder<F> {
     key: String,
-    /// Bytes not yet decoded.
+    /// Bytes not yet decoded: the start of a record that goes on in the next chunk.
     pending: Vec<u8>,
     /// The line `pending` starts on.
     first_line: u64,
     /// Whether a leading BOM has been looked for.
     started: bool,
     reading: Reading,
-    decoded: Decoded<R>,
+    family: PhantomData<F>,
 }
 
 /// How records are read, beyond their bytes.
@@ -182,7 +215,7 @@ impl Default for Reading {
     }
 }
 
-impl<R: Record> ObjectDecoder<R> {
+impl<F: RecordFamily> ObjectDecoder<F> {
     pub fn new(key: &str) -> Self {
         ObjectDecoder {
             key: key.to_string(),
@@ -190,7 +223,7 @@ impl<R: Record> ObjectDecoder<R> {
             first_line: 1,
             started: false,
             reading: Reading::default(),
-            decoded: Decoded::default(),
+            family: PhantomData,
         }
     }
 
@@ -207,89 +240,110 @@ impl<R: Record> ObjectDecoder<R> {
         self
     }
 
-    /// Decodes the records a chunk completes. The chunk is decoded where it lies; only the
-    /// record left unfinished at its end is copied and held.
-    pub fn feed(&mut self, mut chunk: &[u8]) {
-        if !self.pending.is_empty() && self.started {
-            // The held record usually ends on the chunk's first line (JSON lines): finish
-            // it alone, so that the rest of the chunk need not be copied after it.
-            let first_line = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |at| at + 1);
-            self.pending.extend_from_slice(&chunk[..first_line]);
-            chunk = &chunk[first_line..];
-            self.decode(false);
-            if chunk.is_empty() {
-                return;
-            }
+    /// Decodes the records `chunk` completes (all that are left when it is the `last`) and
+    /// hands them to `apply`, borrowing the chunk; gives what `apply` made of them. The
+    /// chunk is decoded where it lies; only a record left unfinished at its end is copied
+    /// and held.
+    pub fn feed<T>(
+        &mut self,
+        chunk: &[u8],
+        last: bool,
+        apply: impl for<'c> FnOnce(Decoded<F::Of<'c>>) -> T,
+    ) -> T {
+        let Some(chunk) = self.past_bom(chunk, last) else {
+            return apply(Decoded::default());
+        };
+        let mut held = std::mem::take(&mut self.pending);
+        // A held record usually ends on the chunk's first line (JSON lines): it is
+        // finished with that line alone, so that the rest of the chunk is decoded in place.
+        let mut rest = chunk;
+        if !held.is_empty() {
+            let line_end = memchr::memchr(b'\n', rest).map_or(rest.len(), |at| at + 1);
+            held.extend_from_slice(&rest[..line_end]);
+            rest = &rest[line_end..];
         }
-        if self.pending.is_empty() && (self.started || chunk.len() >= UTF8_BOM.len()) {
-            if !self.started {
-                self.started = true;
-                chunk = chunk.strip_prefix(UTF8_BOM).unwrap_or(chunk);
-            }
-            let consumed = self.decode_from(chunk, false);
-            self.pending.extend_from_slice(&chunk[consumed..]);
+        let mut joined = Vec::new();
+        let mut decoded = Decoded::default();
+        let mut line = self.first_line;
+        let consumed = self.decode_into(&held, line, last && rest.is_empty(), &mut decoded);
+        line += count_lines(&held[..consumed]);
+        let unfinished = &held[consumed..];
+        let (tail, tail_consumed) = if unfinished.is_empty() {
+            (rest, self.decode_into(rest, line, last, &mut decoded))
         } else {
-            self.pending.extend_from_slice(chunk);
-            self.decode(false);
+            // The held record goes on past that line (a record over several lines): it is
+            // decoded again with the rest of the chunk after it.
+            joined.extend_from_slice(unfinished);
+            joined.extend_from_slice(rest);
+            (
+                &joined[..],
+                self.decode_into(&joined, line, last, &mut decoded),
+            )
+        };
+        line += count_lines(&tail[..tail_consumed]);
+        let made = apply(decoded);
+        self.pending = tail[tail_consumed..].to_vec();
+        self.first_line = line;
+        made
+    }
+
+    /// The chunk past a leading BOM, once enough of the object has come to tell whether it
+    /// starts with one; `None` while it has not (the bytes are held).
+    fn past_bom<'c>(&mut self, chunk: &'c [u8], last: bool) -> Option<&'c [u8]> {
+        if self.started {
+            return Some(chunk);
         }
+        if self.pending.is_empty() && chunk.len() >= UTF8_BOM.len() {
+            self.started = true;
+            return Some(chunk.strip_prefix(UTF8_BOM).unwrap_or(chunk));
+        }
+        // The object's first bytes came in pieces shorter than a BOM.
+        self.pending.extend_from_slice(chunk);
+        if !last && self.pending.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(&self.pending) {
+            return None;
+        }
+        self.started = true;
+        if self.pending.starts_with(UTF8_BOM) {
+            self.pending.drain(..UTF8_BOM.len());
+        }
+        Some(&[])
     }
 
-    /// Takes the records (good and bad) decoded so far.
-    pub fn take(&mut self) -> Decoded<R> {
-        std::mem::take(&mut self.decoded)
-    }
-
-    /// Decodes what is left: the object has ended.
-    pub fn finish(mut self) -> Decoded<R> {
-        self.decode(true);
-        self.decoded
+    /// Decodes the records of `bytes`, which start on `line`, into `out`; gives the bytes
+    /// consumed.
+    fn decode_into<'c>(
+        &self,
+        bytes: &'c [u8],
+        line: u64,
+        last: bool,
+        out: &mut Decoded<F::Of<'c>>,
+    ) -> usize {
+        if bytes.is_empty() {
+            return 0;
+        }
+        decode_records(&self.key, bytes, line, last, self.reading, out)
     }
 
     /// Decodes a whole object fed in chunks of `chunk` bytes, as a stream would feed it,
-    /// taking the records after each: what [`decode_object`] gives, which the equivalence
+    /// keeping each chunk's records: what [`decode_object`] gives, which the equivalence
     /// tests and the fuzz target hold it to.
-    pub fn decode_in_chunks(mut self, bytes: &[u8], chunk: usize) -> Decoded<R> {
+    pub fn decode_in_chunks(mut self, bytes: &[u8], chunk: usize) -> Decoded<F> {
         let mut decoded = Decoded::default();
-        let mut gather = |taken: Decoded<R>| {
+        let mut pieces = bytes.chunks(chunk.max(1)).peekable();
+        loop {
+            let piece = pieces.next().unwrap_or(&[]);
+            let last = pieces.peek().is_none();
+            let taken = self.feed(piece, last, |taken| taken.into_owned::<F>());
             decoded.records.extend(taken.records);
             decoded.bad.extend(taken.bad);
-        };
-        for piece in bytes.chunks(chunk.max(1)) {
-            self.feed(piece);
-            gather(self.take());
-        }
-        gather(self.finish());
-        decoded
-    }
-
-    fn decode(&mut self, last: bool) {
-        if !self.started {
-            if !last && self.pending.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(&self.pending) {
-                return;
+            if last {
+                return decoded;
             }
-            if self.pending.starts_with(UTF8_BOM) {
-                self.pending.drain(..UTF8_BOM.len());
-            }
-            self.started = true;
         }
-        let pending = std::mem::take(&mut self.pending);
-        let consumed = self.decode_from(&pending, last);
-        self.pending = pending;
-        self.pending.drain(..consumed);
     }
+}
 
-    /// Decodes `bytes`, which start where the last decoding stopped; gives the bytes
-    /// consumed.
-    fn decode_from(&mut self, bytes: &[u8], last: bool) -> usize {
-        let consumed = decode_records(
-            &self.key,
-            bytes,
-            self.first_line,
-            last,
-            self.reading,
-            &mut self.decoded,
-        );
-        self.first_line += memchr::memchr_iter(b'\n', &bytes[..consumed]).count() as u64;
-        consumed
-    }
+/// The line feeds in `bytes`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }

@@ -1,13 +1,13 @@
 //! Raw records for copy mode: each record's JSON text, split from its object and nothing
 //! more, so that checking and coercion happen in SQL, independently of this crate's.
 
-use super::{Raw, Record, Refusal};
+use super::{Raw, Record, RecordFamily, Refusal};
 
 /// One record's exact JSON text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawJson(pub String);
 
-impl Record for RawJson {
+impl Record<'_> for RawJson {
     const FIELDS: &'static [&'static str] = &[];
     const CHECKED: bool = false;
 
@@ -15,6 +15,14 @@ impl Record for RawJson {
         std::str::from_utf8(record)
             .map(|text| RawJson(text.to_string()))
             .map_err(|_| Refusal::KeyNotUtf8)
+    }
+}
+
+impl RecordFamily for RawJson {
+    type Of<'a> = RawJson;
+
+    fn into_owned(record: RawJson) -> RawJson {
+        record
     }
 }
 

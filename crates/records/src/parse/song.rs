@@ -1,10 +1,12 @@
 //! Song records: the fields of a song object and their column types.
 
-use super::coerce::{double, int32, text, Raw};
-use super::{Record, Refusal};
+use super::coerce::{double, int32, owned_text, Raw};
+use super::{Record, RecordFamily, Refusal};
 use crate::model::SongRecord;
 
-impl Record for SongRecord {
+/// Song records own their text: they are few and small, and the catalog keeps them
+/// past the object they came from.
+impl Record<'_> for SongRecord {
     const FIELDS: &'static [&'static str] = &[
         "song_id",
         "title",
@@ -19,11 +21,11 @@ impl Record for SongRecord {
 
     fn coerce(f: &[Raw<'_>], _record: &[u8]) -> Result<Self, Refusal> {
         Ok(SongRecord {
-            song_id: text("song_id", f[0])?,
-            title: text("title", f[1])?,
-            artist_id: text("artist_id", f[2])?,
-            artist_name: text("artist_name", f[3])?,
-            artist_location: text("artist_location", f[4])?,
+            song_id: owned_text("song_id", f[0])?,
+            title: owned_text("title", f[1])?,
+            artist_id: owned_text("artist_id", f[2])?,
+            artist_name: owned_text("artist_name", f[3])?,
+            artist_location: owned_text("artist_location", f[4])?,
             artist_latitude: double("artist_latitude", f[5])?,
             artist_longitude: double("artist_longitude", f[6])?,
             duration: double("duration", f[7])?,
@@ -51,6 +53,14 @@ impl Record for SongRecord {
         ]
         .into_iter()
         .filter_map(|(field, value)| Some((field, value?)))
+    }
+}
+
+impl RecordFamily for SongRecord {
+    type Of<'a> = SongRecord;
+
+    fn into_owned(record: SongRecord) -> SongRecord {
+        record
     }
 }
 
