@@ -7,8 +7,6 @@
 //! doubled too; no `E'…'` (Redshift has none). Doubles are quoted shortest round-trip
 //! text, so `-0` and every bit survive; timestamps carry their microseconds.
 
-use std::fmt::Write as _;
-
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::db::{Database, Dialect};
@@ -63,7 +61,12 @@ impl Literals {
         out.reserve(value.len() + 2);
         out.push('\'');
         let mut rest = value;
-        while let Some(at) = rest.find(|c| c == '\'' || (c == '\\' && self.backslash_escapes)) {
+        // The characters doubled are ASCII, so every cut is on a character boundary.
+        let special = |text: &str| match self.backslash_escapes {
+            true => memchr::memchr2(b'\'', b'\\', text.as_bytes()),
+            false => memchr::memchr(b'\'', text.as_bytes()),
+        };
+        while let Some(at) = special(rest) {
             let (before, special) = rest.split_at(at);
             out.push_str(before);
             let c = &special[..1];
@@ -81,9 +84,7 @@ impl Literals {
 
     pub fn bigint(&self, out: &mut String, value: Option<i64>) {
         match value {
-            Some(value) => {
-                let _ = write!(out, "{value}");
-            }
+            Some(value) => out.push_str(itoa::Buffer::new().format(value)),
             None => out.push_str("NULL"),
         }
     }
@@ -103,7 +104,7 @@ impl Literals {
 
     pub fn timestamp(&self, out: &mut String, value: Timestamp) {
         out.push('\'');
-        out.push_str(&value.to_sql_text());
+        out.push_str(value.sql_text().as_str());
         out.push('\'');
     }
 }

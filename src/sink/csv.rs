@@ -51,11 +51,11 @@ impl<'a> CsvRow<'a> {
         self.out
     }
 
-    fn plain(&mut self, value: Option<impl std::fmt::Display>) -> &mut Self {
+    fn integer(&mut self, value: Option<impl itoa::Integer>) -> &mut Self {
         match value {
-            Some(value) => {
-                let _ = write!(self.field(), "{value}");
-            }
+            Some(value) => self
+                .field()
+                .extend_from_slice(itoa::Buffer::new().format(value).as_bytes()),
             None => self.field().extend_from_slice(NULL),
         }
         self
@@ -70,22 +70,23 @@ impl Values for CsvRow<'_> {
         };
         let out = self.field();
         out.push(b'"');
-        for piece in value.as_bytes().split_inclusive(|&b| b == b'"') {
-            out.extend_from_slice(piece);
-            if piece.last() == Some(&b'"') {
-                out.push(b'"');
-            }
+        let mut rest = value.as_bytes();
+        while let Some(at) = memchr::memchr(b'"', rest) {
+            out.extend_from_slice(&rest[..=at]);
+            out.push(b'"');
+            rest = &rest[at + 1..];
         }
+        out.extend_from_slice(rest);
         out.push(b'"');
         self
     }
 
     fn int(&mut self, value: Option<i32>) -> &mut Self {
-        self.plain(value)
+        self.integer(value)
     }
 
     fn bigint(&mut self, value: Option<i64>) -> &mut Self {
-        self.plain(value)
+        self.integer(value)
     }
 
     fn double(&mut self, value: Option<f64>) -> &mut Self {
@@ -100,7 +101,7 @@ impl Values for CsvRow<'_> {
 
     fn timestamp(&mut self, value: Timestamp) -> &mut Self {
         self.field()
-            .extend_from_slice(value.to_sql_text().as_bytes());
+            .extend_from_slice(value.sql_text().as_str().as_bytes());
         self
     }
 }

@@ -153,7 +153,10 @@ async fn staged_parts_round_trip_every_hostile_value() {
         expected.extend(rows.iter().skip(k).step_by(3));
     }
     for (record, row) in records.iter().zip(expected) {
-        assert_eq!(field(record, 0), Some(row.start_time.to_sql_text()));
+        assert_eq!(
+            field(record, 0),
+            Some(row.start_time.sql_text().as_str().to_string())
+        );
         assert_eq!(field(record, 1), Some(row.user_id.to_string()));
         assert_eq!(field(record, 2), row.level);
         assert_eq!(field(record, 3), row.song_id);

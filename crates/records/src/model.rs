@@ -132,22 +132,38 @@ impl Timestamp {
     }
 
     /// `YYYY-MM-DD HH:MM:SS.ffffff`, with ` BC` for years before 1 AD: the text form that
-    /// PostgreSQL and Redshift both read back as this exact timestamp.
-    pub fn to_sql_text(self) -> String {
+    /// PostgreSQL and Redshift both read back as this exact timestamp. Written on the stack:
+    /// the literal and CSV writers copy it into their buffers, once per row.
+    pub fn sql_text(self) -> SqlText {
         let days = self.0.div_euclid(MICROS_PER_DAY) + DAYS_1970_TO_2000;
         let micros = self.0.rem_euclid(MICROS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
         let (second, fraction) = (micros / 1_000_000, micros % 1_000_000);
         let (hour, minute, second) = (second / 3_600, second / 60 % 60, second % 60);
         // Astronomical year 0 is 1 BC.
-        let (year, era) = if year > 0 {
-            (year, "")
+        let (year, bc) = if year > 0 {
+            (year, false)
         } else {
-            (1 - year, " BC")
+            (1 - year, true)
         };
-        format!(
-            "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{fraction:06}{era}"
-        )
+        let mut text = SqlText::default();
+        let year = year as u64;
+        text.digits(
+            year,
+            (year.checked_ilog10().unwrap_or(0) as usize + 1).max(4),
+        );
+        text.push(b'-').digits(u64::from(month), 2);
+        text.push(b'-').digits(u64::from(day), 2);
+        text.push(b' ').digits(hour as u64, 2);
+        text.push(b':').digits(minute as u64, 2);
+        text.push(b':').digits(second as u64, 2);
+        text.push(b'.').digits(fraction as u64, 6);
+        if bc {
+            for &c in b" BC" {
+                text.push(c);
+            }
+        }
+        text
     }
 
     /// The calendar parts the `time` table stores, as PostgreSQL's `EXTRACT` gives them.
@@ -169,6 +185,36 @@ impl Timestamp {
             },
             weekday: weekday_from_sunday(days) as i32,
         }
+    }
+}
+
+/// A timestamp's SQL text ([`Timestamp::sql_text`]), held on the stack.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SqlText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl SqlText {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII")
+    }
+
+    fn push(&mut self, byte: u8) -> &mut Self {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+        self
+    }
+
+    /// `value` in decimal, zero-padded to `width` digits (it has at most `width`).
+    fn digits(&mut self, mut value: u64, width: usize) -> &mut Self {
+        for at in (self.len..self.len + width).rev() {
+            self.bytes[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        self.len += width;
+        self
     }
 }
 
@@ -325,7 +371,10 @@ mod tests {
 
     #[test]
     fn timestamps_as_sql_text() {
-        let text = |millis: i64| Timestamp::from_epoch_millis(millis).unwrap().to_sql_text();
+        let text = |millis: i64| {
+            let text = Timestamp::from_epoch_millis(millis).unwrap().sql_text();
+            text.as_str().to_string()
+        };
         assert_eq!(text(1_541_131_030_796), "2018-11-02 03:57:10.796000");
         assert_eq!(text(-1), "1969-12-31 23:59:59.999000");
         assert_eq!(text(0), "1970-01-01 00:00:00.000000");
@@ -334,6 +383,8 @@ mod tests {
         assert_eq!(text(9_224_318_015_999_999), "294276-12-31 23:59:59.999000");
         // 1 BC, astronomical year 0.
         assert_eq!(text(-62_167_219_200_000), "0001-01-01 00:00:00.000000 BC");
+        // Five-digit years, as PostgreSQL prints them.
+        assert_eq!(text(253_402_300_800_000), "10000-01-01 00:00:00.000000");
     }
 
     #[test]
