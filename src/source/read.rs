@@ -33,10 +33,15 @@ pub enum Selection<'a> {
 
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
-/// Small local objects read one after another per trip to the blocking pool (a batch per
-/// object in flight: `--concurrency` 32 has 32 reads waiting at once), and decoded per
-/// trip to the CPU pool.
+/// Small local objects read one after another per trip to the blocking pool, and decoded
+/// per trip to the CPU pool.
 const LOCAL_OBJECTS_PER_TRIP: usize = 64;
+/// Trips to the blocking pool at once (at most `--concurrency`): reads waiting on a cold
+/// disk at once. Measured on 100,000 cold song files (docs/BENCHMARKS.md, "Performance
+/// round three"): 8 took 1.04–1.07x a 32-way parallel `cat`; 32 took 0.90–0.99x, but
+/// with warm files its 32 threads faulting in memory at once spent up to twice the kernel
+/// time of 8.
+const LOCAL_READS_IN_FLIGHT: usize = 8;
 
 /// What a reader of a tree makes of each decoded piece, given the object's rank in key
 /// order and its name; it runs on the CPU pool, while the records borrow the piece's bytes.
@@ -60,13 +65,15 @@ pub struct Piece<T> {
     pub fingerprint: Option<(u32, String)>,
 }
 
-/// Small local objects read in batches on the blocking pool, up to `reads_in_flight`
-/// batches at once (a cold tree's reads wait on the disk, not on the cores), and each batch
-/// decoded on the CPU pool; a large object is left to stream chunk by chunk.
+/// Small local objects read in batches on the blocking pool, up to `reads_in_flight` (at
+/// most [`LOCAL_READS_IN_FLIGHT`]) batches at once, so that a cold tree's reads wait on the
+/// disk, not on the cores; each batch is decoded on the CPU pool. A large object is left to
+/// stream chunk by chunk.
 fn local_reads<'a, R, T, F>(
     local: &'a LocalSource,
     ranked: impl futures::Stream<Item = (u32, Result<String, Error>)> + Send + 'a,
-    (bounds, reads_in_flight): (Bounds, usize),
+    bounds: Bounds,
+    reads_in_flight: usize,
     apply: F,
 ) -> BoxStream<'a, Result<Read<T>, Error>>
 where
@@ -88,7 +95,7 @@ where
                 .await
             }
         })
-        .buffer_unordered(reads_in_flight.max(1))
+        .buffer_unordered(reads_in_flight.clamp(1, LOCAL_READS_IN_FLIGHT))
         .flat_map(|batch| match batch {
             Ok(reads) => futures::stream::iter(reads).left_stream(),
             Err(err) => futures::stream::iter([Err(err)]).right_stream(),
@@ -169,9 +176,7 @@ impl Source {
             // A trip to the CPU pool per object costs more than reading and decoding a
             // small local file: small ones go in batches, read and decoded on both cores;
             // a large one is left to stream chunk by chunk.
-            Source::Local(local) => {
-                local_reads(local, ranked, (bounds, concurrency), apply.clone())
-            }
+            Source::Local(local) => local_reads(local, ranked, bounds, concurrency, apply.clone()),
             Source::S3(_) => ranked
                 .map(|(index, key)| key.map(|key| Read::Stream(index, key)))
                 .boxed(),
