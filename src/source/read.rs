@@ -33,9 +33,10 @@ pub enum Selection<'a> {
 
 /// Objects up to this size are decoded where they are read, not in the CPU pool.
 const INLINE_DECODE_BYTES: u64 = 16 << 10;
-/// Small local objects read one after another per trip to the blocking pool, and decoded
-/// per trip to the CPU pool.
-const LOCAL_OBJECTS_PER_TRIP: usize = 64;
+/// Small local objects read and not yet decoded, at most: each trip to the blocking pool
+/// reads its share one after another, and each is decoded in one trip to the CPU pool. It
+/// bounds memory (a day of logs under a chunk's size is read whole).
+const LOCAL_OBJECTS_IN_FLIGHT: usize = 128;
 /// Trips to the blocking pool at once (at most `--concurrency`): reads waiting on a cold
 /// disk at once. Measured on 100,000 cold song files (docs/BENCHMARKS.md, "Performance
 /// round three"): 8 took 1.04–1.07x a 32-way parallel `cat`; 32 took 0.90–0.99x, but
@@ -81,8 +82,9 @@ where
     T: Send + 'static,
     F: Apply<R, T>,
 {
+    let trips = reads_in_flight.clamp(1, LOCAL_READS_IN_FLIGHT);
     ranked
-        .ready_chunks(LOCAL_OBJECTS_PER_TRIP)
+        .ready_chunks(LOCAL_OBJECTS_IN_FLIGHT / trips)
         .map(move |batch| {
             let (local, apply) = (local.clone(), apply.clone());
             async move {
@@ -95,7 +97,7 @@ where
                 .await
             }
         })
-        .buffer_unordered(reads_in_flight.clamp(1, LOCAL_READS_IN_FLIGHT))
+        .buffer_unordered(trips)
         .flat_map(|batch| match batch {
             Ok(reads) => futures::stream::iter(reads).left_stream(),
             Err(err) => futures::stream::iter([Err(err)]).right_stream(),
