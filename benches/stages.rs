@@ -56,41 +56,38 @@ fn stages(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("parse");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(bytes(&songs)));
-    group.bench_function("songs", |b| {
-        b.iter(|| {
-            songs
-                .par_iter()
-                .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
-                .sum::<usize>()
-        })
-    });
-    group.throughput(Throughput::Bytes(bytes(&logs)));
-    group.bench_function("events", |b| {
-        b.iter(|| {
-            logs.par_iter()
-                .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
-                .sum::<usize>()
-        })
-    });
-    // The same on one thread: the per-core figure.
-    group.throughput(Throughput::Bytes(bytes(&songs)));
-    group.bench_function("songs-one-thread", |b| {
-        b.iter(|| {
-            songs
-                .iter()
-                .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
-                .sum::<usize>()
-        })
-    });
-    group.throughput(Throughput::Bytes(bytes(&logs)));
-    group.bench_function("events-one-thread", |b| {
-        b.iter(|| {
-            logs.iter()
-                .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
-                .sum::<usize>()
-        })
-    });
+    // Each on both cores (rayon's pool), and in a pool of one thread: the per-core figure.
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    for (suffix, pool) in [("", None), ("-one-thread", Some(&one_thread))] {
+        let within = |work: &(dyn Fn() -> usize + Sync)| match pool {
+            Some(pool) => pool.install(work),
+            None => work(),
+        };
+        group.throughput(Throughput::Bytes(bytes(&songs)));
+        group.bench_function(format!("songs{suffix}"), |b| {
+            b.iter(|| {
+                within(&|| {
+                    songs
+                        .par_iter()
+                        .map(|(k, b)| decode_object::<SongRecord>(k, b).records.len())
+                        .sum::<usize>()
+                })
+            })
+        });
+        group.throughput(Throughput::Bytes(bytes(&logs)));
+        group.bench_function(format!("events{suffix}"), |b| {
+            b.iter(|| {
+                within(&|| {
+                    logs.par_iter()
+                        .map(|(k, b)| decode_object::<EventRecord>(k, b).records.len())
+                        .sum::<usize>()
+                })
+            })
+        });
+    }
     // The ceiling of any decoder built on serde_json: its syntax pass over every record
     // alone, keeping nothing (docs/BENCHMARKS.md).
     group.bench_function("events-serde-json-syntax-only", |b| {

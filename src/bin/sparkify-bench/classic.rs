@@ -15,7 +15,8 @@ use sparkify_load::{Dialect, SchemaName};
 use tokio_postgres::Client;
 
 use crate::bench_sql;
-use crate::measure::{json_files, CpuClock, Measured};
+use crate::cpu::CpuClock;
+use crate::measure::{json_files, Measured};
 
 /// Bytes buffered before a COPY chunk is sent.
 const CHUNK_BYTES: usize = 1 << 20;

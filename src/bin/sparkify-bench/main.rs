@@ -4,6 +4,7 @@
 
 mod bench_sql;
 mod classic;
+mod cpu;
 mod markdown;
 mod measure;
 mod routes;

@@ -7,8 +7,6 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
-use nix::sys::resource::{getrusage, UsageWho};
-use nix::sys::time::TimeVal;
 use rayon::prelude::*;
 use sparkify_fixtures::{generate, FixtureSpec};
 use sparkify_load::db::Database;
@@ -17,6 +15,7 @@ use sparkify_load::model::{EventRecord, SongRecord};
 use sparkify_load::parse::decode_object;
 use sparkify_load::{Dialect, Secret};
 
+use crate::cpu::CpuClock;
 use crate::{classic, routes};
 
 /// What to measure.
@@ -62,44 +61,6 @@ pub(crate) struct Measured {
     /// copy mode, this program's (the client side of its COPYs and INSERTs) for the routes
     /// it runs itself; PostgreSQL's work is not in it.
     pub cpu_seconds: Option<f64>,
-}
-
-/// CPU seconds (user + system) spent since it was started, by `getrusage`: of this
-/// process, or of the children it has waited for.
-pub(crate) struct CpuClock {
-    who: UsageWho,
-    start: f64,
-}
-
-impl CpuClock {
-    /// This process's CPU.
-    pub(crate) fn own() -> CpuClock {
-        CpuClock::start(UsageWho::RUSAGE_SELF)
-    }
-
-    /// The CPU of the children waited for from now on.
-    pub(crate) fn children() -> CpuClock {
-        CpuClock::start(UsageWho::RUSAGE_CHILDREN)
-    }
-
-    fn start(who: UsageWho) -> CpuClock {
-        CpuClock {
-            who,
-            start: cpu_seconds(who),
-        }
-    }
-
-    pub(crate) fn seconds(&self) -> f64 {
-        cpu_seconds(self.who) - self.start
-    }
-}
-
-fn cpu_seconds(who: UsageWho) -> f64 {
-    let seconds = |t: TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
-    // getrusage fails only for an invalid `who`.
-    getrusage(who).map_or(f64::NAN, |usage| {
-        seconds(usage.user_time()) + seconds(usage.system_time())
-    })
 }
 
 /// Everything one run measured.

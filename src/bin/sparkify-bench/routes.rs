@@ -21,7 +21,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Statement};
 
 use crate::bench_sql;
-use crate::measure::{json_files, CpuClock, Measured};
+use crate::cpu::CpuClock;
+use crate::measure::{json_files, Measured};
 
 /// The sink's limit: the finished rows of the client-mode load, COPY'd in binary into fresh
 /// tables of the same shape, keys added after, as the load does.

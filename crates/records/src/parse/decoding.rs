@@ -67,7 +67,7 @@ impl<'a> Decoding<'_, 'a> {
     /// Decodes the records of the bytes (`text`, when they are UTF-8 as a whole: then the
     /// fast path may read them); gives where the undecoded rest begins. Kept whole, a little
     /// over 60 lines: it is the decoder's hot loop, whose states (a record, an unfinished
-    /// one, a broken one) read best side by side, and performance round three rewrites it.
+    /// one, a broken one) read best side by side.
     fn decode<R: Record<'a>, J: serde_json::de::Read<'a>>(
         &self,
         text: Option<&'a str>,
