@@ -39,7 +39,7 @@ const INLINE_DECODE_BYTES: u64 = 16 << 10;
 const LOCAL_OBJECTS_IN_FLIGHT: usize = 128;
 /// Trips to the blocking pool at once (at most `--concurrency`): reads waiting on a cold
 /// disk at once. Measured on 100,000 cold song files (docs/BENCHMARKS.md, "Performance
-/// round three"): 8 took 1.04–1.07x a 32-way parallel `cat`; 32 took 0.90–0.99x, but
+/// round three"): 8 took 1.04–1.07x a 32-way parallel `cat`; 32 took 0.85–1.02x, but
 /// with warm files its 32 threads faulting in memory at once spent up to twice the kernel
 /// time of 8.
 const LOCAL_READS_IN_FLIGHT: usize = 8;
