@@ -34,6 +34,9 @@ struct MatchIndex {
     hasher: foldhash::fast::RandomState,
 }
 
+/// What a play is matched on: title, artist name and duration (as [`match_bits`]).
+type MatchKey<'k> = (&'k str, &'k str, u64);
+
 #[derive(Debug)]
 struct SongMatch {
     hash: u64,
@@ -67,13 +70,17 @@ impl SongMatch {
 }
 
 impl MatchIndex {
-    fn hash(&self, title: &str, artist_name: &str, duration: u64) -> u64 {
-        self.hasher.hash_one((title, artist_name, duration))
+    fn hash(&self, key: MatchKey<'_>) -> u64 {
+        self.hasher.hash_one(key)
     }
 
     /// The entry of this exact title, artist name and duration (as [`match_bits`]).
-    fn get(&self, title: &str, artist_name: &str, duration: u64) -> Option<&SongMatch> {
-        let hash = self.hash(title, artist_name, duration);
+    fn get(&self, key: MatchKey<'_>) -> Option<&SongMatch> {
+        self.find(self.hash(key), key)
+    }
+
+    /// The entry of `key`, whose hash is `hash`.
+    fn find(&self, hash: u64, (title, artist_name, duration): MatchKey<'_>) -> Option<&SongMatch> {
         let entry = self.table.find(hash, |&index| {
             let entry = &self.entries[index as usize];
             let [held_title, held_artist, ..] = entry.texts(&self.text);
@@ -85,12 +92,12 @@ impl MatchIndex {
     }
 
     /// Adds the record's key unless a record before it in the total order had it.
-    fn add_first(&mut self, key: (&str, &str, u64), ids: (Option<&str>, Option<&str>)) {
-        let (title, artist_name, duration) = key;
-        if self.get(title, artist_name, duration).is_some() {
+    fn add_first(&mut self, key: MatchKey<'_>, ids: (Option<&str>, Option<&str>)) {
+        let hash = self.hash(key);
+        if self.find(hash, key).is_some() {
             return;
         }
-        let hash = self.hash(title, artist_name, duration);
+        let (title, artist_name, duration) = key;
         let start = self.text.len();
         let mut length = |piece: &str| {
             self.text.push_str(piece);
@@ -163,7 +170,9 @@ impl Catalog {
         artist_name: &str,
         duration: f64,
     ) -> Option<(Option<&str>, Option<&str>)> {
-        let entry = self.matches.get(title, artist_name, match_bits(duration))?;
+        let entry = self
+            .matches
+            .get((title, artist_name, match_bits(duration)))?;
         let [_, _, song_id, artist_id] = entry.texts(&self.matches.text);
         Some((song_id, artist_id))
     }
